@@ -1,0 +1,4 @@
+export { ExpError, isExpError, type ExpErrorOptions, type Fault } from "./exp-error.js";
+export { UnknownOptionError, InvalidOptionError, MissingOptionError } from "./option-errors.js";
+export { didYouMean, editDistance } from "./did-you-mean.js";
+export { AbortedError, throwIfAborted, isAbortError } from "./abort.js";

@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest project per package (each package has its own vitest.config.ts); the
+// "@exp/source" condition makes workspace imports resolve to src/, so no build is needed first.
+export default defineConfig({
+  test: {
+    projects: ["packages/*", "examples/*"],
+  },
+});
