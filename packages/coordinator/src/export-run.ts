@@ -1,0 +1,266 @@
+import type { ContentStore } from "@exp/content";
+import type { Descriptor } from "@exp/oci-spec";
+import {
+  isInlineCacheExporter,
+  type CacheExporterInstance,
+  type CacheExportContext,
+  type CacheExportResult,
+  type DescriptorReference,
+  type ExporterInstance,
+  type ExportContext,
+  type ExportResult,
+  type ExportSource,
+  type InlineCacheExporterInstance,
+  type InlineCacheFn,
+  type LayerBlobs,
+  type ProgressReporter,
+  type Releasable,
+  type RemoteCacheExporterInstance,
+} from "@exp/solver";
+import { mergeResponses } from "./merge-response.js";
+import { runAll, runInOrder } from "./run-all.js";
+import { serialize } from "./serialize.js";
+import { Timeline } from "./timeline.js";
+
+export interface ExportRunInit {
+  source: ExportSource;
+  exporters: readonly ExporterInstance[];
+  cacheExporters: readonly CacheExporterInstance[];
+  store: ContentStore;
+  blobs: LayerBlobs;
+  progress: ProgressReporter;
+  buildId: string;
+  external?: AbortSignal;
+  betweenPhases?: (signal: AbortSignal) => Promise<void>;
+}
+
+interface Slot<R> {
+  vertex: ProgressReporter;
+  result?: R;
+}
+
+/** The state of one runExport call; see runExport for the order it enforces. */
+export class ExportRun {
+  readonly timeline = new Timeline();
+  readonly warnings: string[] = [];
+  readonly buildId: string;
+  private readonly controller = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly inline: InlineCacheExporterInstance | undefined;
+  private readonly remoteCaches: readonly RemoteCacheExporterInstance[];
+  private readonly exporterSlots: Slot<ExportResult>[];
+  private readonly cacheSlots: Slot<CacheExportResult>[];
+  private inlineCache: InlineCacheFn | undefined;
+  private recorded: Descriptor[] = [];
+
+  constructor(private readonly init: ExportRunInit) {
+    this.buildId = init.buildId;
+    this.signal = init.external ? AbortSignal.any([init.external, this.controller.signal]) : this.controller.signal;
+    const inline = init.cacheExporters.filter(isInlineCacheExporter);
+    // BuildKit keeps a single inline cache exporter; more would embed the same records twice.
+    if (inline.length > 1) this.warn(`only one inline cache exporter is used; ${inline.length - 1} more ignored`);
+    this.inline = inline[0];
+    this.remoteCaches = init.cacheExporters.filter((c): c is RemoteCacheExporterInstance => !isInlineCacheExporter(c));
+    this.exporterSlots = init.exporters.map((e, i) => ({ vertex: init.progress.child(`export-${i}`, e.name) }));
+    this.cacheSlots = this.remoteCaches.map((c, i) => ({ vertex: init.progress.child(`cache-${i}`, c.name) }));
+  }
+
+  /** Phases 1 and 2 with every finalizer in parallel. Returns the merged response. */
+  async parallel(): Promise<Record<string, string>> {
+    return this.guarded(async () => {
+      await this.prepareInline();
+      await runAll(this.init.exporters.map((_, i) => () => this.create(i)), this.controller);
+      await runAll(this.remoteCaches.map((_, i) => () => this.cacheCreate(i)), this.controller, (i, e) => this.ignoreCacheError(i, e));
+      await this.init.betweenPhases?.(this.signal);
+      await runAll(
+        [
+          ...this.exporterSlots.map((_, i) => () => this.finalize(i)),
+          ...this.cacheSlots.map((_, i) => () => this.cacheFinalize(i)),
+        ],
+        this.controller,
+        (i, e) => i >= this.exporterSlots.length && this.ignoreCacheError(i - this.exporterSlots.length, e),
+      );
+    });
+  }
+
+  /** The old order: create+push each exporter in turn, then each cache exporter in turn. */
+  async sequential(): Promise<Record<string, string>> {
+    return this.guarded(async () => {
+      await this.prepareInline();
+      await runInOrder(this.init.exporters.map((_, i) => async () => {
+        await this.create(i);
+        await this.finalize(i);
+      }), this.controller);
+      await this.init.betweenPhases?.(this.signal);
+      await runInOrder(this.remoteCaches.map((_, i) => async () => {
+        await this.cacheCreate(i);
+        await this.cacheFinalize(i);
+      }), this.controller, (i, e) => this.ignoreCacheError(i, e));
+    });
+  }
+
+  recordedResults(): Descriptor[] {
+    return this.recorded;
+  }
+
+  private async guarded(body: () => Promise<void>): Promise<Record<string, string>> {
+    let failure: unknown;
+    try {
+      await body();
+      return mergeResponses(
+        this.exporterSlots.map((s) => s.result?.response),
+        this.cacheSlots.map((s) => s.result?.response),
+      );
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      try {
+        await this.recordHistory(failure);
+      } finally {
+        await this.releaseAll();
+      }
+    }
+  }
+
+  private async prepareInline(): Promise<void> {
+    const inline = this.inline;
+    if (!inline) return;
+    if (!this.init.exporters.some((e) => e.wantsInlineCache)) {
+      this.warn("inline cache requested but no exporter embeds it (use an image exporter)");
+      return;
+    }
+    const vertex = this.init.progress.child("cache-inline", inline.name);
+    try {
+      const fn = await this.timeline.measure("inline-cache", vertex.vertex, inline.name, this.signal, () =>
+        vertex.run(() => inline.prepare(this.init.source, this.cacheContext(vertex)), this.signal),
+      );
+      this.inlineCache = serialize(fn);
+    } catch (error) {
+      if (!inline.ignoreError || this.signal.aborted) throw error;
+      this.warn(`inline cache skipped: ${messageOf(error)}`, vertex);
+    }
+  }
+
+  private async create(index: number): Promise<void> {
+    const exporter = this.init.exporters[index]!;
+    const slot = this.exporterSlots[index]!;
+    slot.vertex.status("started");
+    try {
+      slot.result = await this.timeline.measure("create", slot.vertex.vertex, exporter.name, this.signal, () =>
+        exporter.export(this.init.source, this.exportContext(slot.vertex, exporter)),
+      );
+    } catch (error) {
+      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
+      throw error;
+    }
+    if (!slot.result.finalize) slot.vertex.status("completed");
+  }
+
+  private async finalize(index: number): Promise<void> {
+    const slot = this.exporterSlots[index]!;
+    const finalize = slot.result?.finalize;
+    if (!finalize) return;
+    await this.timeline.measure("finalize", slot.vertex.vertex, slot.vertex.name, this.signal, async () => {
+      try {
+        await finalize({ signal: this.signal, progress: slot.vertex });
+      } catch (error) {
+        slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
+        throw error;
+      }
+      slot.vertex.status("completed");
+    });
+  }
+
+  private async cacheCreate(index: number): Promise<void> {
+    const cache = this.remoteCaches[index]!;
+    const slot = this.cacheSlots[index]!;
+    slot.vertex.status("started");
+    const step = slot.vertex.child("prepare", "preparing build cache for export");
+    slot.result = await this.timeline.measure("cache-create", slot.vertex.vertex, cache.name, this.signal, () =>
+      step.run(() => cache.export(this.init.source, this.cacheContext(slot.vertex)), this.signal),
+    ).catch((error: unknown) => {
+      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
+      throw error;
+    });
+    if (!slot.result.finalize) slot.vertex.status("completed");
+  }
+
+  private async cacheFinalize(index: number): Promise<void> {
+    const slot = this.cacheSlots[index]!;
+    const finalize = slot.result?.finalize;
+    if (!finalize) return;
+    const step = slot.vertex.child("send", "sending cache export");
+    await this.timeline.measure("cache-finalize", slot.vertex.vertex, slot.vertex.name, this.signal, () =>
+      step.run(() => finalize({ signal: this.signal, progress: slot.vertex }), this.signal),
+    ).catch((error: unknown) => {
+      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
+      throw error;
+    });
+    slot.vertex.status("completed");
+  }
+
+  /** ignore-error: the failure is reported on the cache vertex and as a warning; nothing is cancelled. */
+  private ignoreCacheError(index: number, error: unknown): boolean {
+    const cache = this.remoteCaches[index]!;
+    // A cancellation caused by someone else's failure is not this exporter's error to ignore.
+    if (!cache.ignoreError || this.signal.aborted) return false;
+    const slot = this.cacheSlots[index]!;
+    this.timeline.markIgnored(slot.vertex.vertex);
+    this.warn(`${cache.name} failed and was ignored (ignore-error=true): ${messageOf(error)}`, slot.vertex);
+    // Drop its result so its finalize never runs, and let go of what it held.
+    const hold = slot.result?.hold;
+    delete slot.result;
+    if (hold) void hold.release().catch(() => undefined);
+    return true;
+  }
+
+  private exportContext(vertex: ProgressReporter, exporter: ExporterInstance): ExportContext {
+    return {
+      signal: this.signal,
+      store: this.init.store,
+      blobs: this.init.blobs,
+      progress: vertex,
+      buildId: this.buildId,
+      ...(exporter.wantsInlineCache && this.inlineCache ? { inlineCache: this.inlineCache } : {}),
+    };
+  }
+
+  private cacheContext(vertex: ProgressReporter): CacheExportContext {
+    return { signal: this.signal, store: this.init.store, blobs: this.init.blobs, progress: vertex, buildId: this.buildId };
+  }
+
+  /** Every descref that exists is recorded, on success and on failure, before anything is released. */
+  private async recordHistory(failure: unknown): Promise<void> {
+    const descrefs = this.exporterSlots.map((s) => s.result?.descref).filter((d): d is DescriptorReference => d !== undefined);
+    this.recorded = descrefs.map((d) => d.descriptor);
+    const now = new Date();
+    await this.init.store.history.put({
+      id: this.buildId,
+      createdAt: now,
+      completedAt: now,
+      results: this.recorded,
+      ...(failure === undefined ? {} : { error: messageOf(failure) }),
+    });
+  }
+
+  private async releaseAll(): Promise<void> {
+    const holds: Releasable[] = [
+      ...this.exporterSlots.map((s) => s.result?.descref),
+      ...this.cacheSlots.map((s) => s.result?.hold),
+    ].filter((h): h is Releasable => h !== undefined);
+    const outcomes = await Promise.allSettled(holds.map((h) => h.release()));
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") this.warn(`releasing a lease failed: ${messageOf(outcome.reason)}`);
+    }
+  }
+
+  private warn(message: string, vertex?: ProgressReporter): void {
+    this.warnings.push(message);
+    (vertex ?? this.init.progress).warn(message);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from "node:crypto";
+import { AbortedError, throwIfAborted } from "@exp/errors";
+import type { ContentStore } from "@exp/content";
+import type { Descriptor } from "@exp/oci-spec";
+import {
+  LayerBlobs,
+  ProgressReporter,
+  type CacheExporterInstance,
+  type ExporterInstance,
+  type ExportSource,
+  type ProgressListener,
+} from "@exp/solver";
+import { ExportRun } from "./export-run.js";
+import type { TimelineEntry } from "./timeline.js";
+
+export interface RunExportOptions {
+  source: ExportSource;
+  exporters: readonly ExporterInstance[];
+  cacheExporters?: readonly CacheExporterInstance[];
+  store: ContentStore;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /**
+   * The pre-#6451 order, kept as the benchmark baseline: each exporter creates then finalizes,
+   * one after another, and the cache exports only after every image is pushed.
+   */
+  sequential?: boolean;
+  /** Names the history record; a random UUID by default. */
+  buildId?: string;
+  /** Share the build's blob service when the caller already made blobs through it. */
+  blobs?: LayerBlobs;
+  /** Runs after every create phase and before any finalizer (a GC, in tests and in `exp` itself). */
+  betweenPhases?: (signal: AbortSignal) => Promise<void>;
+}
+
+export interface ExportOutcome {
+  buildId: string;
+  /** Merged response: `containerimage.digest`, `image.name`, `cache.manifest`, ... */
+  response: Record<string, string>;
+  /** The root descriptors recorded in build history, one per exporter that produced one. */
+  results: Descriptor[];
+  timeline: TimelineEntry[];
+  warnings: string[];
+}
+
+/**
+ * Runs a build's exporters the way BuildKit does since PR #6451:
+ * 1. the inline cache first, when an exporter embeds it;
+ * 2. every exporter's create phase, concurrently (blobs are single-flight, never made twice), then
+ *    every cache exporter's create phase, which sees the blobs the exporters just made;
+ * 3. every finalizer and cache finalizer at once under one AbortController: the first real failure
+ *    cancels the rest and is the error thrown; an `ignore-error` cache exporter only warns;
+ * 4. the history record is written before any descriptor reference is released, and every lease
+ *    is released on every path.
+ */
+export async function runExport(options: RunExportOptions): Promise<ExportOutcome> {
+  throwIfAborted(options.signal, "export");
+  const run = new ExportRun({
+    source: options.source,
+    exporters: options.exporters,
+    cacheExporters: options.cacheExporters ?? [],
+    store: options.store,
+    blobs: options.blobs ?? new LayerBlobs(options.store),
+    progress: ProgressReporter.root(options.onProgress),
+    buildId: options.buildId ?? randomUUID(),
+    ...(options.signal ? { external: options.signal } : {}),
+    ...(options.betweenPhases ? { betweenPhases: options.betweenPhases } : {}),
+  });
+  try {
+    const response = options.sequential ? await run.sequential() : await run.parallel();
+    return { buildId: run.buildId, response, results: run.recordedResults(), timeline: run.timeline.entries, warnings: run.warnings };
+  } catch (error) {
+    if (options.signal?.aborted) throw error instanceof AbortedError ? error : new AbortedError("export", options.signal.reason);
+    throw error;
+  }
+}
+

@@ -1,0 +1,78 @@
+import { InvalidOptionError, MissingOptionError, UnknownOptionError } from "@exp/errors";
+
+/**
+ * Reads buildx-style string attributes (`type=image,push=true,...`) for one component and
+ * rejects every key it was not told about, so a typo never silently does nothing.
+ * Keys ending in "." in `known` are prefixes (e.g. "annotation." accepts "annotation.foo").
+ */
+export class AttrReader {
+  private readonly used = new Set<string>();
+
+  constructor(
+    readonly component: string,
+    private readonly attrs: Readonly<Record<string, string>>,
+    private readonly known: readonly string[],
+  ) {
+    for (const key of Object.keys(attrs)) {
+      if (!this.isKnown(key)) throw new UnknownOptionError(component, key, known.map((k) => (k.endsWith(".") ? `${k}<key>` : k)));
+    }
+  }
+
+  private isKnown(key: string): boolean {
+    return this.known.some((k) => (k.endsWith(".") ? key.startsWith(k) && key.length > k.length : key === k));
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.attrs, key);
+  }
+
+  /** The raw value, or undefined when the key is absent. */
+  string(key: string): string | undefined {
+    this.used.add(key);
+    return Object.hasOwn(this.attrs, key) ? this.attrs[key] : undefined;
+  }
+
+  required(key: string, hint: string): string {
+    const value = this.string(key);
+    if (value === undefined || value === "") throw new MissingOptionError(this.component, key, hint);
+    return value;
+  }
+
+  /** BuildKit's bools: an empty value means true (`push` alone is `push=true`). */
+  bool(key: string, fallback: boolean): boolean {
+    const value = this.string(key);
+    if (value === undefined) return fallback;
+    const normalized = value.trim().toLowerCase();
+    if (normalized === "" || normalized === "true" || normalized === "1") return true;
+    if (normalized === "false" || normalized === "0") return false;
+    throw new InvalidOptionError(this.component, key, value, "true or false");
+  }
+
+  oneOf<const T extends string>(key: string, values: readonly T[], fallback: T): T;
+  oneOf<const T extends string>(key: string, values: readonly T[]): T | undefined;
+  oneOf<const T extends string>(key: string, values: readonly T[], fallback?: T): T | undefined {
+    const value = this.string(key);
+    if (value === undefined) return fallback;
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new InvalidOptionError(this.component, key, value, `one of ${values.join(", ")}`);
+  }
+
+  int(key: string, range: { min: number; max: number }): number | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    const parsed = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
+      throw new InvalidOptionError(this.component, key, value, `an integer from ${range.min} to ${range.max}`);
+    }
+    return parsed;
+  }
+
+  /** Every key/value under a prefix, with the prefix stripped ("annotation.a=b" -> {a: "b"}). */
+  prefixed(prefix: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.attrs)) {
+      if (key.startsWith(prefix) && key.length > prefix.length) out[key.slice(prefix.length)] = value;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Platform } from "@exp/oci-spec";
+import type { Ref } from "../layers/ref.js";
+
+/**
+ * The image config as the build produced it. Kept as a JSON object here: exporters validate and
+ * complete it (rootfs, history) against @exp/oci-spec when they write it.
+ */
+export type ImageConfigJSON = Record<string, unknown> & { architecture: string; os: string };
+
+/** The result for one platform. */
+export interface PlatformResult {
+  readonly platform: Platform;
+  readonly ref: Ref;
+  readonly config: ImageConfigJSON;
+}
+
+/** What a build hands to its exporters: one result per platform, plus metadata. */
+export interface ExportSource {
+  /** Exactly one entry for a single-platform build. */
+  readonly results: readonly PlatformResult[];
+  /** True when the build targeted several platforms (an index is written even for one entry). */
+  readonly multiPlatform: boolean;
+  readonly metadata: ExportMetadata;
+}
+
+export interface ExportMetadata {
+  /** Names the front end suggests (`image.name`), used where an exporter's `name=*`. */
+  readonly imageNames?: readonly string[];
+  /** SOURCE_DATE_EPOCH in seconds: clamps every timestamp an exporter writes. */
+  readonly sourceDateEpoch?: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,71 @@
+import { spawn } from "node:child_process";
+import { Duplex, PassThrough, type Transform } from "node:stream";
+import { constants, createGzip } from "node:zlib";
+import { ExpError, InvalidOptionError } from "@exp/errors";
+
+export type CompressionType = "gzip" | "zstd" | "uncompressed";
+
+export const compressionTypes: readonly CompressionType[] = ["gzip", "zstd", "uncompressed"];
+
+/** What an exporter asks of a layer: `compression=…,compression-level=…,force-compression=…`. */
+export interface CompressionRequest {
+  type: CompressionType;
+  /** gzip 0–9, zstd 0–22; undefined means the library default (gzip 6, zstd 3). */
+  level?: number;
+  /** Re-compress even when a blob of another compression (a base-image layer) already exists. */
+  force?: boolean;
+}
+
+const levelRange: Record<CompressionType, [number, number]> = { gzip: [0, 9], zstd: [0, 22], uncompressed: [0, 0] };
+
+export function checkCompressionRequest(request: CompressionRequest, component = "compression"): CompressionRequest {
+  if (!compressionTypes.includes(request.type)) {
+    throw new InvalidOptionError(component, "compression", String(request.type), `one of ${compressionTypes.join(", ")}`);
+  }
+  if (request.level !== undefined && request.type !== "uncompressed") {
+    const [min, max] = levelRange[request.type];
+    if (!Number.isInteger(request.level) || request.level < min || request.level > max) {
+      throw new InvalidOptionError(component, "compression-level", String(request.level), `an integer from ${min} to ${max} for ${request.type}`);
+    }
+  }
+  return request;
+}
+
+/** The `zstd` command is missing; zstd layers need it until Node ships zstd in zlib (Node 22.15). */
+export class CompressorUnavailableError extends ExpError {
+  constructor(cause: unknown) {
+    super("ERR_COMPRESSOR_UNAVAILABLE", "zstd compression needs the `zstd` command on PATH (Debian: apt-get install zstd)", { cause, fault: "server" });
+  }
+}
+
+/**
+ * A streaming compressor. gzip runs on zlib's thread pool; zstd runs in the `zstd` binary, which
+ * streams and uses another core (Node 20's zlib has no zstd).
+ */
+export function createCompressor(request: CompressionRequest): Transform | Duplex {
+  switch (request.type) {
+    case "uncompressed":
+      return new PassThrough();
+    case "gzip":
+      return createGzip({ level: request.level ?? constants.Z_DEFAULT_COMPRESSION });
+    case "zstd":
+      return zstdProcess(request.level ?? 3);
+  }
+}
+
+function zstdProcess(level: number): Duplex {
+  const args = ["-q", "-c", `-${level}`];
+  if (level > 19) args.unshift("--ultra");
+  const child = spawn("zstd", args, { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  child.on("error", (error) => duplex.destroy(new CompressorUnavailableError(error)));
+  child.on("close", (code, signal) => {
+    if (code !== 0 && !duplex.destroyed) duplex.destroy(new ExpError("ERR_COMPRESSION_FAILED", `zstd exited with ${code ?? signal}: ${stderr.trim()}`, { fault: "server" }));
+  });
+  duplex.on("close", () => {
+    if (child.exitCode === null) child.kill();
+  });
+  return duplex;
+}

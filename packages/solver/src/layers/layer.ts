@@ -1,0 +1,19 @@
+import type { Readable } from "node:stream";
+import type { Descriptor, Digest } from "@exp/oci-spec";
+
+/**
+ * One filesystem diff. It is identified by its diffID (the digest of the uncompressed tar);
+ * compressed blobs are variants of it, made on demand by LayerBlobs and kept in the content store.
+ */
+export interface Layer {
+  readonly diffID: Digest;
+  /** Size of the uncompressed tar in bytes. */
+  readonly size: number;
+  readonly createdAt?: Date;
+  /** What made it, e.g. the Dockerfile instruction; goes into image history. */
+  readonly description?: string;
+  /** Blobs of this layer that exist elsewhere already (a base image's layer in a registry). */
+  readonly knownBlobs?: readonly Descriptor[];
+  /** Streams the uncompressed tar. Called only when a blob must actually be made. */
+  openTar(options: { signal?: AbortSignal }): Promise<Readable>;
+}

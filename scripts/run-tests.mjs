@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The README's test command (`pnpm test:ci`): the vitest suite, then the checks that gate a
+// release (typecheck, build, publint + attw on every package). CI does not read vitest's
+// summary, so this ends with one plain line: "N passed, N failed" (tests plus checks).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function check(name, command, args) {
+  console.log(`\n== ${name}: ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, { stdio: "inherit" });
+  if (result.status === 0) passed++;
+  else {
+    failed++;
+    failures.push(name);
+  }
+}
+
+const out = mkdtempSync(join(tmpdir(), "exp-vitest-"));
+const report = join(out, "report.json");
+console.log("== tests: vitest run");
+const vitest = spawnSync("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { stdio: "inherit" });
+try {
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  passed += json.numPassedTests;
+  failed += json.numFailedTests;
+  // A file that fails to load has no tests to count; count it so it cannot pass silently.
+  for (const file of json.testResults ?? []) {
+    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+      failed++;
+      failures.push(`test file ${file.name}: ${String(file.message).split("\n")[0]}`);
+    }
+  }
+  if (json.numTotalTests === 0) {
+    failed++;
+    failures.push("vitest ran no test");
+  }
+} catch (error) {
+  failed++;
+  failures.push(`vitest report unreadable (exit ${vitest.status}): ${error.message}`);
+}
+rmSync(out, { recursive: true, force: true });
+
+check("typecheck", "pnpm", ["typecheck"]);
+check("build", "pnpm", ["build"]);
+check("publint + attw", "pnpm", ["-r", "--filter", "./packages/*", "lint"]);
+
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join("\n")}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
