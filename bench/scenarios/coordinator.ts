@@ -10,7 +10,7 @@ import { randomSource } from "../../packages/coordinator/src/testing/random-sour
 import type { Scenario } from "../scenario.js";
 import { median, round } from "../stats.js";
 
-const pushLatencyMs = 400;
+const pushLatencyMs = 500;
 const pairs = 7;
 
 /**
@@ -26,7 +26,7 @@ export const scenario: Scenario = {
   async run({ signal, log }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-coordinator-"));
     try {
-      const source = await randomSource(dir, [256 * 1024, 512 * 1024, 128 * 1024]);
+      const source = await randomSource(dir, [64 * 1024, 128 * 1024, 32 * 1024]);
       const once = async (sequential: boolean, round: number): Promise<number> => {
         // A fresh store per run, so every run compresses its layers (no run gets a free cache hit).
         const store = await openContentStore(join(dir, `store-${round}-${sequential ? "seq" : "par"}`));

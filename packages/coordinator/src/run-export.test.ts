@@ -173,7 +173,7 @@ describe("runExport: failures", () => {
     expect(history).toHaveLength(1);
     expect(history[0]!.error).toBe("push refused: 403");
     expect(history[0]!.results).toHaveLength(1);
-    const statuses = events.filter((e) => e.type === "vertex" && e.parent === undefined).map((e) => `${e.id}:${e.type === "vertex" ? e.status : ""}`);
+    const statuses = events.flatMap((e) => (e.type === "vertex" && e.parent === undefined ? [`${e.id}:${e.status}`] : []));
     expect(statuses).toContain("export-0:error");
     expect(statuses).toContain("cache-0:canceled");
   });
@@ -231,7 +231,7 @@ describe("runExport: failures", () => {
         throw new Error("manifest invalid");
       },
     });
-    const cache = fakeCacheExporter({ id: "cache", log, mode: "min", ignoreError: true, push: async () => cacheDone.resolve() });
+    const cache = fakeCacheExporter({ id: "cache", log, mode: "min", ignoreError: true, push: async () => {}, onFinalized: () => cacheDone.resolve() });
     await expect(runExport({ source, exporters: [image], cacheExporters: [cache], store })).rejects.toThrow("manifest invalid");
     expect(log.events).toContain("cache:finalize:end");
   });

@@ -98,6 +98,8 @@ export interface FakeCacheOptions {
   ignoreError?: boolean;
   push?: (ctx: FinalizeContext, blobs: readonly Descriptor[]) => Promise<void>;
   failCreate?: Error;
+  /** Called when its finalize has read everything back, i.e. the cache export fully succeeded. */
+  onFinalized?: () => void;
 }
 
 export function fakeCacheExporter(options: FakeCacheOptions): RemoteCacheExporterInstance & { exported: Array<LayerBlob | undefined> } {
@@ -133,6 +135,7 @@ export function fakeCacheExporter(options: FakeCacheOptions): RemoteCacheExporte
                 await push(fctx, [config, ...blobs]);
                 for (const d of [config, ...blobs]) await readFully(ctx.store, d.digest, fctx.signal);
                 options.log.events.push(`${options.id}:finalize:end`);
+                options.onFinalized?.();
               },
             }
           : {}),

@@ -2,10 +2,11 @@ import { spawn } from "node:child_process";
 import { Duplex, PassThrough, type Transform } from "node:stream";
 import { constants, createGzip } from "node:zlib";
 import { ExpError, InvalidOptionError } from "@exp/errors";
+import { COMPRESSIONS, type Compression } from "@exp/oci-spec";
 
-export type CompressionType = "gzip" | "zstd" | "uncompressed";
+export type CompressionType = Compression;
 
-export const compressionTypes: readonly CompressionType[] = ["gzip", "zstd", "uncompressed"];
+export const compressionTypes: readonly CompressionType[] = COMPRESSIONS;
 
 /** What an exporter asks of a layer: `compression=…,compression-level=…,force-compression=…`. */
 export interface CompressionRequest {

@@ -1,4 +1,4 @@
-import type { Descriptor, Digest } from "@exp/oci-spec";
+import { layerMediaType, type Descriptor, type Digest } from "@exp/oci-spec";
 import type { CompressionType } from "./compression.js";
 
 /** Label (and cache-manifest annotation, as BuildKit names it) holding a blob's uncompressed digest. */
@@ -18,12 +18,6 @@ export interface LayerBlob {
   readonly local: boolean;
 }
 
-const ociLayerTypes: Record<CompressionType, string> = {
-  gzip: "application/vnd.oci.image.layer.v1.tar+gzip",
-  zstd: "application/vnd.oci.image.layer.v1.tar+zstd",
-  uncompressed: "application/vnd.oci.image.layer.v1.tar",
-};
-
 export function layerBlobDescriptor(digest: Digest, size: number, diffID: Digest, compression: CompressionType): Descriptor {
-  return { mediaType: ociLayerTypes[compression], digest, size, annotations: { [uncompressedLabel]: diffID } };
+  return { mediaType: layerMediaType(compression, { oci: true }), digest, size, annotations: { [uncompressedLabel]: diffID } };
 }

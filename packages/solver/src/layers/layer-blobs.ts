@@ -1,7 +1,7 @@
 import { pipeline } from "node:stream/promises";
 import { throwIfAborted } from "@exp/errors";
 import type { ContentStore, BlobInfo } from "@exp/content";
-import type { Digest } from "@exp/oci-spec";
+import { compressionOfMediaType, type Digest } from "@exp/oci-spec";
 import { checkCompressionRequest, compressionTypes, createCompressor, type CompressionRequest, type CompressionType } from "./compression.js";
 import type { Layer } from "./layer.js";
 import { compressionLabel, compressionLevelLabel, layerBlobDescriptor, uncompressedLabel, type LayerBlob } from "./layer-blob.js";
@@ -73,7 +73,7 @@ export class LayerBlobs {
     }
     const remote = layer.knownBlobs?.[0];
     if (!remote) return undefined;
-    const compression = compressionOfLayerType(remote.mediaType);
+    const compression = compressionOfMediaType(remote.mediaType) ?? "gzip";
     return { descriptor: remote, diffID: layer.diffID, compression, local: false };
   }
 
@@ -145,10 +145,4 @@ function fromInfo(info: BlobInfo, diffID: Digest): LayerBlob {
 
 function rank(blob: LayerBlob, preferred: CompressionType | undefined): number {
   return blob.compression === preferred ? 1 : 0;
-}
-
-function compressionOfLayerType(mediaType: string): CompressionType {
-  if (mediaType.endsWith("zstd")) return "zstd";
-  if (mediaType.endsWith("gzip") || mediaType.endsWith("+gzip")) return "gzip";
-  return "uncompressed";
 }
