@@ -1,1 +1,35 @@
-export {};
+export { openContentStore } from "./store.js";
+export type {
+  BlobInfo,
+  ContentStore,
+  DiskUsage,
+  GcResult,
+  HistoryRecord,
+  IngestOptions,
+  IngestResult,
+  IngestSource,
+  Lease,
+  LeaseResource,
+  PruneResult,
+  SignalOption,
+} from "./types.js";
+export {
+  CorruptMetadataError,
+  InvalidArgumentError,
+  InvalidNameError,
+  LeaseExistsError,
+  LeaseNotFoundError,
+  NotFoundError,
+  SizeMismatchError,
+  StoreIoError,
+  TooLargeError,
+} from "./errors.js";
+export {
+  LABEL_GC_REF_CONTENT,
+  LABEL_MEDIA_TYPE,
+  MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+  MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_MANIFEST,
+} from "./media-types.js";
+export { DEFAULT_READ_ALL_LIMIT } from "./blobs.js";

@@ -1,0 +1,37 @@
+import { readdir, rm, unlink } from "node:fs/promises";
+
+/** True when `error` is a Node system error with one of the given errno codes. */
+export function hasCode(error: unknown, ...codes: string[]): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" && codes.includes(code);
+}
+
+export function isNotFound(error: unknown): boolean {
+  return hasCode(error, "ENOENT", "ENOTDIR");
+}
+
+/** Directory entries, or none when the directory does not exist (a concurrent delete is not an error). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+}
+
+/** Unlinks a file; false when it was already gone. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** Removes a directory tree; retries cover a concurrent writer adding an entry while we empty it. */
+export async function removeTree(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+}

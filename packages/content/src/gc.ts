@@ -1,0 +1,207 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
+import { throwIfAborted } from "@exp/errors";
+import { DigestMismatchError, type Digest } from "@exp/oci-spec";
+import { isTempName } from "./atomic-write.js";
+import { readBlobMeta, removeBlobMeta } from "./blob-meta.js";
+import { blobSize, deleteBlob, listBlobFiles, readBlobAll } from "./blobs.js";
+import { NotFoundError, TooLargeError } from "./errors.js";
+import { isNotFound, listDir, removeTree } from "./fs-util.js";
+import { listHistory } from "./history.js";
+import type { Layout } from "./layout.js";
+import { isExpired, listAllLeases, readLeaseResources, releaseLease } from "./leases.js";
+import type { StoreLocks } from "./lock.js";
+import { LABEL_MEDIA_TYPE } from "./media-types.js";
+import { childReferences, hasChildReferences, labelReferences, type Reference } from "./references.js";
+import { listRoots } from "./roots.js";
+import { removeStaleTempFiles } from "./temp-files.js";
+import type { DiskUsage, GcResult } from "./types.js";
+
+// Mark and sweep. The order of the reads is what makes GC safe against writers in OTHER processes
+// (which the in-process lock cannot see):
+//
+//   1. list blobs/ (the sweep candidates),   2. read leases,   3. read history and roots.
+//
+// A writer commits a blob by (a) adding it to its lease, (b) linking it into blobs/, then later
+// (c) recording it in history or a root and (d) releasing the lease. A blob that is a candidate
+// was linked before step 1, so its lease entry (a) predates step 2 and is seen — unless the lease
+// was already released (d) by step 2, in which case (c) happened before step 3 and the record is
+// seen instead. Blobs linked after step 1 are not candidates at all. Within one process the
+// read/write lock makes this airtight even for an ingest that only re-labels an existing blob.
+
+interface GcContext {
+  layout: Layout;
+  locks: StoreLocks;
+}
+
+/** The references GC starts from: live leases' resources, then history results, then roots (in this order, see above). */
+async function collectRoots(layout: Layout, now: Date, signal: AbortSignal | undefined): Promise<Reference[]> {
+  const roots: Reference[] = [];
+  for (const lease of await listAllLeases(layout)) {
+    throwIfAborted(signal, "gc");
+    if (isExpired(lease, now)) continue;
+    roots.push(...(await readLeaseResources(layout, lease.id)));
+  }
+  for (const record of await listHistory(layout, signal)) roots.push(...record.results.map(descriptorReference));
+  for (const { descriptor } of await listRoots(layout, signal)) roots.push(descriptorReference(descriptor));
+  return roots;
+}
+
+function descriptorReference(descriptor: { digest: Digest; mediaType: string }): Reference {
+  return { digest: descriptor.digest, mediaType: descriptor.mediaType };
+}
+
+/**
+ * Every digest reachable from `roots`. A blob's media type comes from the descriptor that reached
+ * it, else from its "exp.io/media-type" label; a blob first reached with neither is revisited if a
+ * later path supplies one. Missing children are skipped.
+ */
+async function mark(layout: Layout, roots: Reference[], signal: AbortSignal | undefined): Promise<Set<Digest>> {
+  // "done": fully handled; "untyped": seen without a media type, so its children (if any) are unknown yet.
+  const state = new Map<Digest, "done" | "untyped">();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    throwIfAborted(signal, "gc");
+    const ref = stack.pop()!;
+    const seen = state.get(ref.digest);
+    if (seen === "done" || (seen === "untyped" && ref.mediaType === undefined)) continue;
+    let mediaType = ref.mediaType;
+    if (seen === undefined) {
+      const meta = await readBlobMeta(layout, ref.digest);
+      if (meta) {
+        stack.push(...labelReferences(meta.labels));
+        mediaType ??= meta.labels[LABEL_MEDIA_TYPE];
+      }
+    }
+    state.set(ref.digest, mediaType === undefined ? "untyped" : "done");
+    if (hasChildReferences(mediaType)) stack.push(...(await readChildren(layout, ref.digest, mediaType, signal)));
+  }
+  return new Set(state.keys());
+}
+
+async function readChildren(layout: Layout, digest: Digest, mediaType: string | undefined, signal: AbortSignal | undefined): Promise<Reference[]> {
+  let data: Buffer;
+  try {
+    data = await readBlobAll(layout, digest, { signal });
+  } catch (error) {
+    // Missing: nothing to follow. Corrupt or oversized: its references cannot be trusted or read,
+    // so it is treated as a leaf (the blob itself is still kept).
+    if (error instanceof NotFoundError || error instanceof DigestMismatchError || error instanceof TooLargeError) return [];
+    throw error;
+  }
+  try {
+    return childReferences(mediaType, JSON.parse(data.toString("utf8")));
+  } catch {
+    return [];
+  }
+}
+
+interface Plan {
+  candidates: Array<{ digest: Digest; size: number }>;
+  unreachable: Array<{ digest: Digest; size: number }>;
+}
+
+async function plan(layout: Layout, now: Date, signal: AbortSignal | undefined): Promise<Plan> {
+  const candidates: Array<{ digest: Digest; size: number }> = [];
+  for await (const blob of listBlobFiles(layout, signal)) candidates.push(blob);
+  const marked = await mark(layout, await collectRoots(layout, now, signal), signal);
+  return { candidates, unreachable: candidates.filter((c) => !marked.has(c.digest)) };
+}
+
+export async function runGc(ctx: GcContext, signal?: AbortSignal): Promise<GcResult> {
+  const { layout, locks } = ctx;
+  throwIfAborted(signal, "gc");
+  return locks.gc.withExclusive(async () => {
+    const now = new Date();
+    const expiredLeases: string[] = [];
+    for (const lease of await listAllLeases(layout)) {
+      if (!isExpired(lease, now)) continue;
+      throwIfAborted(signal, "gc");
+      if (await releaseLease(layout, lease.id)) expiredLeases.push(lease.id);
+    }
+    const ingestScan = await removeStaleTempFiles(layout.ingestDir);
+
+    const { unreachable } = await plan(layout, now, signal);
+    const deleted: Digest[] = [];
+    let reclaimedBytes = 0;
+    // Each deletion stands alone, so stopping part-way on abort leaves a consistent store.
+    for (const blob of unreachable) {
+      throwIfAborted(signal, "gc");
+      if (await deleteBlob(layout, locks.blobMeta, blob.digest)) {
+        deleted.push(blob.digest);
+        reclaimedBytes += blob.size;
+      }
+    }
+
+    await removeOrphanMetadata(ctx, signal);
+    await removeMetadataLeftovers(layout);
+    return { deleted: deleted.sort(), reclaimedBytes, expiredLeases: expiredLeases.sort(), removedIngests: ingestScan.removed };
+  }, { signal });
+}
+
+/**
+ * Blob records whose blob is gone (a crash between deleting a blob and its record, or during an
+ * ingest that wrote the record and died before linking the blob). Ingest writes the record before
+ * linking, so while another process has an ingest in flight a record without a blob may be about
+ * to get one: then this step waits for a later gc.
+ */
+async function removeOrphanMetadata(ctx: GcContext, signal: AbortSignal | undefined): Promise<void> {
+  const { layout, locks } = ctx;
+  const records: Digest[] = [];
+  for (const algorithm of await listDir(layout.blobMetaDir)) {
+    for (const name of await listDir(join(layout.blobMetaDir, algorithm))) {
+      if (!name.endsWith(".json") || isTempName(name)) continue;
+      records.push(`${algorithm}:${name.slice(0, -".json".length)}` as Digest);
+    }
+  }
+  // Listed first, then checked for foreign writers: a writer that starts after this check writes
+  // a record that was not listed.
+  const { foreignLive } = await removeStaleTempFiles(layout.ingestDir);
+  if (foreignLive > 0) return;
+  for (const digest of records) {
+    throwIfAborted(signal, "gc");
+    try {
+      if ((await blobSize(layout, digest)) === undefined) await removeBlobMeta(layout, locks.blobMeta, digest);
+    } catch {
+      // A file name that is not a digest: not ours to judge.
+    }
+  }
+}
+
+/** Temp files of crashed metadata writers, and leases whose removal a crash interrupted. */
+async function removeMetadataLeftovers(layout: Layout): Promise<void> {
+  for (const algorithm of await listDir(layout.blobMetaDir)) await removeStaleTempFiles(join(layout.blobMetaDir, algorithm), isTempName);
+  await removeStaleTempFiles(layout.historyDir, isTempName);
+  await removeStaleTempFiles(layout.rootsDir, isTempName);
+  await removeStaleTempFiles(layout.leasesDir, (name) => name.startsWith(".tmp-"));
+  // A trash entry was already detached from its lease by an atomic rename; only deletion is left.
+  for (const name of await listDir(layout.trashDir)) await removeTree(join(layout.trashDir, name));
+}
+
+export async function diskUsage(ctx: GcContext, signal?: AbortSignal): Promise<DiskUsage> {
+  const { layout, locks } = ctx;
+  throwIfAborted(signal, "du");
+  return locks.gc.withShared(async () => {
+    // Expired leases count as gone here too: gc would delete them first.
+    const { candidates, unreachable } = await plan(layout, new Date(), signal);
+    let ingestBytes = 0;
+    for (const name of await listDir(layout.ingestDir)) {
+      try {
+        ingestBytes += (await lstat(join(layout.ingestDir, name))).size;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return {
+      blobs: candidates.length,
+      bytes: sum(candidates),
+      reclaimableBlobs: unreachable.length,
+      reclaimableBytes: sum(unreachable),
+      ingestBytes,
+    };
+  }, { signal });
+}
+
+function sum(blobs: Array<{ size: number }>): number {
+  return blobs.reduce((total, blob) => total + blob.size, 0);
+}
