@@ -1,0 +1,1 @@
+export { exporter } from "./layer-report.js";
