@@ -1,0 +1,115 @@
+import type { Readable } from "node:stream";
+import type { Descriptor, Digest } from "@exp/oci-spec";
+import type { BlobSource } from "./blobs/blob-source.js";
+import { blobExists } from "./blobs/blob-exists.js";
+import { getBlob, type GetBlobOptions } from "./blobs/get-blob.js";
+import { pushBlob, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
+import { getManifest, headManifest, listTags, putManifest, type FetchedManifest, type ManifestRef } from "./manifests/manifests.js";
+import type { RepositoryRef } from "./repository.js";
+import { Authenticator, type AuthOptions } from "./transport/authenticator.js";
+import { Hosts, type HostOptions } from "./transport/hosts.js";
+import { sharedHostLimiters, type HostLimiters } from "./transport/limiter.js";
+import { retryPolicy, type RetryOptions } from "./transport/retry.js";
+import { Transport } from "./transport/transport.js";
+
+export interface RegistryClientOptions extends HostOptions, AuthOptions {
+  retry?: RetryOptions;
+  /**
+   * Per-host concurrency limits. Defaults to the process-wide `sharedHostLimiters`, so an image
+   * push and a cache push to one registry share its slots even through different clients.
+   */
+  limiters?: HostLimiters;
+}
+
+/**
+ * An OCI distribution client. One instance keeps a connection pool per registry host, the
+ * credentials and tokens it resolved, and which repositories are known to hold which blobs (so a
+ * later push mounts instead of uploading).
+ */
+export class RegistryClient {
+  readonly transport: Transport;
+  private readonly limiters: HostLimiters;
+  /** Blob uploads in progress, per registry and digest: a second push of the same blob waits, then mounts. */
+  private readonly inFlight = new Map<string, { repository: string; done: Promise<unknown> }>();
+  /** Repositories known to hold a blob, per registry and digest: mount sources for later pushes. */
+  private readonly holders = new Map<string, Set<string>>();
+
+  constructor(options: RegistryClientOptions = {}) {
+    const hosts = new Hosts(options);
+    this.transport = new Transport(hosts, new Authenticator(hosts, options), retryPolicy(options.retry));
+    this.limiters = options.limiters ?? sharedHostLimiters;
+  }
+
+  blobExists(repo: RepositoryRef, digest: Digest, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return this.limiters.run(repo.registry, "manifest", options.signal, () => blobExists(this.transport, repo, digest, options));
+  }
+
+  /**
+   * Uploads a blob unless the repository has it, mounting it from another repository of the same
+   * registry when one is known to hold it. Concurrent pushes of one blob to one registry upload it
+   * once: the later ones wait for the first and then mount from its repository.
+   */
+  async pushBlob(repo: RepositoryRef, source: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
+    const key = `${repo.registry}|${source.digest}`;
+    const running = this.inFlight.get(key);
+    if (running && running.repository !== repo.repository) await running.done.catch(() => undefined);
+    const mountFrom = [...(options.mountFrom ?? []), ...(this.holders.get(key) ?? [])];
+    const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom }));
+    this.inFlight.set(key, { repository: repo.repository, done });
+    try {
+      const result = await done;
+      this.remember(key, repo.repository);
+      return result;
+    } finally {
+      if (this.inFlight.get(key)?.done === done) this.inFlight.delete(key);
+    }
+  }
+
+  /** A verified stream of the blob; the host's blob slot is held until the stream ends. */
+  async getBlob(repo: RepositoryRef, descriptor: Pick<Descriptor, "digest" | "size">, options: GetBlobOptions = {}): Promise<Readable> {
+    const release = await this.limiters.get(repo.registry, "blob").acquire(options.signal);
+    try {
+      const stream = await getBlob(this.transport, repo, descriptor, options);
+      stream.once("close", release);
+      return stream;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  getManifest(ref: ManifestRef, options: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
+    return this.limiters.run(ref.registry, "manifest", options.signal, () => getManifest(this.transport, ref, options));
+  }
+
+  headManifest(ref: ManifestRef, options: { signal?: AbortSignal } = {}): Promise<Descriptor | undefined> {
+    return this.limiters.run(ref.registry, "manifest", options.signal, () => headManifest(this.transport, ref, options));
+  }
+
+  putManifest(ref: ManifestRef, bytes: Uint8Array, mediaType: string, options: { signal?: AbortSignal } = {}): Promise<Descriptor> {
+    return this.limiters.run(ref.registry, "manifest", options.signal, () => putManifest(this.transport, ref, bytes, mediaType, options));
+  }
+
+  listTags(repo: RepositoryRef, options: { signal?: AbortSignal; pageSize?: number } = {}): Promise<string[]> {
+    return this.limiters.run(repo.registry, "manifest", options.signal, () => listTags(this.transport, repo, options));
+  }
+
+  /** Records that a repository holds a blob (e.g. a base layer pulled from it), for later mounts. */
+  rememberBlob(repo: RepositoryRef, digest: Digest): void {
+    this.remember(`${repo.registry}|${digest}`, repo.repository);
+  }
+
+  close(): Promise<void> {
+    return this.transport.hosts.close();
+  }
+
+  private remember(key: string, repository: string): void {
+    let set = this.holders.get(key);
+    if (!set) this.holders.set(key, (set = new Set()));
+    set.add(repository);
+  }
+}
+
+export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
+  return new RegistryClient(options);
+}

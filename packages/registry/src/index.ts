@@ -1,0 +1,19 @@
+export { RegistryClient, createRegistryClient, type RegistryClientOptions } from "./client.js";
+export type { RepositoryRef, Action } from "./repository.js";
+export { repositoryScope } from "./repository.js";
+
+export { fileBlobSource, bytesBlobSource, type BlobSource } from "./blobs/blob-source.js";
+export { defaultChunkSize, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
+export type { GetBlobOptions } from "./blobs/get-blob.js";
+export type { ManifestRef, FetchedManifest } from "./manifests/manifests.js";
+export { manifestAccept, maxManifestBytes } from "./manifests/manifest-accept.js";
+
+export { HostLimiters, Semaphore, sharedHostLimiters, defaultHostLimits, type HostLimits, type RequestClass } from "./transport/limiter.js";
+export { isLoopbackHost, type HostOptions, type TlsOptions } from "./transport/hosts.js";
+export type { RetryOptions } from "./transport/retry.js";
+export type { AuthOptions } from "./transport/authenticator.js";
+
+export { RegistryError, RegistryNetworkError, RegistryProtocolError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "./errors.js";
+
+export * from "./reference/index.js";
+export * from "./auth/index.js";

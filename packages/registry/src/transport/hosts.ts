@@ -1,0 +1,74 @@
+import { Agent, type Dispatcher } from "undici";
+import { registryApiHost } from "../reference/index.js";
+
+export interface TlsOptions {
+  /** Extra CA certificates (PEM) to trust, e.g. a private registry's self-signed CA. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate and key (PEM) for registries that require mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+export interface HostOptions {
+  /**
+   * Registries reached over plain HTTP and without TLS verification (buildx's
+   * `registry.insecure=true`). localhost and 127.0.0.0/8 are plain HTTP by default, as in docker.
+   */
+  insecure?: readonly string[];
+  /** TLS settings per registry host ("host:port"), or "*" for every host. */
+  tls?: Readonly<Record<string, TlsOptions>>;
+}
+
+/** True for hosts docker treats as insecure by default: localhost and the loopback range. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * Decides how to reach each registry host and keeps one keep-alive connection pool (undici Agent)
+ * per host, so every request to a registry reuses its connections.
+ */
+export class Hosts {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly options: HostOptions = {}) {}
+
+  /** https unless the registry is marked insecure or is a loopback address without TLS settings. */
+  scheme(host: string): "http" | "https" {
+    if (this.options.insecure?.includes(host)) return "http";
+    if (this.options.tls?.[host]) return "https";
+    return isLoopbackHost(host) ? "http" : "https";
+  }
+
+  /** Where the registry's API lives: docker.io is served from registry-1.docker.io. */
+  baseUrl(host: string): string {
+    return `${this.scheme(host)}://${registryApiHost(host)}`;
+  }
+
+  dispatcher(origin: URL): Dispatcher {
+    const key = origin.host;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      const tls = this.options.tls?.[key] ?? this.options.tls?.["*"];
+      agent = new Agent({
+        keepAliveTimeout: 30_000,
+        connect: {
+          ...(tls?.ca ? { ca: tls.ca } : {}),
+          ...(tls?.cert ? { cert: tls.cert } : {}),
+          ...(tls?.key ? { key: tls.key } : {}),
+          // Verification stays on unless the user marked this registry insecure.
+          rejectUnauthorized: !this.options.insecure?.includes(key),
+        },
+      });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((a) => a.close()));
+  }
+}

@@ -1,0 +1,146 @@
+import { throwIfAborted } from "@exp/errors";
+import { parseDistributionErrors } from "@exp/oci-spec";
+import { RegistryError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "../errors.js";
+import type { Authenticator } from "./authenticator.js";
+import type { Hosts } from "./hosts.js";
+import { backoffDelay, isRetryableNetworkError, parseRetryAfter, wait, type RetryPolicy } from "./retry.js";
+import { header, send, type HttpMethod, type RequestBody, type SendResult } from "./send.js";
+
+export interface TransportRequest {
+  /** Registry host, "host[:port]". */
+  registry: string;
+  /** Token scopes this request needs, e.g. ["repository:app:pull,push"]. */
+  scopes: readonly string[];
+  method: HttpMethod;
+  /** A path under the registry ("/v2/app/blobs/…") or an absolute URL (an upload Location). */
+  target: string;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  /** Statuses the caller handles; any other is an error (after retries where they make sense). */
+  expect: readonly number[];
+  signal?: AbortSignal;
+  /** For messages: "pushing blob sha256:… to 127.0.0.1:5000/app". */
+  action: string;
+  /** Set false for requests that must not be repeated (a PATCH whose offset the server already moved). */
+  retry?: boolean;
+}
+
+const userAgent = "exp-registry/0.1 (+undici)";
+
+/**
+ * Sends one registry request with everything around it: authentication (first challenge, token
+ * refresh on 401), retries of 408/429/5xx and of connection resets and timeouts with exponential
+ * backoff, jitter and Retry-After, bounded by attempts and a time budget. Never retries
+ * 401/403/404. Bodies are RequestBody, reopened for each attempt.
+ */
+export class Transport {
+  constructor(
+    readonly hosts: Hosts,
+    readonly auth: Authenticator,
+    readonly retry: RetryPolicy,
+  ) {}
+
+  url(registry: string, target: string): URL {
+    return new URL(target, `${this.hosts.baseUrl(registry)}/`);
+  }
+
+  async request(req: TransportRequest): Promise<SendResult> {
+    const url = this.url(req.registry, req.target);
+    const started = Date.now();
+    const retryable = req.retry ?? true;
+    let attempt = 0;
+    let authRetries = 0;
+    for (;;) {
+      throwIfAborted(req.signal, req.action);
+      attempt++;
+      const authorization = await this.auth.authorization(req.registry, req.scopes, req.signal);
+      const headers: Record<string, string> = { "user-agent": userAgent, ...req.headers, ...(authorization ? { authorization } : {}) };
+      let response: SendResult;
+      try {
+        response = await send(this.hosts, { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }), ...(req.signal ? { signal: req.signal } : {}) });
+      } catch (error) {
+        if (req.signal?.aborted || !retryable || !isRetryableNetworkError(error)) throw error;
+        await this.backoffOrGiveUp(req, attempt, started, error, undefined);
+        continue;
+      }
+      if (response.status === 401 && authRetries < 2) {
+        await response.body.dump();
+        if (await this.auth.unauthorized(req.registry, req.scopes, header(response.headers, "www-authenticate"), authorization)) {
+          authRetries++;
+          attempt--; // an authentication round trip is not a failed attempt
+          continue;
+        }
+        throw await this.errorFrom(req, response, await this.describeCredentials(req.registry));
+      }
+      if (req.expect.includes(response.status)) return response;
+      if (retryable && isRetryableStatus(response.status)) {
+        const error = await this.errorFrom(req, response);
+        await this.backoffOrGiveUp(req, attempt, started, error, parseRetryAfter(response.headers["retry-after"]));
+        continue;
+      }
+      throw await this.errorFrom(req, response, response.status === 401 || response.status === 403 ? await this.describeCredentials(req.registry) : undefined);
+    }
+  }
+
+  private async backoffOrGiveUp(req: TransportRequest, attempt: number, started: number, error: unknown, retryAfterMs: number | undefined): Promise<void> {
+    const delay = backoffDelay(this.retry, attempt, retryAfterMs);
+    if (attempt >= this.retry.attempts || Date.now() - started + delay > this.retry.budgetMs) {
+      throw new RetriesExhaustedError(req.action, attempt, error);
+    }
+    await wait(delay, req.signal);
+  }
+
+  /** Reads a bounded error body and parses the distribution-spec `errors` array when there is one. */
+  async errorFrom(req: TransportRequest, response: SendResult, credentialsNote?: string): Promise<RegistryError> {
+    const text = await readBounded(response, 64 * 1024);
+    return new RegistryError({
+      status: response.status,
+      method: req.method,
+      url: redactUrl(response.url),
+      errors: parseErrors(text),
+      action: credentialsNote ? `${req.action} (${credentialsNote})` : req.action,
+    });
+  }
+
+  private async describeCredentials(registry: string): Promise<string> {
+    try {
+      return `credentials from ${await this.auth.source(registry)}`;
+    } catch {
+      return "credentials could not be read";
+    }
+  }
+}
+
+async function readBounded(response: SendResult, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      if (size + buffer.length > limit) {
+        chunks.push(buffer.subarray(0, limit - size));
+        response.body.destroy();
+        break;
+      }
+      chunks.push(buffer);
+      size += buffer.length;
+    }
+  } catch {
+    // A broken error body still leaves us the status.
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The distribution-spec `errors` array when the body has one; otherwise the start of the text. */
+function parseErrors(text: string): RegistryErrorDetail[] {
+  if (text.trim() === "") return [];
+  try {
+    return parseDistributionErrors(text).errors.map((e) => ({
+      code: e.code,
+      ...(e.message === undefined ? {} : { message: e.message }),
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
+    }));
+  } catch {
+    return [{ code: "UNKNOWN", message: text.trim().slice(0, 200) }];
+  }
+}
