@@ -8,6 +8,7 @@ import {
   type Credentials,
   type HttpFetch,
   type ResolvedCredentials,
+  type TokenResponse,
 } from "../auth/index.js";
 import type { Hosts } from "./hosts.js";
 import { send } from "./send.js";
@@ -30,6 +31,8 @@ export class Authenticator {
   private readonly challenges = new Map<string, Challenge>();
   private readonly credentials = new Map<string, Promise<ResolvedCredentials>>();
   private readonly tokens = new TokenCache();
+  /** Token requests in flight, so concurrent requests needing one scope fetch one token. */
+  private readonly pendingTokens = new Map<string, Promise<TokenResponse>>();
   private readonly http: HttpFetch;
 
   constructor(
@@ -53,9 +56,17 @@ export class Authenticator {
     const key = { registry, realm: challenge.params.realm ?? "", service: challenge.params.service ?? "", scopes: [...scopes] };
     const cached = this.tokens.get(key);
     if (cached) return `Bearer ${cached}`;
-    const token = await fetchToken({ challenge, scopes: [...scopes], credentials, http: this.http, registry, credentialSource: source, ...(signal ? { signal } : {}) });
-    this.tokens.set(key, token);
-    return `Bearer ${token.token}`;
+    const pendingKey = JSON.stringify([registry, key.realm, key.service, [...scopes].sort()]);
+    let pending = this.pendingTokens.get(pendingKey);
+    if (!pending) {
+      pending = fetchToken({ challenge, scopes: [...scopes], credentials, http: this.http, registry, credentialSource: source, ...(signal ? { signal } : {}) });
+      this.pendingTokens.set(pendingKey, pending);
+      pending.then(
+        (token) => this.tokens.set(key, token),
+        () => undefined,
+      ).finally(() => this.pendingTokens.delete(pendingKey));
+    }
+    return `Bearer ${(await pending).token}`;
   }
 
   /**
