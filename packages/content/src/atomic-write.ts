@@ -30,27 +30,48 @@ export function isTempName(name: string): boolean {
   return name.startsWith(".") && name.endsWith(".tmp");
 }
 
+export interface AtomicWriteOptions {
+  signal?: AbortSignal;
+  mode?: number;
+  /**
+   * Default true: fsync the file before the rename and the directory after it, so the new content
+   * survives a machine crash. False keeps only the atomicity (readers see the old file or the new
+   * one, never a mix) for records whose loss in a crash costs nothing — lease resources, the label
+   * index marker. Without the file fsync a crash may leave the new name with empty or partial
+   * content, so only use it where readers tolerate that.
+   */
+  durable?: boolean;
+  /** Awaited just before the rename: work that must be visible before the new content is, run alongside the write. */
+  beforeRename?: Promise<unknown>;
+}
+
 /**
- * Replaces `path` with `data` so that a crash at any point leaves either the old file or the new
- * one, never a mix: write a temp file beside it, fsync it, rename over the target, fsync the directory.
+ * Replaces `path` with `data` so that a reader (or, when durable, a crash at any point) sees either
+ * the old file or the new one, never a mix: write a temp file beside it, fsync it, rename over the
+ * target, fsync the directory.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { signal?: AbortSignal; mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   throwIfAborted(options.signal, `writing ${path}`);
+  const durable = options.durable ?? true;
   const temp = tempPathFor(path);
   let renamed = false;
   try {
     const handle = await open(temp, "wx", options.mode ?? 0o644);
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      // Durable truth: the data must be on disk before the rename can be, or a crash could leave
+      // the record's name pointing at an empty file.
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
+    await options.beforeRename;
     // The last point where giving up leaves nothing behind; after the rename the write has happened.
     throwIfAborted(options.signal, `writing ${path}`);
     await rename(temp, path);
     renamed = true;
-    await fsyncDir(dirname(path));
+    // Durable truth: without it a crash can forget the rename even though the data was synced.
+    if (durable) await fsyncDir(dirname(path));
   } finally {
     if (!renamed) await removeFile(temp).catch(() => undefined);
   }
@@ -58,17 +79,17 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 
 /**
  * Creates an empty file if it does not exist; true when this call created it. One create syscall is
- * atomic, so there is no temp file to clean up; the directory fsync makes the entry durable.
+ * atomic and visible to every process at once, so there is no temp file to clean up. Not fsynced:
+ * its only user is a lease resource entry, which needs visibility order, not durability (see
+ * addLeaseResource).
  */
 export async function createEmptyFile(path: string): Promise<boolean> {
-  let created = false;
   try {
     const handle = await open(path, "wx", 0o644);
     await handle.close();
-    created = true;
+    return true;
   } catch (error) {
     if (!hasCode(error, "EEXIST")) throw error;
+    return false;
   }
-  await fsyncDir(dirname(path));
-  return created;
 }

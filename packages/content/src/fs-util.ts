@@ -35,3 +35,27 @@ export async function removeFile(path: string): Promise<boolean> {
 export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
 }
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; results in input order. After a
+ * failure no new calls start, and it rejects (with the first error) only once the calls in flight
+ * have settled, so nothing keeps running behind the caller's back — e.g. after gc releases its lock.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}

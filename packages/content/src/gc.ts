@@ -6,10 +6,11 @@ import { isTempName } from "./atomic-write.js";
 import { readBlobMeta, removeBlobMeta } from "./blob-meta.js";
 import { blobSize, deleteBlob, listBlobFiles, readBlobAll } from "./blobs.js";
 import { NotFoundError, TooLargeError } from "./errors.js";
-import { isNotFound, listDir, removeTree } from "./fs-util.js";
+import { isNotFound, listDir, mapLimit, removeTree } from "./fs-util.js";
 import { listHistory } from "./history.js";
 import type { Layout } from "./layout.js";
-import { isExpired, listAllLeases, readLeaseResources, releaseLease } from "./leases.js";
+import { listRecordedDigests, sweepLabelIndex } from "./label-index.js";
+import { isExpired, listAllLeases, readLeaseResources, releaseLease, removeLeaseDebris } from "./leases.js";
 import type { StoreLocks } from "./lock.js";
 import { LABEL_MEDIA_TYPE } from "./media-types.js";
 import { childReferences, hasChildReferences, labelReferences, type Reference } from "./references.js";
@@ -28,6 +29,9 @@ import type { DiskUsage, GcResult } from "./types.js";
 // was already released (d) by step 2, in which case (c) happened before step 3 and the record is
 // seen instead. Blobs linked after step 1 are not candidates at all. Within one process the
 // read/write lock makes this airtight even for an ingest that only re-labels an existing blob.
+
+/** How many unreachable blobs gc deletes at once. */
+const DELETE_CONCURRENCY = 8;
 
 interface GcContext {
   layout: Layout;
@@ -119,22 +123,26 @@ export async function runGc(ctx: GcContext, signal?: AbortSignal): Promise<GcRes
       throwIfAborted(signal, "gc");
       if (await releaseLease(layout, lease.id)) expiredLeases.push(lease.id);
     }
+    await removeLeaseDebris(layout);
     const ingestScan = await removeStaleTempFiles(layout.ingestDir);
 
     const { unreachable } = await plan(layout, now, signal);
     const deleted: Digest[] = [];
     let reclaimedBytes = 0;
-    // Each deletion stands alone, so stopping part-way on abort leaves a consistent store.
-    for (const blob of unreachable) {
+    // Each deletion stands alone, so stopping part-way on abort leaves a consistent store; a few
+    // run at once, since each is several small filesystem calls (blob, record, index hints).
+    await mapLimit(unreachable, DELETE_CONCURRENCY, async (blob) => {
       throwIfAborted(signal, "gc");
       if (await deleteBlob(layout, locks.blobMeta, blob.digest)) {
         deleted.push(blob.digest);
         reclaimedBytes += blob.size;
       }
-    }
+    });
 
     await removeOrphanMetadata(ctx, signal);
     await removeMetadataLeftovers(layout);
+    // After the deletions and orphan records: removes the index hints of blobs without a record.
+    await sweepLabelIndex(layout, locks.blobMeta, signal);
     return { deleted: deleted.sort(), reclaimedBytes, expiredLeases: expiredLeases.sort(), removedIngests: ingestScan.removed };
   }, { signal });
 }
@@ -147,24 +155,14 @@ export async function runGc(ctx: GcContext, signal?: AbortSignal): Promise<GcRes
  */
 async function removeOrphanMetadata(ctx: GcContext, signal: AbortSignal | undefined): Promise<void> {
   const { layout, locks } = ctx;
-  const records: Digest[] = [];
-  for (const algorithm of await listDir(layout.blobMetaDir)) {
-    for (const name of await listDir(join(layout.blobMetaDir, algorithm))) {
-      if (!name.endsWith(".json") || isTempName(name)) continue;
-      records.push(`${algorithm}:${name.slice(0, -".json".length)}` as Digest);
-    }
-  }
+  const records = await listRecordedDigests(layout);
   // Listed first, then checked for foreign writers: a writer that starts after this check writes
   // a record that was not listed.
   const { foreignLive } = await removeStaleTempFiles(layout.ingestDir);
   if (foreignLive > 0) return;
   for (const digest of records) {
     throwIfAborted(signal, "gc");
-    try {
-      if ((await blobSize(layout, digest)) === undefined) await removeBlobMeta(layout, locks.blobMeta, digest);
-    } catch {
-      // A file name that is not a digest: not ours to judge.
-    }
+    if ((await blobSize(layout, digest)) === undefined) await removeBlobMeta(layout, locks.blobMeta, digest);
   }
 }
 

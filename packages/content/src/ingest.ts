@@ -35,10 +35,11 @@ interface Plan {
 
 /**
  * Streams `source` into the store. The bytes go to ingest/<pid>-<random>, hashed and counted on the
- * way; only after the digest and size check and an fsync does the blob get its lease entry, its
- * metadata record and finally a hard link into blobs/ — the single atomic step that makes it
- * visible. A crash before that step leaves only a temp file whose pid is dead, which
- * openContentStore and gc remove; a crash after it leaves a complete, verified blob.
+ * way; only after the digest and size check does the blob get its lease entry and its metadata
+ * record (while its bytes are fsynced), and finally, once the fsync is done, a hard link into
+ * blobs/ — the single atomic step that makes it visible. A crash before that step leaves only a
+ * temp file whose pid is dead, which openContentStore and gc remove; a crash after it leaves a
+ * complete, verified blob.
  */
 export async function ingest(ctx: IngestContext, source: IngestSource, options: IngestOptions = {}): Promise<IngestResult> {
   let plan: Plan;
@@ -123,7 +124,9 @@ async function streamIntoStore(ctx: IngestContext, source: IngestSource, plan: P
   let handle: FileHandle | undefined;
   let iterator: AsyncIterator<unknown> | undefined;
   try {
-    handle = await open(temp, "wx", 0o644);
+    // Blobs are immutable; read-only makes a stray write by another tool fail loudly. Set at
+    // create (the descriptor we get back is writable all the same), saving a chmod per blob.
+    handle = await open(temp, "wx", 0o444);
     iterator = iteratorOf(source);
     const digester = new Digester(plan.algorithm);
     for (;;) {
@@ -150,11 +153,19 @@ async function streamIntoStore(ctx: IngestContext, source: IngestSource, plan: P
     const digest = digester.digest();
     if (plan.expectedSize !== undefined && size !== plan.expectedSize) throw new SizeMismatchError(describeExpected(plan), plan.expectedSize, size);
     if (plan.expectedDigest !== undefined && digest !== plan.expectedDigest) throw new DigestMismatchError("ingested content", plan.expectedDigest, digest);
-    // Blobs are immutable; read-only makes a stray write by another tool fail loudly.
-    await handle.chmod(0o444);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    // fsync kept (durable truth): the bytes must be on disk before the link that names them can
+    // be, or a crash could leave a blob that fails verification. Started now and awaited right
+    // before the link, so it overlaps with writing the lease entry and the metadata record.
+    const file = handle;
+    handle = undefined; // closed by `synced`, whatever happens next
+    const synced = (async () => {
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    })();
+    synced.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
 
     // Commit. Shared with other commits, exclusive with gc: gc either runs before (the blob is not
     // in blobs/ yet) or after (the lease entry is there). Not abortable once the lock is held, so
@@ -162,12 +173,16 @@ async function streamIntoStore(ctx: IngestContext, source: IngestSource, plan: P
     const created = await locks.gc.withShared(
       async () => {
         throwIfAborted(signal, "ingest");
+        // Visible (not durable) before the link: that order, not an fsync, is what keeps a gc in
+        // another process from deleting the blob (see addLeaseResource).
         if (plan.lease !== undefined) await addLeaseResource(layout, plan.lease, resourceOf(digest, plan.mediaType));
         // Before the link, so the media type label gc may need is there the moment the blob is.
         await updateBlobMeta(layout, locks.blobMeta, digest, plan.labels);
+        await synced;
         const target = layout.blobPath(digest);
-        await mkdir(dirname(target), { recursive: true });
         const linked = await linkIntoPlace(temp, target);
+        // fsync kept (durable truth): once ingest returns, callers record the digest in history or
+        // a root (both fsynced); the blob's name must not be the part a crash forgets.
         if (linked) await fsyncDir(dirname(target));
         return linked;
       },
@@ -200,12 +215,17 @@ function resourceOf(digest: Digest, mediaType: string | undefined): { digest: Di
  * false), and a reader never observes the name pointing at a different inode. Filesystems without
  * hard links fall back to an existence check plus rename, which is still atomic per writer.
  */
-async function linkIntoPlace(temp: string, target: string): Promise<boolean> {
+async function linkIntoPlace(temp: string, target: string, madeDir = false): Promise<boolean> {
   try {
     await link(temp, target);
     return true;
   } catch (error) {
     if (hasCode(error, "EEXIST")) return false;
+    if (isNotFound(error) && !madeDir) {
+      // blobs/<alg>/ is made at open for sha256 only; another algorithm's appears on first use.
+      await mkdir(dirname(target), { recursive: true });
+      return linkIntoPlace(temp, target, true);
+    }
     if (!hasCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK")) throw error;
   }
   if (await statIfExists(target)) return false;

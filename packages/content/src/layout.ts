@@ -14,6 +14,9 @@ import { fileNameFor } from "./names.js";
  *   meta/leases/<id>/resources/<alg>-<hex>  one file per held blob (empty, or { mediaType })
  *   meta/history/<id>.json                  one history record
  *   meta/roots/<sha256(name)>.json          { name, descriptor }
+ *   meta/labels/<sha256(key)>/<sha256(value)>/<alg>-<hex>
+ *                                           label index: empty hint files, checked against meta/blobs
+ *   meta/labels/.version                    { version, boot }: the index is complete for this boot
  *   meta/trash/                             leases being removed (renamed here first, so removal is atomic)
  */
 export class Layout {
@@ -26,6 +29,8 @@ export class Layout {
   readonly historyDir: string;
   readonly rootsDir: string;
   readonly trashDir: string;
+  readonly labelsDir: string;
+  readonly labelIndexMarker: string;
 
   constructor(root: string) {
     this.root = root;
@@ -37,6 +42,8 @@ export class Layout {
     this.historyDir = join(this.metaDir, "history");
     this.rootsDir = join(this.metaDir, "roots");
     this.trashDir = join(this.metaDir, "trash");
+    this.labelsDir = join(this.metaDir, "labels");
+    this.labelIndexMarker = join(this.labelsDir, ".version");
   }
 
   /** Directories openContentStore creates up front. */
@@ -49,6 +56,7 @@ export class Layout {
       this.historyDir,
       this.rootsDir,
       this.trashDir,
+      this.labelsDir,
     ];
   }
 
@@ -60,6 +68,11 @@ export class Layout {
   blobMetaPath(digest: Digest): string {
     const { algorithm, hex } = parseDigest(digest);
     return join(this.blobMetaDir, algorithm, `${hex}.json`);
+  }
+
+  /** The label index directory for one label; both parts are sha256 hex (see label-index.ts). */
+  labelValueDir(keyHash: string, valueHash: string): string {
+    return join(this.labelsDir, keyHash, valueHash);
   }
 
   leaseDir(id: string): string {

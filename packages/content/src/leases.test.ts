@@ -1,8 +1,8 @@
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256, tempRoots } from "./__fixtures__/helpers.js";
-import { InvalidNameError, LeaseExistsError, LeaseNotFoundError } from "./errors.js";
+import { CorruptMetadataError, InvalidNameError, LeaseExistsError, LeaseNotFoundError } from "./errors.js";
 import { openContentStore } from "./store.js";
 
 const roots = tempRoots();
@@ -94,5 +94,49 @@ describe("leases", () => {
     for (const id of ids) await store.leases.addResource(id, sha256(id));
     for (const id of ids) expect(await store.leases.resources(id)).toEqual([sha256(id)]);
     await expect(store.leases.create({ id: "" })).rejects.toBeInstanceOf(InvalidNameError);
+  });
+});
+
+// Lease records are written without fsync (a lease dies with its holder), so a machine crash can
+// leave one torn. Such a record was written before the current boot.
+describe("leases torn by a crash", () => {
+  const beforeThisBoot = new Date("2001-01-01T00:00:00Z");
+
+  it("an unreadable record from before this boot counts as gone; gc removes it and what only it held", async () => {
+    const { root, store } = await open();
+    const torn = await store.leases.create({ id: "torn" });
+    const held = await store.writeBlob("held by the torn lease", { lease: torn.id });
+    const dir = join(root, "meta", "leases", "torn");
+    await writeFile(join(dir, "lease.json"), "");
+    await utimes(join(dir, "lease.json"), beforeThisBoot, beforeThisBoot);
+    await utimes(dir, beforeThisBoot, beforeThisBoot);
+    // The same for a lease directory whose record never reached the disk at all.
+    const missing = await store.leases.create({ id: "missing" });
+    await rm(join(root, "meta", "leases", "missing", "lease.json"));
+    await utimes(join(root, "meta", "leases", "missing"), beforeThisBoot, beforeThisBoot);
+    const live = await store.leases.create({ id: "live" });
+
+    expect(await store.leases.get(torn.id)).toBeUndefined();
+    expect(await store.leases.get(missing.id)).toBeUndefined();
+    expect((await store.leases.list()).map((l) => l.id)).toEqual([live.id]);
+    expect((await store.gc()).deleted).toEqual([held.digest]);
+    expect(await readdir(join(root, "meta", "leases"))).toEqual([live.id]);
+    // The id is free again.
+    await store.leases.create({ id: "torn" });
+  });
+
+  it("an unreadable record written during this boot is corruption, and stops gc", async () => {
+    const { root, store } = await open();
+    const lease = await store.leases.create({ id: "bad" });
+    const held = await store.writeBlob("maybe held", { lease: lease.id });
+    await writeFile(join(root, "meta", "leases", "bad", "lease.json"), "{ truncated");
+    await expect(store.leases.list()).rejects.toBeInstanceOf(CorruptMetadataError);
+    await expect(store.gc()).rejects.toBeInstanceOf(CorruptMetadataError);
+    expect(await store.exists(held.digest)).toBe(true);
+    // A lease directory from this boot without its record is left alone (it cannot come from a crash).
+    await rm(join(root, "meta", "leases", "bad"), { recursive: true });
+    await mkdir(join(root, "meta", "leases", "odd", "resources"), { recursive: true });
+    expect((await store.gc()).deleted).toEqual([held.digest]);
+    expect(await readdir(join(root, "meta", "leases"))).toEqual(["odd"]);
   });
 });

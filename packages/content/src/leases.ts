@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import { parseDigest, type Digest } from "@exp/oci-spec";
-import { createEmptyFile, fsyncDir, writeFileAtomic } from "./atomic-write.js";
-import { InvalidArgumentError, LeaseExistsError, LeaseNotFoundError } from "./errors.js";
+import { createEmptyFile, writeFileAtomic } from "./atomic-write.js";
+import { bootStartedAt } from "./boot.js";
+import { CorruptMetadataError, InvalidArgumentError, LeaseExistsError, LeaseNotFoundError } from "./errors.js";
 import { hasCode, isNotFound, listDir, removeFile, removeTree } from "./fs-util.js";
 import type { Layout } from "./layout.js";
 import { checkName, digestFileName, digestFromFileName } from "./names.js";
@@ -15,7 +16,16 @@ import type { Lease, LeaseResource } from "./types.js";
 // A lease is a directory: lease.json plus resources/ with one file per held blob. Adding a
 // resource is one file create and never rewrites the lease, so concurrent addResource calls
 // (parallel layer pulls) need no read-modify-write. Creating and releasing a lease are each one
-// directory rename, so a crash leaves the lease wholly there or wholly gone.
+// directory rename, so every process sees the lease wholly there or wholly gone.
+//
+// Nothing here is fsynced. A lease belongs to a live process; after a machine crash its holder is
+// gone, so losing a lease, a resource entry or a release in the crash only decides whether some
+// garbage is collected now or when the lease expires (or is released by hand) — never whether live
+// content is. What GC safety across processes does need is *visibility order*: a resource entry
+// must exist before its blob is linked into blobs/, and a create() is visible to every process the
+// moment it returns, durable or not. A crash can also leave a lease record torn (empty or cut
+// short); such a record predates the current boot, and is treated as the lease being gone
+// (readLeaseAt), so a crash cannot wedge GC on ERR_CORRUPT_METADATA.
 
 const leaseFile = "lease.json";
 const resourcesDir = "resources";
@@ -41,16 +51,9 @@ export async function createLease(layout: Layout, options: CreateLeaseOptions = 
   // existing (non-empty) lease directory fails, which makes "create" atomic and exclusive.
   const temp = join(layout.leasesDir, `.tmp-${tempToken()}`);
   try {
+    // No fsync of the record or of any directory (dropped): see the top of this file.
     await mkdir(join(temp, resourcesDir), { recursive: true });
-    const handle = await open(join(temp, leaseFile), "wx", 0o644);
-    try {
-      await handle.writeFile(JSON.stringify(serializeLease(lease)) + "\n");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsyncDir(join(temp, resourcesDir));
-    await fsyncDir(temp);
+    await writeFile(join(temp, leaseFile), JSON.stringify(serializeLease(lease)) + "\n", { flag: "wx", mode: 0o644 });
     const target = layout.leaseDir(id);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -64,7 +67,6 @@ export async function createLease(layout: Layout, options: CreateLeaseOptions = 
         await releaseLease(layout, id);
       }
     }
-    await fsyncDir(layout.leasesDir);
   } finally {
     await removeTree(temp);
   }
@@ -85,13 +87,34 @@ export async function readLease(layout: Layout, id: string): Promise<Lease | und
   return readLeaseAt(join(layout.leaseDir(id), leaseFile));
 }
 
+/**
+ * The lease in its record file. A record that cannot be read and was last written before the
+ * current boot is crash debris (records are written without fsync): its holder died in the crash,
+ * so the lease counts as gone. An unreadable record from this boot cannot come from a crash and
+ * is reported as corrupt, which stops GC rather than risk collecting what it held.
+ */
 async function readLeaseAt(path: string): Promise<Lease | undefined> {
-  const record = await readJsonRecord(path);
-  if (!record) return undefined;
-  const lease: Lease = { id: recordString(path, record, "id"), createdAt: recordDate(path, record, "createdAt"), labels: recordLabels(path, record.labels) };
-  const expiresAt = recordOptionalDate(path, record, "expiresAt");
-  if (expiresAt) lease.expiresAt = expiresAt;
-  return lease;
+  try {
+    const record = await readJsonRecord(path);
+    if (!record) return undefined;
+    const lease: Lease = { id: recordString(path, record, "id"), createdAt: recordDate(path, record, "createdAt"), labels: recordLabels(path, record.labels) };
+    const expiresAt = recordOptionalDate(path, record, "expiresAt");
+    if (expiresAt) lease.expiresAt = expiresAt;
+    return lease;
+  } catch (error) {
+    if (error instanceof CorruptMetadataError && (await writtenBeforeBoot(path))) return undefined;
+    throw error;
+  }
+}
+
+async function writtenBeforeBoot(path: string): Promise<boolean> {
+  try {
+    // A second of slack for the resolution of uptime; erring late only keeps reporting corruption.
+    return (await stat(path)).mtimeMs < bootStartedAt() - 1000;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** The lease when it exists and has not expired; the lease APIs treat an expired lease as gone. */
@@ -118,8 +141,10 @@ export function toLeaseResource(resource: Digest | { digest: Digest; mediaType?:
 }
 
 /**
- * Records that the lease holds `resource`. Durable when it returns (the resources directory is
- * fsynced), which is what lets ingest add a blob to its lease before the blob becomes visible.
+ * Records that the lease holds `resource`. Visible to every process when it returns, which is what
+ * lets ingest add a blob to its lease before linking the blob into blobs/: a GC in another process
+ * that lists the blob reads the leases after that, so it sees the entry. Not durable (fsync
+ * dropped): an entry lost in a machine crash belonged to a holder that died in it.
  */
 export async function addLeaseResource(layout: Layout, id: string, resource: LeaseResource, signal?: AbortSignal): Promise<void> {
   await requireLiveLease(layout, id);
@@ -130,7 +155,9 @@ export async function addLeaseResource(layout: Layout, id: string, resource: Lea
       // Keeps a media type recorded earlier: a later plain add must not forget it.
       await createEmptyFile(path);
     } else if ((await readResourceMediaType(path)) !== resource.mediaType) {
-      await writeFileAtomic(path, JSON.stringify({ mediaType: resource.mediaType }) + "\n");
+      // Atomic (readers never see half a record) but not durable; a torn one after a crash just
+      // reads as "no media type" (readResourceMediaType), and its holder is gone anyway.
+      await writeFileAtomic(path, JSON.stringify({ mediaType: resource.mediaType }) + "\n", { durable: false });
     }
   } catch (error) {
     // The directory vanished under us: the lease was released concurrently.
@@ -195,9 +222,34 @@ export async function releaseLease(layout: Layout, id: string): Promise<boolean>
     if (isNotFound(error)) return false;
     throw error;
   }
-  await fsyncDir(layout.leasesDir);
+  // No fsync of leases/ (dropped): a release undone by a machine crash brings the lease back
+  // holding what it held, like every lease that was live at the crash — space held until it
+  // expires or is released again, never content lost.
   await removeTree(trash);
   return true;
+}
+
+/**
+ * Removes lease directories a machine crash left without a readable record: torn (see
+ * readLeaseAt), or missing (a lease directory is only ever renamed into place complete). Called by
+ * gc; the lease APIs already treat these as gone. Only directories from before the current boot
+ * qualify, so a lease created under the same id meanwhile (whose directory is new) is never taken.
+ */
+export async function removeLeaseDebris(layout: Layout): Promise<void> {
+  for (const name of await listDir(layout.leasesDir)) {
+    if (name.startsWith(".")) continue; // a lease being created
+    const dir = join(layout.leasesDir, name);
+    if (!(await writtenBeforeBoot(dir))) continue;
+    if ((await readLeaseAt(join(dir, leaseFile))) !== undefined) continue;
+    const trash = join(layout.trashDir, `${tempToken()}`);
+    try {
+      await rename(dir, trash);
+    } catch (error) {
+      if (isNotFound(error)) continue;
+      throw error;
+    }
+    await removeTree(trash);
+  }
 }
 
 /** Every lease on disk, expired ones included (callers filter), oldest first. */

@@ -24,7 +24,9 @@ describe("openContentStore", () => {
     const { root, store } = await open();
     expect(store.root).toBe(root);
     expect((await readdir(root)).sort()).toEqual(["blobs", "ingest", "meta"]);
-    expect((await readdir(join(root, "meta"))).sort()).toEqual(["blobs", "history", "leases", "roots", "trash"]);
+    expect((await readdir(join(root, "meta"))).sort()).toEqual(["blobs", "history", "labels", "leases", "roots", "trash"]);
+    // The (empty) label index is marked complete.
+    expect(await readdir(join(root, "meta", "labels"))).toEqual([".version"]);
   });
 
   it("keeps blobs, labels and createdAt across reopening", async () => {

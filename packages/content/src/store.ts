@@ -6,10 +6,12 @@ import { checkLabelPatch, updateBlobMeta } from "./blob-meta.js";
 import { blobInfo, blobSize, deleteBlob, listBlobFiles, readBlob, readBlobAll } from "./blobs.js";
 import { InvalidArgumentError, NotFoundError } from "./errors.js";
 import { listDir, removeTree } from "./fs-util.js";
+import { findByLabel } from "./find-by-label.js";
 import { diskUsage, runGc } from "./gc.js";
 import { guarded } from "./guard.js";
 import { deleteHistory, getHistory, listHistory, putHistory } from "./history.js";
 import { ingest, writeBlob } from "./ingest.js";
+import { ensureLabelIndex } from "./label-index.js";
 import { Layout } from "./layout.js";
 import {
   addLeaseResource,
@@ -31,7 +33,8 @@ import type { BlobInfo, ContentStore, HistoryRecord, IngestOptions, IngestResult
 
 /**
  * Opens (creating if needed) the content store at `root`, and removes what crashed writers left:
- * ingest temp files whose pid is dead, and leases whose removal was interrupted.
+ * ingest temp files whose pid is dead, and leases whose removal was interrupted. Builds the label
+ * index when it is missing or may have lost entries in a machine crash (once per boot).
  */
 export async function openContentStore(root: string, options: SignalOption = {}): Promise<ContentStore> {
   if (typeof root !== "string" || root === "") throw new InvalidArgumentError("content store root", root, "a directory path");
@@ -44,6 +47,7 @@ export async function openContentStore(root: string, options: SignalOption = {})
     const locks = locksFor(await realpath(absolute));
     await removeStaleTempFiles(layout.ingestDir);
     for (const name of await listDir(layout.trashDir)) await removeTree(join(layout.trashDir, name));
+    await ensureLabelIndex(layout, options.signal);
     return new DiskContentStore(layout, locks);
   });
 }
@@ -142,12 +146,8 @@ class DiskContentStore implements ContentStore {
   findByLabel(key: string, value?: string, options: SignalOption = {}): Promise<BlobInfo[]> {
     return guarded(`findByLabel ${key}`, async () => {
       if (typeof key !== "string" || key === "") throw new InvalidArgumentError("label key", key, "a non-empty string");
-      const found: BlobInfo[] = [];
-      for await (const info of this.list(options)) {
-        const actual = info.labels[key];
-        if (actual !== undefined && (value === undefined || actual === value)) found.push(info);
-      }
-      return found;
+      if (value !== undefined && typeof value !== "string") throw new InvalidArgumentError("label value", value, "a string");
+      return findByLabel(this.layout, this.locks.blobMeta, key, value, options.signal);
     });
   }
 
