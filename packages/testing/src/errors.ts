@@ -1,0 +1,49 @@
+import { ExpError } from "@exp/errors";
+
+/** External programs a utility needs are not on PATH. `packages` are the Debian packages that provide them. */
+export class MissingToolsError extends ExpError {
+  readonly missing: readonly string[];
+  readonly packages: readonly string[];
+  constructor(missing: readonly string[], packages: readonly string[], context: string) {
+    super(
+      "ERR_MISSING_TOOLS",
+      `${context}: missing tool${missing.length === 1 ? "" : "s"} ${missing.join(", ")} on PATH; ` +
+        `install with: apt-get install -y ${packages.join(" ")}`,
+    );
+    this.missing = missing;
+    this.packages = packages;
+  }
+}
+
+/** A helper program (openssl, htpasswd) ran but failed. The message carries its stderr. */
+export class ToolFailedError extends ExpError {
+  readonly tool: string;
+  constructor(tool: string, detail: string, cause?: unknown) {
+    super("ERR_TOOL_FAILED", `${tool} failed: ${detail}`, { cause, fault: "server" });
+    this.tool = tool;
+  }
+}
+
+/** docker-registry did not become ready. The message ends with the tail of its log, which says why. */
+export class RegistryStartError extends ExpError {
+  readonly logTail: string;
+  constructor(reason: string, logTail: string, cause?: unknown) {
+    super("ERR_REGISTRY_START", `docker-registry did not start: ${reason}${logTail ? `\n--- registry log (tail) ---\n${logTail}` : ""}`, {
+      cause,
+      fault: "server",
+    });
+    this.logTail = logTail;
+  }
+}
+
+/**
+ * A proxy target that is not a loopback address. The test utilities only ever talk to servers on
+ * this machine: a test must never be able to send traffic (let alone injected faults) elsewhere.
+ */
+export class NonLoopbackTargetError extends ExpError {
+  readonly target: string;
+  constructor(target: string, reason: string) {
+    super("ERR_NON_LOOPBACK_TARGET", `fault proxy target ${JSON.stringify(target)} rejected: ${reason}; only loopback targets (127.0.0.0/8, ::1, localhost) are allowed`);
+    this.target = target;
+  }
+}

@@ -1,0 +1,10 @@
+export { startRegistry, type StartRegistryOptions, type TestRegistry, type RegistryAuth } from "./registry.js";
+export { startTokenIssuer, type TokenIssuer, type TokenIssuerOptions, type TokenRequestRecord } from "./token-issuer.js";
+export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type FaultProxyStats, type FaultLogEntry } from "./fault-proxy.js";
+export type { Fault, FaultRule, FaultType } from "./fault-rules.js";
+export { requireTools, toolsAvailable, skipUnlessTools, registryAvailable, aptPackageFor } from "./tools.js";
+export { clearSkopeoBlobCache, skopeoBlobCachePaths } from "./skopeo-cache.js";
+export { tempDir, type TempDir } from "./temp-dir.js";
+export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
+export { isLoopbackHost } from "./loopback.js";
+export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, ToolFailedError } from "./errors.js";
