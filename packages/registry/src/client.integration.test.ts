@@ -270,6 +270,24 @@ describe.skipIf(skip)("registry client under injected faults", () => {
     }
   });
 
+  it("retries a registry that stays silent past the headers timeout, then gives up without hanging", async () => {
+    const proxy = await startFaultProxy({ target: registry.url, rules: [{ nth: [1], fault: { type: "delay", ms: 2_000 } }] });
+    try {
+      const c = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host], timeouts: { headersMs: 200 }, retry: { baseDelayMs: 5 } });
+      // The first try times out after 200 ms and is retried; the second is answered.
+      expect(await c.blobExists(parseReference(`${proxy.host}/slow/app:v1`), digestOf("nothing"))).toBe(false);
+      expect(proxy.stats.requests).toBe(2);
+      proxy.setRules([{ every: true, fault: { type: "delay", ms: 2_000 } }]);
+      const started = Date.now();
+      const failure = await c.blobExists(parseReference(`${proxy.host}/slow/app:v1`), digestOf("nothing")).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RetriesExhaustedError);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("stops promptly when its signal fires mid-retry", async () => {
     const proxy = await startFaultProxy({ target: registry.url, rules: [{ every: true, fault: { type: "status", status: 503, retryAfter: 5 } }] });
     try {
@@ -333,6 +351,27 @@ describe.skipIf(skip)("registry client authentication", () => {
       // A revoked key: the cached token is refused, a fresh one is fetched, the call succeeds.
       issuer.revokeAll();
       expect(await c.headManifest(parseReference(`${registry.host}/token/app:v1`))).toBeDefined();
+      await c.close();
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  it("Bearer: an identity token from docker's config.json is exchanged through the OAuth2 refresh grant", async () => {
+    const registry = await startRegistry({ auth: "token" });
+    try {
+      const issuer = registry.tokenIssuer!;
+      // What `docker login` stores for registries that issue refresh tokens.
+      const form = new URLSearchParams({ grant_type: "password", username: registry.username!, password: registry.password!, service: registry.tokenService!, client_id: "test", access_type: "offline", scope: "" });
+      const answer = (await (await fetch(registry.tokenRealm!, { method: "POST", body: form })).json()) as { refresh_token?: string };
+      expect(answer.refresh_token).toBeTruthy();
+      const home = join(dir.path, "identity-home");
+      await mkdir(join(home, ".docker"), { recursive: true });
+      await writeFile(join(home, ".docker", "config.json"), JSON.stringify({ auths: { [registry.host]: { identitytoken: answer.refresh_token } } }));
+      const image = await makeImage(join(dir.path, "identity"), [5_000]);
+      const c = createRegistryClient({ limiters: new HostLimiters(), homeDir: home, env: { HOME: home, PATH: process.env.PATH ?? "" } });
+      expect((await pushImage(c, `${registry.host}/identity/app:v1`, image)).digest).toBe(image.manifest.descriptor.digest);
+      expect(issuer.requests.some((r) => r.grantType === "refresh_token" && r.authorized)).toBe(true);
       await c.close();
     } finally {
       await registry.stop();

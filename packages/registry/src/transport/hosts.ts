@@ -17,6 +17,11 @@ export interface HostOptions {
   insecure?: readonly string[];
   /** TLS settings per registry host ("host:port"), or "*" for every host. */
   tls?: Readonly<Record<string, TlsOptions>>;
+  /**
+   * How long a registry may stay silent before the request fails (and is retried): connecting,
+   * waiting for response headers, and between two chunks of a body. Defaults 30 s, 60 s, 60 s.
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
 }
 
 /** True for hosts docker treats as insecure by default: localhost and the loopback range. */
@@ -51,9 +56,13 @@ export class Hosts {
     let agent = this.agents.get(key);
     if (!agent) {
       const tls = this.options.tls?.[key] ?? this.options.tls?.["*"];
+      const timeouts = this.options.timeouts ?? {};
       agent = new Agent({
         keepAliveTimeout: 30_000,
+        headersTimeout: timeouts.headersMs ?? 60_000,
+        bodyTimeout: timeouts.bodyMs ?? 60_000,
         connect: {
+          timeout: timeouts.connectMs ?? 30_000,
           ...(tls?.ca ? { ca: tls.ca } : {}),
           ...(tls?.cert ? { cert: tls.cert } : {}),
           ...(tls?.key ? { key: tls.key } : {}),
