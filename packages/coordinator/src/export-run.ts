@@ -20,7 +20,7 @@ import {
 import { mergeResponses } from "./merge-response.js";
 import { runAll, runInOrder } from "./run-all.js";
 import { serialize } from "./serialize.js";
-import { Timeline } from "./timeline.js";
+import { Timeline, type PhaseName } from "./timeline.js";
 
 export interface ExportRunInit {
   source: ExportSource;
@@ -146,14 +146,7 @@ export class ExportRun {
     const exporter = this.init.exporters[index]!;
     const slot = this.exporterSlots[index]!;
     slot.vertex.status("started");
-    try {
-      slot.result = await this.timeline.measure("create", slot.vertex.vertex, exporter.name, this.signal, () =>
-        exporter.export(this.init.source, this.exportContext(slot.vertex, exporter)),
-      );
-    } catch (error) {
-      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
-      throw error;
-    }
+    slot.result = await this.phase("create", slot.vertex, () => exporter.export(this.init.source, this.exportContext(slot.vertex, exporter)));
     if (!slot.result.finalize) slot.vertex.status("completed");
   }
 
@@ -161,15 +154,8 @@ export class ExportRun {
     const slot = this.exporterSlots[index]!;
     const finalize = slot.result?.finalize;
     if (!finalize) return;
-    await this.timeline.measure("finalize", slot.vertex.vertex, slot.vertex.name, this.signal, async () => {
-      try {
-        await finalize({ signal: this.signal, progress: slot.vertex });
-      } catch (error) {
-        slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
-        throw error;
-      }
-      slot.vertex.status("completed");
-    });
+    await this.phase("finalize", slot.vertex, () => finalize({ signal: this.signal, progress: slot.vertex }));
+    slot.vertex.status("completed");
   }
 
   private async cacheCreate(index: number): Promise<void> {
@@ -177,12 +163,7 @@ export class ExportRun {
     const slot = this.cacheSlots[index]!;
     slot.vertex.status("started");
     const step = slot.vertex.child("prepare", "preparing build cache for export");
-    slot.result = await this.timeline.measure("cache-create", slot.vertex.vertex, cache.name, this.signal, () =>
-      step.run(() => cache.export(this.init.source, this.cacheContext(slot.vertex)), this.signal),
-    ).catch((error: unknown) => {
-      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
-      throw error;
-    });
+    slot.result = await this.phase("cache-create", slot.vertex, () => step.run(() => cache.export(this.init.source, this.cacheContext(slot.vertex)), this.signal));
     if (!slot.result.finalize) slot.vertex.status("completed");
   }
 
@@ -191,13 +172,21 @@ export class ExportRun {
     const finalize = slot.result?.finalize;
     if (!finalize) return;
     const step = slot.vertex.child("send", "sending cache export");
-    await this.timeline.measure("cache-finalize", slot.vertex.vertex, slot.vertex.name, this.signal, () =>
-      step.run(() => finalize({ signal: this.signal, progress: slot.vertex }), this.signal),
-    ).catch((error: unknown) => {
-      slot.vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
-      throw error;
-    });
+    await this.phase("cache-finalize", slot.vertex, () => step.run(() => finalize({ signal: this.signal, progress: slot.vertex }), this.signal));
     slot.vertex.status("completed");
+  }
+
+  /**
+   * One phase of an exporter's vertex, measured on the timeline; if it fails the vertex is marked
+   * "error", or "canceled" when the failure is a consequence of someone else's abort.
+   */
+  private async phase<T>(phase: PhaseName, vertex: ProgressReporter, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.timeline.measure(phase, vertex.vertex, vertex.name, this.signal, work);
+    } catch (error) {
+      vertex.status(this.signal.aborted && this.signal.reason !== error ? "canceled" : "error", error);
+      throw error;
+    }
   }
 
   /** ignore-error: the failure is reported on the cache vertex and as a warning; nothing is cancelled. */

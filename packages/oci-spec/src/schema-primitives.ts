@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDigest, type Digest } from "./digest.js";
+import { isDigest, parseDigest, type Digest } from "./digest.js";
 
 // Building blocks shared by every document schema, so a digest or media type is checked the
 // same way wherever it appears.
@@ -16,15 +16,7 @@ function kindOf(value: unknown): string {
  * for both input and output typing.
  */
 export const DigestSchema = z.custom<Digest>(
-  (value) => {
-    if (typeof value !== "string") return false;
-    try {
-      parseDigest(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  (value) => isDigest(value),
   {
     error: (issue) => {
       const value = issue.input;
