@@ -109,3 +109,4 @@ export {
   type ParseManifestOrIndexOptions,
 } from "./validate.js";
 export { InvalidPlatformError, formatPlatform, normalizePlatform, parsePlatform, platformKey } from "./platform.js";
+export { createDigestVerifier, type DigestVerifierOptions } from "./verify-stream.js";

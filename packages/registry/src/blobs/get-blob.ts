@@ -1,6 +1,5 @@
-import { Transform, type Readable } from "node:stream";
-import { pipeline } from "node:stream";
-import { Digester, DigestMismatchError, type Descriptor } from "@exp/oci-spec";
+import { pipeline, type Readable } from "node:stream";
+import { createDigestVerifier, type Descriptor } from "@exp/oci-spec";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -24,19 +23,10 @@ export async function getBlob(transport: Transport, repo: RepositoryRef, descrip
     action: `fetching blob ${descriptor.digest} from ${repo.registry}/${repo.repository}`,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const digester = new Digester();
   const what = `blob ${descriptor.digest} from ${repo.registry}/${repo.repository}`;
-  const verify = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      digester.update(chunk);
-      options.onProgress?.(digester.size, descriptor.size);
-      done(null, chunk);
-    },
-    flush(done) {
-      if (digester.size !== descriptor.size) return done(new DigestMismatchError(`${what} size`, String(descriptor.size), String(digester.size)));
-      const actual = digester.digest();
-      done(actual === descriptor.digest ? null : new DigestMismatchError(what, descriptor.digest, actual));
-    },
+  const verify = createDigestVerifier(descriptor.digest, what, {
+    size: descriptor.size,
+    ...(options.onProgress ? { onBytes: (n: number) => options.onProgress!(n, descriptor.size) } : {}),
   });
   pipeline(response.body, verify, () => undefined);
   return verify;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { Duplex, PassThrough, type Transform } from "node:stream";
-import { constants, createGzip } from "node:zlib";
+import { constants, createGunzip, createGzip } from "node:zlib";
 import { ExpError, InvalidOptionError } from "@exp/errors";
 import { COMPRESSIONS, type Compression } from "@exp/oci-spec";
 
@@ -50,13 +50,27 @@ export function createCompressor(request: CompressionRequest): Transform | Duple
     case "gzip":
       return createGzip({ level: request.level ?? constants.Z_DEFAULT_COMPRESSION });
     case "zstd":
-      return zstdProcess(request.level ?? 3);
+      return zstdProcess(zstdLevelArgs(request.level ?? 3));
   }
 }
 
-function zstdProcess(level: number): Duplex {
-  const args = ["-q", "-c", `-${level}`];
-  if (level > 19) args.unshift("--ultra");
+/** The inverse of createCompressor, for reading a compressed layer back as a tar. */
+export function createDecompressor(type: CompressionType): Transform | Duplex {
+  switch (type) {
+    case "uncompressed":
+      return new PassThrough();
+    case "gzip":
+      return createGunzip();
+    case "zstd":
+      return zstdProcess(["-q", "-d", "-c"]);
+  }
+}
+
+function zstdLevelArgs(level: number): string[] {
+  return level > 19 ? ["--ultra", "-q", "-c", `-${level}`] : ["-q", "-c", `-${level}`];
+}
+
+function zstdProcess(args: string[]): Duplex {
   const child = spawn("zstd", args, { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

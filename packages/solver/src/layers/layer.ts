@@ -7,13 +7,15 @@ import type { Descriptor, Digest } from "@exp/oci-spec";
  */
 export interface Layer {
   readonly diffID: Digest;
-  /** Size of the uncompressed tar in bytes. */
-  readonly size: number;
+  /** Size of the uncompressed tar in bytes, when known (a base image's config does not say). */
+  readonly size?: number;
   readonly createdAt?: Date;
   /** What made it, e.g. the Dockerfile instruction; goes into image history. */
   readonly description?: string;
   /** Blobs of this layer that exist elsewhere already (a base image's layer in a registry). */
   readonly knownBlobs?: readonly Descriptor[];
+  /** Where `knownBlobs` live, so a push to the same registry can mount instead of upload. */
+  readonly origin?: { readonly registry: string; readonly repository: string };
   /** Streams the uncompressed tar. Called only when a blob must actually be made. */
   openTar(options: { signal?: AbortSignal }): Promise<Readable>;
 }

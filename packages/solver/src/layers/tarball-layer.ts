@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { Transform, Writable, type Readable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { throwIfAborted } from "@exp/errors";
-import { Digester, DigestMismatchError, type Digest } from "@exp/oci-spec";
+import { createDigestVerifier, Digester, type Digest } from "@exp/oci-spec";
 import type { Layer } from "./layer.js";
 
 export interface TarballLayerOptions {
@@ -49,19 +49,8 @@ async function digestFile(path: string, signal?: AbortSignal): Promise<Digest> {
   return digester.digest();
 }
 
-/** Passes bytes through and fails at the end, before EOF reaches consumers, unless they hash to `expected`. */
 function verifyingStream(source: Readable, expected: Digest, what: string): Readable {
-  const digester = new Digester();
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      digester.update(chunk);
-      done(null, chunk);
-    },
-    flush(done) {
-      const actual = digester.digest();
-      done(actual === expected ? null : new DigestMismatchError(what, expected, actual));
-    },
-  });
+  const check = createDigestVerifier(expected, what);
   pipeline(source, check).catch((error: unknown) => check.destroy(error as Error));
   return check;
 }

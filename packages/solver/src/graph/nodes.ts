@@ -1,0 +1,62 @@
+import type { Platform } from "@exp/oci-spec";
+
+/**
+ * The build graph: nodes that produce filesystems, like BuildKit's LLB ops but only the ones a
+ * build without RUN needs. Image config changes (ENV, CMD, …) are not nodes: they produce no
+ * layer and are applied by the front end on top of a node's result.
+ */
+export type FsNode = ScratchNode | ImageNode | LocalNode | CopyNode;
+
+export interface ScratchNode {
+  readonly kind: "scratch";
+}
+
+/** A base image: a registry reference, an OCI layout directory (`oci-layout://dir[:tag]`). */
+export interface ImageNode {
+  readonly kind: "image";
+  readonly ref: string;
+  readonly platform: Platform;
+}
+
+/** A directory on the build machine (the build context). */
+export interface LocalNode {
+  readonly kind: "local";
+  readonly path: string;
+  /** .dockerignore patterns. */
+  readonly excludes: readonly string[];
+}
+
+/** A file to create from text (a COPY heredoc). */
+export interface InlineFile {
+  readonly name: string;
+  readonly content: string;
+  readonly mode?: number;
+}
+
+/** COPY: files from `from` (a local directory or another node's filesystem) onto `base`, as one new layer. */
+export interface CopyNode {
+  readonly kind: "copy";
+  readonly base: FsNode;
+  /** Where files come from; absent when the copy writes only inline files (heredocs). */
+  readonly from?: FsNode;
+  readonly sources: readonly string[];
+  readonly dest: string;
+  readonly workdir: string;
+  readonly chown?: { uid: number; gid: number };
+  readonly chmod?: number;
+  /** `--link`: the layer does not depend on `base`, so a changed base keeps its cache. */
+  readonly link: boolean;
+  readonly parents: boolean;
+  readonly exclude: readonly string[];
+  readonly inline: readonly InlineFile[];
+  /** For history and progress, e.g. "COPY app /app". */
+  readonly description: string;
+}
+
+export const scratch = (): ScratchNode => ({ kind: "scratch" });
+export const image = (ref: string, platform: Platform): ImageNode => ({ kind: "image", ref, platform });
+export const local = (path: string, excludes: readonly string[] = []): LocalNode => ({ kind: "local", path, excludes });
+
+export function copy(base: FsNode, options: Omit<CopyNode, "kind" | "base" | "link" | "parents" | "exclude" | "inline" | "workdir"> & Partial<Pick<CopyNode, "link" | "parents" | "exclude" | "inline" | "workdir">>): CopyNode {
+  return { kind: "copy", base, link: false, parents: false, exclude: [], inline: [], workdir: "/", ...options };
+}

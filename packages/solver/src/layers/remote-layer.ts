@@ -1,0 +1,61 @@
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream";
+import type { ContentStore } from "@exp/content";
+import { throwIfAborted } from "@exp/errors";
+import { compressionOfMediaType, createDigestVerifier, type Descriptor, type Digest } from "@exp/oci-spec";
+import type { BlobFetcher } from "../sources/blob-fetcher.js";
+import { createDecompressor, type CompressionType } from "./compression.js";
+import type { Layer } from "./layer.js";
+import { compressionLabel, uncompressedLabel } from "./layer-blob.js";
+
+export interface RemoteLayerInit {
+  fetcher: BlobFetcher;
+  /** The compressed blob as the image's manifest lists it. */
+  descriptor: Descriptor;
+  /** From the image config's rootfs.diff_ids. */
+  diffID: Digest;
+  store: ContentStore;
+  /** The build's lease: a downloaded blob is kept under it. */
+  lease?: string;
+  createdAt?: Date;
+  description?: string;
+}
+
+/**
+ * A base-image layer. Nothing is downloaded until its bytes are needed (a COPY --from it, or an
+ * exporter that must recompress it); then the blob is fetched once into the content store, with
+ * its uncompressed label, so later reads and later builds use the local copy.
+ */
+export function remoteLayer(init: RemoteLayerInit): Layer {
+  const { descriptor, diffID, store } = init;
+  const compression = compressionOfMediaType(descriptor.mediaType) ?? "gzip";
+  return {
+    diffID,
+    knownBlobs: [{ ...descriptor, annotations: { ...descriptor.annotations, [uncompressedLabel]: diffID } }],
+    ...(init.fetcher.origin ? { origin: init.fetcher.origin } : {}),
+    ...(init.createdAt ? { createdAt: init.createdAt } : {}),
+    ...(init.description ? { description: init.description } : {}),
+    async openTar({ signal }): Promise<Readable> {
+      throwIfAborted(signal, `reading layer ${diffID}`);
+      if (!(await store.exists(descriptor.digest))) {
+        await store.ingest(await init.fetcher.fetch(descriptor, signal ? { signal } : {}), {
+          expected: { digest: descriptor.digest, size: descriptor.size },
+          labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
+          ...(init.lease ? { lease: init.lease } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } else if (init.lease) {
+        await store.leases.addResource(init.lease, descriptor.digest);
+      }
+      const compressed = await store.read(descriptor.digest, signal ? { signal } : {});
+      return verifiedTar(compressed as Readable, compression, diffID, `layer ${diffID} of ${init.fetcher.name}`);
+    },
+  };
+}
+
+/** Decompresses and checks the result against the diffID before the last byte is passed on. */
+function verifiedTar(compressed: Readable, compression: CompressionType, diffID: Digest, what: string): Readable {
+  const check = createDigestVerifier(diffID, what);
+  pipeline(compressed, createDecompressor(compression), check, () => undefined);
+  return check;
+}
