@@ -1,8 +1,8 @@
 import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform, pipeline, type Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { AbortedError, throwIfAborted } from "@exp/errors";
-import { Digester, DigestMismatchError, parseDigest, type Digest, type DigestAlgorithm } from "@exp/oci-spec";
+import { createDigestVerifier, parseDigest, verifyDigest, type Digest } from "@exp/oci-spec";
 import { readBlobMeta, removeBlobMeta } from "./blob-meta.js";
 import { InvalidArgumentError, NotFoundError, TooLargeError } from "./errors.js";
 import { isNotFound, listDir, removeFile } from "./fs-util.js";
@@ -67,8 +67,7 @@ export async function readBlob(layout: Layout, digest: Digest, options: ReadOpti
   const source = handle.createReadStream({ start, end, autoClose: true });
   let output: Readable = source;
   if (whole) {
-    const { algorithm } = parseDigest(digest);
-    output = pipeline(source, verifier(digest, algorithm), () => {
+    output = pipeline(source, createDigestVerifier(digest, `blob ${digest} in the content store`), () => {
       // Errors reach the consumer through the returned stream; pipeline only needs to tear down the file.
     });
   }
@@ -82,20 +81,6 @@ export async function readBlob(layout: Layout, digest: Digest, options: ReadOpti
   return output as BlobStream;
 }
 
-function verifier(digest: Digest, algorithm: DigestAlgorithm): Transform {
-  const digester = new Digester(algorithm);
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      digester.update(chunk);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      const actual = digester.digest();
-      callback(actual === digest ? null : new DigestMismatchError(`blob ${digest} in the content store`, digest, actual));
-    },
-  });
-}
-
 /** The whole blob in memory, verified. For manifests, configs and other small JSON. */
 export async function readBlobAll(layout: Layout, digest: Digest, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_READ_ALL_LIMIT;
@@ -106,10 +91,7 @@ export async function readBlobAll(layout: Layout, digest: Digest, options: { sig
     const { size } = await handle.stat();
     if (size > maxBytes) throw new TooLargeError(digest, size, maxBytes);
     const data = await handle.readFile({ signal: options.signal });
-    const digester = new Digester(parseDigest(digest).algorithm);
-    digester.update(data);
-    const actual = digester.digest();
-    if (actual !== digest) throw new DigestMismatchError(`blob ${digest} in the content store`, digest, actual);
+    verifyDigest(data, digest, `blob ${digest} in the content store`);
     return data;
   } catch (error) {
     if (options.signal?.aborted && !(error instanceof AbortedError) && (error as Error).name === "AbortError") {
