@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { openContentStore } from "@exp/content";
+import { LayerBlobs, tarballLayer, type Layer } from "@exp/solver";
+import type { Scenario } from "../scenario.js";
+import { median, round } from "../stats.js";
+
+const layers = 4;
+const layerMiB = 48;
+const rounds = 3;
+
+/**
+ * gzip (level 6) of N independent layers through LayerBlobs, all at once (the way exporters ask),
+ * against the same layers one after another through one zlib stream at a time. The speed-up is
+ * how much of the second core the concurrent path uses. Layer content is text-like (random words),
+ * which compresses about like real application layers (~0.3).
+ */
+export const scenario: Scenario = {
+  name: "cpu",
+  description: `gzip of ${layers} × ${layerMiB} MiB layers: concurrent through LayerBlobs vs one stream at a time, median of ${rounds}`,
+  target: { metric: "speedup", min: 1.7 },
+  async run({ signal, log }) {
+    const dir = await mkdtemp(join(tmpdir(), "exp-bench-cpu-"));
+    try {
+      const sources: Layer[] = [];
+      for (let i = 0; i < layers; i++) {
+        const path = join(dir, `layer-${i}.tar`);
+        await writeTextLike(path, layerMiB * 1024 * 1024);
+        sources.push(await tarballLayer(path));
+      }
+      const once = async (concurrent: boolean, round: number) => {
+        const store = await openContentStore(join(dir, `store-${round}-${concurrent ? "c" : "s"}`));
+        const blobs = new LayerBlobs(store);
+        const started = performance.now();
+        if (concurrent) await Promise.all(sources.map((l) => blobs.get(l, { type: "gzip" }, { signal })));
+        else for (const l of sources) await blobs.get(l, { type: "gzip" }, { signal });
+        const elapsed = performance.now() - started;
+        await rm(join(dir, `store-${round}-${concurrent ? "c" : "s"}`), { recursive: true, force: true });
+        return elapsed;
+      };
+      const sequentialMs: number[] = [];
+      const concurrentMs: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        sequentialMs.push(await once(false, i));
+        concurrentMs.push(await once(true, i));
+        log(`round ${i + 1}: one at a time ${round(sequentialMs[i]!, 0)} ms, concurrent ${round(concurrentMs[i]!, 0)} ms`);
+      }
+      const sequential = median(sequentialMs);
+      const concurrent = median(concurrentMs);
+      return { sequential_ms: round(sequential, 0), concurrent_ms: round(concurrent, 0), speedup: round(sequential / concurrent, 2), layers, layer_mib: layerMiB };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+/** Text made of random 3–10 letter words, streamed to disk. */
+async function writeTextLike(path: string, size: number): Promise<void> {
+  const words = Array.from({ length: 4096 }, () => randomBytes(8).toString("base64").replace(/[^a-z]/gi, "").slice(0, 3 + Math.floor(Math.random() * 8)));
+  async function* chunks() {
+    for (let left = size; left > 0; ) {
+      const parts: string[] = [];
+      let length = 0;
+      while (length < 65_536) {
+        const word = words[Math.floor(Math.random() * words.length)]!;
+        parts.push(word);
+        length += word.length + 1;
+      }
+      const chunk = Buffer.from(parts.join(" ")).subarray(0, Math.min(65_536, left));
+      left -= chunk.length;
+      yield chunk;
+    }
+  }
+  await pipeline(Readable.from(chunks()), createWriteStream(path));
+}

@@ -1,0 +1,52 @@
+import type { ContentStore } from "@exp/content";
+import { parseDigest, type Digest } from "@exp/oci-spec";
+
+/** What a cache key resolves to: the one layer its op produced. */
+export interface LayerRecord {
+  readonly diffID: Digest;
+  readonly size: number;
+  readonly createdAt: string;
+  readonly description: string;
+}
+
+const recordMediaType = "application/vnd.exp.cache.record.v1+json";
+const rootPrefix = "exp.cache/";
+
+/**
+ * The local build cache: cache key -> layer record. A record is a small JSON blob in the content
+ * store, named by a root "exp.cache/<key>" (so GC keeps it), with a gc.ref label that keeps the
+ * layer's tar blob alive as long as the record is. Pruning a record is deleting its root.
+ */
+export class CacheRecords {
+  constructor(private readonly store: ContentStore) {}
+
+  /** The record for a key whose layer is still in the store, else undefined. */
+  async get(key: Digest, options: { signal?: AbortSignal } = {}): Promise<LayerRecord | undefined> {
+    const root = await this.store.roots.get(rootPrefix + key, options);
+    if (!root) return undefined;
+    try {
+      const record = JSON.parse((await this.store.readAll(root.digest, options)).toString("utf8")) as LayerRecord;
+      parseDigest(record.diffID);
+      return (await this.store.exists(record.diffID, options)) ? record : undefined;
+    } catch {
+      // A record we cannot read is a cache miss, never a failed build.
+      return undefined;
+    }
+  }
+
+  async put(key: Digest, record: LayerRecord, options: { lease?: string; signal?: AbortSignal } = {}): Promise<void> {
+    const written = await this.store.writeBlob(JSON.stringify(record), {
+      mediaType: recordMediaType,
+      labels: { "containerd.io/gc.ref.content.layer": record.diffID, "exp.io/cache-key": key },
+      ...(options.lease ? { lease: options.lease } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await this.store.roots.set(rootPrefix + key, { mediaType: recordMediaType, digest: written.digest, size: written.size }, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** Every record key, e.g. for the cache exporters and for `exp du`. */
+  async keys(options: { signal?: AbortSignal } = {}): Promise<Digest[]> {
+    return (await this.store.roots.list(options)).filter((r) => r.name.startsWith(rootPrefix)).map((r) => r.name.slice(rootPrefix.length) as Digest);
+  }
+}
+

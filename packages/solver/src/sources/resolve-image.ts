@@ -1,0 +1,73 @@
+import type { ContentStore } from "@exp/content";
+import { ExpError } from "@exp/errors";
+import { digestOf, formatPlatform, parseImageConfig, parseManifestOrIndex, platformKey, type Descriptor, type Digest, type Platform } from "@exp/oci-spec";
+import type { ImageConfigJSON } from "../exporter/source.js";
+import type { Layer } from "../layers/layer.js";
+import { remoteLayer } from "../layers/remote-layer.js";
+import type { BlobFetcher } from "./blob-fetcher.js";
+
+/** A base image resolved to one platform: what FROM gives a build. */
+export interface BaseImage {
+  /** The platform-specific manifest: it identifies the base in cache keys. */
+  readonly manifest: Descriptor;
+  readonly config: ImageConfigJSON;
+  /** The config as stored, for exporters that keep a base's digest. */
+  readonly configDescriptor: Descriptor;
+  readonly layers: readonly Layer[];
+  readonly platform: Platform;
+}
+
+export class PlatformNotFoundError extends ExpError {
+  constructor(image: string, wanted: Platform, available: readonly string[]) {
+    super("ERR_PLATFORM_NOT_FOUND", `${image} has no image for ${formatPlatform(wanted)}; it has: ${available.join(", ") || "none"}`);
+  }
+}
+
+/**
+ * Reads an image's manifest (choosing the platform from an index, recursively), its config and
+ * its layer list. Layers stay lazy: nothing but small JSON documents is fetched here.
+ */
+export async function resolveImage(fetcher: BlobFetcher, platform: Platform, options: { store: ContentStore; lease?: string; signal?: AbortSignal }): Promise<BaseImage> {
+  const signal = options.signal ? { signal: options.signal } : {};
+  let { descriptor, bytes } = await fetcher.root(signal);
+  for (let depth = 0; ; depth++) {
+    const document = parseManifestOrIndex(bytes, { mediaType: descriptor.mediaType });
+    if (document.kind === "oci-index" || document.kind === "docker-manifest-list") {
+      if (depth > 3) throw new ExpError("ERR_INVALID_IMAGE", `${fetcher.name}: indexes nested more than 3 deep`);
+      const wanted = platformKey(platform);
+      const candidates = document.document.manifests.filter((m) => m.platform !== undefined && (m.annotations?.["vnd.docker.reference.type"] ?? "") !== "attestation-manifest");
+      const match = candidates.find((m) => platformKey(m.platform!) === wanted);
+      if (!match) throw new PlatformNotFoundError(fetcher.name, platform, candidates.map((m) => platformKey(m.platform!)));
+      descriptor = match as Descriptor;
+      bytes = await fetcher.fetchDocument(descriptor, signal);
+      continue;
+    }
+    const manifest = document.document;
+    const configDescriptor = manifest.config as Descriptor;
+    const configBytes = await fetcher.fetchDocument(configDescriptor, signal);
+    const config = parseImageConfig(configBytes) as unknown as ImageConfigJSON;
+    const diffIDs = (config.rootfs as { diff_ids?: Digest[] } | undefined)?.diff_ids ?? [];
+    if (diffIDs.length !== manifest.layers.length) {
+      throw new ExpError("ERR_INVALID_IMAGE", `${fetcher.name}: the config lists ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
+    }
+    const history = nonEmptyHistory(config);
+    const layers = manifest.layers.map((layer, i) =>
+      remoteLayer({
+        fetcher,
+        descriptor: layer as Descriptor,
+        diffID: diffIDs[i]!,
+        store: options.store,
+        ...(options.lease ? { lease: options.lease } : {}),
+        ...(history[i]?.created ? { createdAt: new Date(history[i]!.created!) } : {}),
+        ...(history[i]?.created_by ? { description: history[i]!.created_by! } : {}),
+      }),
+    );
+    return { manifest: { ...descriptor, digest: descriptor.digest ?? digestOf(bytes) }, config, configDescriptor, layers, platform };
+  }
+}
+
+/** History entries that made a layer, in order (empty_layer ones made none). */
+function nonEmptyHistory(config: ImageConfigJSON): Array<{ created?: string; created_by?: string }> {
+  const history = (config.history as Array<{ created?: string; created_by?: string; empty_layer?: boolean }> | undefined) ?? [];
+  return history.filter((h) => !h.empty_layer);
+}
