@@ -1,0 +1,56 @@
+import type { Readable } from "node:stream";
+import { throwIfAborted } from "@exp/errors";
+import { Digester, type Digest } from "@exp/oci-spec";
+
+/** What identifies one version of a file on disk without reading it. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/**
+ * sha256 of file contents keyed by (dev, ino, size, mtime, ctime), so a file is hashed once per
+ * process however many COPY instructions read it. ctime is in the key because it moves on every
+ * write even when a tool restores mtime. Kept in memory only (persisting it is a later step).
+ */
+export class ContentHashCache {
+  private readonly digests = new Map<string, Digest>();
+
+  get(identity: FileIdentity): Digest | undefined {
+    return this.digests.get(keyOf(identity));
+  }
+
+  set(identity: FileIdentity, digest: Digest): void {
+    this.digests.set(keyOf(identity), digest);
+  }
+
+  get size(): number {
+    return this.digests.size;
+  }
+
+  clear(): void {
+    this.digests.clear();
+  }
+}
+
+/** The cache shared by every contextFsSource of this process unless one is given. */
+export const defaultContentHashCache = new ContentHashCache();
+
+function keyOf(identity: FileIdentity): string {
+  return `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
+}
+
+/** Hashes a stream chunk by chunk; returns the digest and the number of bytes seen. */
+export async function hashStream(stream: Readable, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+  const digester = new Digester();
+  // Leaving the loop early (an abort) destroys the stream; a stream read to its end is left as is,
+  // because destroying a FileHandle stream closes the handle even with autoClose: false.
+  for await (const chunk of stream) {
+    throwIfAborted(signal, "hashing file content");
+    digester.update(chunk as Buffer);
+  }
+  return { digest: digester.digest(), size: digester.size };
+}

@@ -1,0 +1,108 @@
+import { constants, type Stats } from "node:fs";
+import { open as openFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { throwIfAborted } from "@exp/errors";
+import type { Digest } from "@exp/oci-spec";
+import { defaultContentHashCache, hashStream, type ContentHashCache } from "./content-hash-cache.js";
+import { FileChangedError, FsPathNotFoundError } from "./errors.js";
+import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
+import type { ContextEntry } from "./walk-context.js";
+
+export interface ContextFsSourceOptions {
+  /** Where content digests are remembered; the process-wide cache by default. */
+  hashCache?: ContentHashCache;
+}
+
+/**
+ * A build context as an FsSource: the listing is the walk's, content is read from disk.
+ * Files that share an inode (dev, ino) become one "file" (the first in the walk's order) and
+ * "hardlink" entries naming it, as BuildKit's copier links them.
+ * Every read first checks, on the open descriptor, that the file is still the one the walk saw
+ * (same inode, size and mtime); anything else is ERR_FILE_CHANGED rather than a silent mix of
+ * old listing and new bytes. The last component is opened with O_NOFOLLOW so a file swapped for a
+ * symlink after the walk cannot make us read outside the context.
+ */
+export function contextFsSource(contextDir: string, entries: readonly ContextEntry[], options: ContextFsSourceOptions = {}): FsSource {
+  const hashCache = options.hashCache ?? defaultContentHashCache;
+  const byPath = new Map<string, ContextEntry>();
+  const firstOfInode = new Map<string, string>();
+  const listing: FsEntry[] = [];
+  for (const entry of entries) {
+    byPath.set(entry.path, entry);
+    const fsEntry: FsEntry = {
+      path: entry.path,
+      type: entry.type,
+      mode: entry.mode,
+      uid: entry.uid,
+      gid: entry.gid,
+      size: entry.size,
+      mtimeMs: entry.mtimeMs,
+      ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
+    };
+    if (entry.type === "file" && entry.nlink > 1) {
+      const inode = `${entry.dev}:${entry.ino}`;
+      const first = firstOfInode.get(inode);
+      if (first === undefined) firstOfInode.set(inode, entry.path);
+      else {
+        fsEntry.type = "hardlink";
+        fsEntry.linkTarget = first;
+      }
+    }
+    listing.push(fsEntry);
+  }
+
+  async function openChecked(path: string, signal?: AbortSignal): Promise<{ handle: FileHandle; entry: ContextEntry }> {
+    throwIfAborted(signal, `reading ${path}`);
+    const entry = byPath.get(path);
+    if (!entry || entry.type !== "file") throw new FsPathNotFoundError(path, "not a file of the build context");
+    let handle: FileHandle;
+    try {
+      handle = await openFile(join(contextDir, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      throw new FileChangedError(path, `cannot be opened any more (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    try {
+      checkSame(path, entry, await handle.stat());
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return { handle, entry };
+  }
+
+  return {
+    async list() {
+      return listing.map((entry) => ({ ...entry }));
+    },
+
+    async open(path: string, readOptions: FsReadOptions = {}): Promise<Readable> {
+      const { handle } = await openChecked(path, readOptions.signal);
+      return handle.createReadStream(readOptions.signal ? { signal: readOptions.signal } : {});
+    },
+
+    async contentDigest(fsEntry: FsEntry, readOptions: FsReadOptions = {}): Promise<Digest> {
+      const entry = byPath.get(fsEntry.path);
+      const cached = entry && hashCache.get(entry);
+      if (cached) return cached;
+      const { handle, entry: checked } = await openChecked(fsEntry.path, readOptions.signal);
+      try {
+        const { digest, size } = await hashStream(handle.createReadStream({ autoClose: false }), readOptions.signal);
+        if (size !== checked.size) throw new FileChangedError(fsEntry.path, `listed with ${checked.size} bytes, read ${size}`);
+        // A write during the read leaves the size alone but moves mtime: such a digest must not be cached.
+        checkSame(fsEntry.path, checked, await handle.stat());
+        hashCache.set(checked, digest);
+        return digest;
+      } finally {
+        // Already closed when the read was cut short (see hashStream).
+        await handle.close().catch(() => {});
+      }
+    },
+  };
+}
+
+function checkSame(path: string, entry: ContextEntry, now: Stats): void {
+  if (now.ino !== entry.ino || now.dev !== entry.dev) throw new FileChangedError(path, "replaced by another file");
+  if (now.size !== entry.size) throw new FileChangedError(path, `listed with ${entry.size} bytes, now ${now.size}`);
+  if (now.mtimeMs !== entry.mtimeMs) throw new FileChangedError(path, "modified after the context was listed");
+}

@@ -1,0 +1,109 @@
+import { ExpError } from "@exp/errors";
+
+// Every error this folder throws on purpose. Each names the value that was wrong (a path, a
+// pattern, a COPY source) so a build log points straight at the offending line or file.
+
+/** The build context is missing or is not a directory. */
+export class ContextNotFoundError extends ExpError {
+  readonly contextDir: string;
+  constructor(contextDir: string, reason: string, cause?: unknown) {
+    super("ERR_CONTEXT_NOT_FOUND", `build context ${JSON.stringify(contextDir)} ${reason}`, { cause });
+    this.contextDir = contextDir;
+  }
+}
+
+/** A .dockerignore line or a COPY --exclude pattern that is not valid Go filepath.Match syntax. */
+export class InvalidPatternError extends ExpError {
+  readonly pattern: string;
+  constructor(pattern: string, reason: string) {
+    super("ERR_INVALID_PATTERN", `invalid pattern ${JSON.stringify(pattern)}: ${reason}`);
+    this.pattern = pattern;
+  }
+}
+
+/** A COPY source (or a symlink it goes through) that points above the root it is copied from. */
+export class CopyOutsideContextError extends ExpError {
+  readonly source: string;
+  constructor(source: string, detail?: string) {
+    super("ERR_COPY_OUTSIDE_CONTEXT", `COPY source ${JSON.stringify(source)} is outside the build context${detail ? ` (${detail})` : ""}`);
+    this.source = source;
+  }
+}
+
+/** A COPY source without wildcards that names nothing. */
+export class CopySourceNotFoundError extends ExpError {
+  readonly source: string;
+  constructor(source: string, detail?: string) {
+    super("ERR_COPY_SOURCE_NOT_FOUND", `COPY source ${JSON.stringify(source)} not found${detail ? `: ${detail}` : ""}`);
+    this.source = source;
+  }
+}
+
+/** Several COPY sources and a destination that does not end with "/". */
+export class CopyDestNotDirError extends ExpError {
+  readonly dest: string;
+  constructor(dest: string, sourceCount: number) {
+    super(
+      "ERR_COPY_DEST_NOT_DIR",
+      `COPY with ${sourceCount} sources needs a destination that is a directory and ends with "/", got ${JSON.stringify(dest)}`,
+    );
+    this.dest = dest;
+  }
+}
+
+/** Two COPY sources that would put a directory and a non-directory at the same destination path. */
+export class CopyDestConflictError extends ExpError {
+  readonly path: string;
+  constructor(path: string, existing: string, incoming: string) {
+    super("ERR_COPY_DEST_CONFLICT", `COPY would replace the ${existing} at ${JSON.stringify(path)} with a ${incoming}`);
+    this.path = path;
+  }
+}
+
+/** Too many symlinks followed while resolving one path: a loop. */
+export class SymlinkLoopError extends ExpError {
+  readonly path: string;
+  constructor(path: string) {
+    super("ERR_SYMLINK_LOOP", `too many levels of symbolic links while resolving ${JSON.stringify(path)}`);
+    this.path = path;
+  }
+}
+
+/**
+ * A file whose size or identity changed between the walk that listed it and the read that copies
+ * it. Retrying the build reads a consistent state again, hence retryable.
+ */
+export class FileChangedError extends ExpError {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super("ERR_FILE_CHANGED", `${JSON.stringify(path)} changed while it was being read: ${detail}`, { fault: "server", retryable: true });
+    this.path = path;
+  }
+}
+
+/** A path asked of an FsSource that it does not hold as a readable file. */
+export class FsPathNotFoundError extends ExpError {
+  readonly path: string;
+  constructor(path: string, detail = "no such file") {
+    super("ERR_FS_PATH_NOT_FOUND", `${JSON.stringify(path)}: ${detail}`);
+    this.path = path;
+  }
+}
+
+/** An entry handed to the layer writer that cannot be written (a hardlink to nothing, a file without content). */
+export class InvalidLayerEntryError extends ExpError {
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super("ERR_LAYER_ENTRY_INVALID", `layer entry ${JSON.stringify(path)}: ${reason}`);
+    this.path = path;
+  }
+}
+
+/** A layer tar of a tar chain that cannot be read as a tar. */
+export class InvalidLayerTarError extends ExpError {
+  readonly layerIndex: number;
+  constructor(layerIndex: number, reason: string, cause?: unknown) {
+    super("ERR_LAYER_TAR_INVALID", `layer ${layerIndex} of the tar chain: ${reason}`, { cause, fault: "server" });
+    this.layerIndex = layerIndex;
+  }
+}

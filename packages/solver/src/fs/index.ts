@@ -1,0 +1,40 @@
+// .dockerignore
+export { parseDockerignore, readDockerignore } from "./dockerignore.js";
+export { createIgnoreMatcher, type IgnoreMatcher } from "./ignore-matcher.js";
+
+// Build context
+export { walkContext, type ContextEntry, type WalkContextOptions } from "./walk-context.js";
+
+// Filesystems COPY reads from
+export type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
+export { contextFsSource, type ContextFsSourceOptions } from "./context-fs-source.js";
+export { tarChainFsSource, type TarLayer } from "./tar-chain-fs-source.js";
+export { inlineFilesSource, type InlineTextFile, type InlineFilesSourceOptions } from "./inline-files-source.js";
+export { ContentHashCache, defaultContentHashCache, type FileIdentity } from "./content-hash-cache.js";
+
+// COPY
+export { selectCopySources, type SelectCopySourcesOptions } from "./select-copy-sources.js";
+export type { CopyPlan, CopyPlanEntry } from "./copy-plan.js";
+export { mergeCopyPlans } from "./merge-copy-plans.js";
+export { checksumCopy, type ChecksumCopyOptions } from "./checksum-copy.js";
+
+// Layer tars
+export type { LayerEntry, CopyAttributes } from "./layer-entry.js";
+export { writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from "./write-layer-tar.js";
+export type { MtimePolicy } from "./tar-header.js";
+
+// Orders and errors
+export { compareBytes, compareWalkOrder } from "./path-order.js";
+export {
+  ContextNotFoundError,
+  CopyDestConflictError,
+  CopyDestNotDirError,
+  CopyOutsideContextError,
+  CopySourceNotFoundError,
+  FileChangedError,
+  FsPathNotFoundError,
+  InvalidLayerEntryError,
+  InvalidLayerTarError,
+  InvalidPatternError,
+  SymlinkLoopError,
+} from "./errors.js";

@@ -1,0 +1,206 @@
+import { Readable } from "node:stream";
+import { throwIfAborted } from "@exp/errors";
+import { extract as createExtract, type Header } from "tar-stream";
+import { FsPathNotFoundError, InvalidLayerTarError } from "./errors.js";
+import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
+import { compareBytes } from "./path-order.js";
+import { baseName, cleanPath, parentOf } from "./paths.js";
+
+/** One uncompressed layer tar, opened afresh on every call. */
+export interface TarLayer {
+  open(): Promise<Readable>;
+}
+
+/** Where a file's bytes are: the layer that wrote them and the byte range of the entry's data. */
+interface ContentLocation {
+  layer: number;
+  offset: number;
+  size: number;
+}
+
+interface IndexedEntry {
+  entry: FsEntry;
+  content?: ContentLocation;
+}
+
+/** What tar-stream's extract really hands out: the data's offset in the tar and decoded PAX records. */
+type LayerHeader = Omit<Header, "pax"> & { byteOffset?: number; pax?: Record<string, string> | null };
+
+const WHITEOUT_PREFIX = ".wh.";
+const OPAQUE_MARKER = ".wh..wh..opq";
+const META_PREFIX = ".wh..wh.";
+
+/**
+ * The final filesystem of a chain of layer tars (base first), so COPY --from can read a stage or
+ * an image. The chain is indexed once, on the first list() or open(), by streaming each tar with
+ * content skipped; OCI whiteouts apply to the layers below: `dir/.wh.name` deletes `dir/name` and
+ * everything under it, `dir/.wh..wh..opq` empties `dir` of what lower layers put there. An entry
+ * that is not a directory replaces whatever was at its path (a lower directory's subtree included).
+ * Device nodes and FIFOs are skipped; other `.wh..wh.*` names (AUFS metadata) are ignored.
+ *
+ * open(path) streams the layer that last wrote the file up to that entry and returns its bytes
+ * (a hard link reads its target's). Reading many files of one big layer this way is quadratic;
+ * fine for COPY of a few files, worth an extraction cache later.
+ */
+export function tarChainFsSource(layers: readonly TarLayer[]): FsSource {
+  let indexing: Promise<Map<string, IndexedEntry>> | undefined;
+  const indexed = (signal?: AbortSignal): Promise<Map<string, IndexedEntry>> => {
+    indexing ??= indexChain(layers, signal);
+    // A failed (or aborted) indexing may be retried by the next call.
+    indexing.catch(() => (indexing = undefined));
+    return indexing;
+  };
+
+  return {
+    async list(options: FsReadOptions = {}) {
+      const index = await indexed(options.signal);
+      return [...index.values()].map(({ entry }) => ({ ...entry })).sort((a, b) => compareBytes(a.path, b.path));
+    },
+
+    async open(path: string, options: FsReadOptions = {}) {
+      throwIfAborted(options.signal, `reading ${path}`);
+      const found = (await indexed(options.signal)).get(cleanPath(path));
+      if (!found?.content) throw new FsPathNotFoundError(path, "not a file of the tar chain");
+      const { layer, offset, size } = found.content;
+      const layerSource = layers[layer] as TarLayer;
+      return Readable.from(sliceStream(await layerSource.open(), offset, size, options.signal));
+    },
+  };
+}
+
+async function indexChain(layers: readonly TarLayer[], signal?: AbortSignal): Promise<Map<string, IndexedEntry>> {
+  const state = new Map<string, IndexedEntry>();
+  for (let layer = 0; layer < layers.length; layer++) {
+    throwIfAborted(signal, "indexing a tar chain");
+    const { added, whiteouts, opaque } = await readLayer(layers[layer] as TarLayer, layer, state, signal);
+    // Whiteouts hide only what lower layers hold, so they apply before this layer's own entries.
+    for (const dir of opaque) removeBelow(state, dir, false);
+    for (const path of whiteouts) removeBelow(state, path, true);
+    for (const item of added) {
+      const existing = state.get(item.entry.path);
+      if (item.entry.type !== "dir" || (existing && existing.entry.type !== "dir")) removeBelow(state, item.entry.path, true);
+      state.set(item.entry.path, item);
+    }
+  }
+  return state;
+}
+
+async function readLayer(
+  layer: TarLayer,
+  layerIndex: number,
+  lower: ReadonlyMap<string, IndexedEntry>,
+  signal?: AbortSignal,
+): Promise<{ added: IndexedEntry[]; whiteouts: string[]; opaque: string[] }> {
+  const added = new Map<string, IndexedEntry>();
+  const whiteouts: string[] = [];
+  const opaque: string[] = [];
+  const extract = createExtract();
+  const source = await layer.open();
+  // tar-stream's extract is a streamx stream: plain pipe() is the documented way to feed it.
+  source.on("error", (error) => extract.destroy(error));
+  source.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const item of extract) {
+      throwIfAborted(signal, "indexing a tar chain");
+      const header = item.header as LayerHeader;
+      item.resume();
+      const path = cleanPath(header.name.replace(/^\/+/, ""));
+      if (path === "." || path.startsWith("../") || path === "..") continue;
+      const name = baseName(path);
+      if (name === OPAQUE_MARKER) {
+        opaque.push(parentOf(path));
+        continue;
+      }
+      // AUFS metadata (.wh..wh.plnk/..., .wh..wh.aufs) is not part of the filesystem.
+      if (path.split("/").some((part) => part.startsWith(META_PREFIX))) continue;
+      if (name.startsWith(WHITEOUT_PREFIX)) {
+        whiteouts.push(joinParent(path, name.slice(WHITEOUT_PREFIX.length)));
+        continue;
+      }
+      const indexedEntry = toIndexed(header, path, layerIndex, added, lower);
+      if (indexedEntry) added.set(path, indexedEntry);
+    }
+  } catch (error) {
+    throwIfAborted(signal, "indexing a tar chain");
+    throw new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
+  } finally {
+    source.destroy();
+  }
+  return { added: [...added.values()], whiteouts, opaque };
+}
+
+function toIndexed(
+  header: LayerHeader,
+  path: string,
+  layer: number,
+  sameLayer: ReadonlyMap<string, IndexedEntry>,
+  lower: ReadonlyMap<string, IndexedEntry>,
+): IndexedEntry | undefined {
+  const pax = header.pax ?? {};
+  const base = {
+    path,
+    mode: (header.mode ?? 0) & 0o7777,
+    uid: pax.uid !== undefined ? Number(pax.uid) : (header.uid ?? 0),
+    gid: pax.gid !== undefined ? Number(pax.gid) : (header.gid ?? 0),
+    mtimeMs: pax.mtime !== undefined ? Math.floor(Number(pax.mtime) * 1000) : (header.mtime?.getTime() ?? 0),
+  };
+  switch (header.type) {
+    case "file":
+    case "contiguous-file": {
+      const size = header.size ?? 0;
+      return { entry: { ...base, type: "file", size }, content: { layer, offset: header.byteOffset ?? 0, size } };
+    }
+    case "directory":
+      return { entry: { ...base, type: "dir", size: 0 } };
+    case "symlink":
+      return { entry: { ...base, type: "symlink", size: 0, linkTarget: header.linkname ?? "" } };
+    case "link": {
+      const targetPath = cleanPath((header.linkname ?? "").replace(/^\/+/, ""));
+      const target = sameLayer.get(targetPath) ?? lower.get(targetPath);
+      // A link to nothing cannot be read; tar implementations fail on it too, we drop it.
+      if (!target?.content) return undefined;
+      const first = target.entry.type === "hardlink" ? (target.entry.linkTarget as string) : targetPath;
+      return {
+        entry: { ...base, mode: target.entry.mode, type: "hardlink", size: target.content.size, linkTarget: first },
+        content: target.content,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Deletes `path` (when `self`) and everything below it. */
+function removeBelow(state: Map<string, IndexedEntry>, path: string, self: boolean): void {
+  if (self) state.delete(path);
+  const prefix = path === "" ? "" : `${path}/`;
+  for (const key of state.keys()) if (key.startsWith(prefix) && key !== path) state.delete(key);
+}
+
+function joinParent(path: string, name: string): string {
+  const parent = parentOf(path);
+  return parent === "" ? name : `${parent}/${name}`;
+}
+
+/** Yields bytes [offset, offset + size) of a stream, then stops reading it. */
+async function* sliceStream(source: Readable, offset: number, size: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  let position = 0;
+  let remaining = size;
+  try {
+    if (remaining === 0) return;
+    for await (const chunk of source) {
+      throwIfAborted(signal, "reading a file of a tar chain");
+      const bytes = chunk as Buffer;
+      const start = Math.max(0, offset - position);
+      position += bytes.byteLength;
+      if (start >= bytes.byteLength) continue;
+      const piece = bytes.subarray(start, start + remaining);
+      remaining -= piece.byteLength;
+      yield piece;
+      if (remaining === 0) return;
+    }
+    throw new FsPathNotFoundError(`layer byte ${offset}`, "the layer tar ended before the file did");
+  } finally {
+    source.destroy();
+  }
+}

@@ -1,0 +1,118 @@
+import type { Stats } from "node:fs";
+import { lstat, readdir, readlink, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { throwIfAborted } from "@exp/errors";
+import { ContextNotFoundError } from "./errors.js";
+import type { IgnoreMatcher } from "./ignore-matcher.js";
+import { compareBytes } from "./path-order.js";
+import { ancestorsOf, joinRelative } from "./paths.js";
+
+/** One path of a build context, as lstat saw it during the walk. */
+export interface ContextEntry {
+  /** "app/server.js": POSIX, relative to the context, no leading "./". */
+  path: string;
+  type: "file" | "dir" | "symlink";
+  /** Permission bits including setuid, setgid and sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bytes of a file; 0 for directories and symlinks (their st_size depends on the filesystem). */
+  size: number;
+  mtimeMs: number;
+  /** Status-change time; with dev/ino/size/mtime it keys the content-hash cache. */
+  ctimeMs: number;
+  /** A symlink's target, verbatim. */
+  linkTarget?: string;
+  dev: number;
+  ino: number;
+  nlink: number;
+}
+
+export interface WalkContextOptions {
+  /** The .dockerignore matcher; ignored paths are left out (and ignored directories skipped when nothing below can be re-included). */
+  matcher?: IgnoreMatcher;
+  signal?: AbortSignal;
+}
+
+// lstat calls in flight per directory: enough to hide latency, few enough not to flood libuv's pool.
+const STAT_BATCH = 64;
+
+/**
+ * Lists a build context without following symlinks, sorted by the UTF-8 byte order of the path.
+ * Sockets, FIFOs and device nodes are skipped without error: BuildKit cannot send them as context
+ * either (Docker's classic builder skipped sockets and copied FIFOs; we copy neither).
+ * An ignored directory whose subtree holds a re-included path is listed, so that path has a parent.
+ * File names are decoded as UTF-8; names that are not valid UTF-8 are not supported.
+ */
+export async function walkContext(contextDir: string, options: WalkContextOptions = {}): Promise<ContextEntry[]> {
+  const { matcher, signal } = options;
+  throwIfAborted(signal, "walking the build context");
+  let rootStats: Stats;
+  try {
+    rootStats = await stat(contextDir);
+  } catch (error) {
+    throw new ContextNotFoundError(contextDir, "does not exist or cannot be read", error);
+  }
+  if (!rootStats.isDirectory()) throw new ContextNotFoundError(contextDir, "is not a directory");
+
+  const kept: ContextEntry[] = [];
+  // Ignored directories met on the way, listed after all only if something below them is kept.
+  const ignoredDirs = new Map<string, ContextEntry>();
+  const pending: string[] = [""];
+  while (pending.length > 0) {
+    const dir = pending.pop() as string;
+    throwIfAborted(signal, "walking the build context");
+    const names = await readdir(join(contextDir, dir));
+    for (let start = 0; start < names.length; start += STAT_BATCH) {
+      const batch = names.slice(start, start + STAT_BATCH).map((name) => joinRelative(dir, name));
+      const entries = await Promise.all(batch.map((path) => readEntry(contextDir, path)));
+      for (const entry of entries) {
+        if (!entry) continue;
+        const isDir = entry.type === "dir";
+        if (matcher?.ignores(entry.path, isDir)) {
+          if (isDir && matcher.mayMatchInside(entry.path)) {
+            ignoredDirs.set(entry.path, entry);
+            pending.push(entry.path);
+          }
+          continue;
+        }
+        kept.push(entry);
+        if (isDir) pending.push(entry.path);
+      }
+    }
+  }
+  if (ignoredDirs.size > 0) {
+    const parents = new Set<string>();
+    for (const entry of kept) for (const ancestor of ancestorsOf(entry.path)) parents.add(ancestor);
+    for (const [path, entry] of ignoredDirs) if (parents.has(path)) kept.push(entry);
+  }
+  return kept.sort((a, b) => compareBytes(a.path, b.path));
+}
+
+async function readEntry(contextDir: string, path: string): Promise<ContextEntry | undefined> {
+  const absolute = join(contextDir, path);
+  let stats: Stats;
+  try {
+    stats = await lstat(absolute);
+  } catch (error) {
+    // Deleted between readdir and lstat: it is simply not part of the context.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const type = stats.isFile() ? "file" : stats.isDirectory() ? "dir" : stats.isSymbolicLink() ? "symlink" : undefined;
+  if (!type) return undefined;
+  return {
+    path,
+    type,
+    mode: stats.mode & 0o7777,
+    uid: stats.uid,
+    gid: stats.gid,
+    size: type === "file" ? stats.size : 0,
+    mtimeMs: stats.mtimeMs,
+    ctimeMs: stats.ctimeMs,
+    ...(type === "symlink" ? { linkTarget: await readlink(absolute) } : {}),
+    dev: stats.dev,
+    ino: stats.ino,
+    nlink: stats.nlink,
+  };
+}

@@ -1,0 +1,213 @@
+import { PassThrough } from "node:stream";
+import type { ContentStore } from "@exp/content";
+import { throwIfAborted } from "@exp/errors";
+import { platformKey, type Digest } from "@exp/oci-spec";
+import type { RegistryClient } from "@exp/registry";
+import {
+  checksumCopy,
+  contextFsSource,
+  createIgnoreMatcher,
+  inlineFilesSource,
+  mergeCopyPlans,
+  selectCopySources,
+  tarChainFsSource,
+  walkContext,
+  writeLayerTar,
+  type CopyPlan,
+  type FsSource,
+} from "../fs/index.js";
+import { compressionLabel, uncompressedLabel } from "../layers/layer-blob.js";
+import type { Layer } from "../layers/layer.js";
+import { createRef, type Ref } from "../layers/ref.js";
+import { storedLayer } from "../layers/stored-layer.js";
+import type { ProgressReporter } from "../progress/reporter.js";
+import { layoutFetcher } from "../sources/layout-fetcher.js";
+import { registryFetcher } from "../sources/registry-fetcher.js";
+import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
+import { CacheRecords } from "./cache-records.js";
+import { digestOfValue } from "./canonical.js";
+import type { CopyNode, FsNode, ImageNode, LocalNode } from "./nodes.js";
+import { MissingRegistryClientError } from "./solve-errors.js";
+
+export interface SolverOptions {
+  store: ContentStore;
+  /** The build's lease: every blob the solve writes or downloads is held by it. */
+  lease: string;
+  progress: ProgressReporter;
+  /** Needed only for base images from a registry. */
+  registry?: RegistryClient;
+  /**
+   * SOURCE_DATE_EPOCH in seconds. When set, file times later than it are clamped to it in every
+   * layer the build writes (BuildKit's rewrite-timestamp), so a rebuild of the same files in
+   * another checkout gives the same layer digests.
+   */
+  sourceDateEpoch?: number;
+  signal?: AbortSignal;
+}
+
+/** A solved node: its filesystem as a layer chain, and the cache key that names it. */
+export interface SolvedFs {
+  readonly ref: Ref;
+  readonly cacheKey: Digest;
+  /** True when nothing had to be written (every layer came from the cache or a base image). */
+  readonly cached: boolean;
+  /** For image nodes (and what derives from them): the base image. */
+  readonly base?: BaseImage;
+}
+
+/**
+ * Executes a build graph. Each node is solved once per Solver (shared nodes are not redone), its
+ * cache key is computed from its definition, its inputs' keys and a checksum of the content it
+ * reads, and a key found in the local cache gives its layer back without writing anything.
+ */
+export class Solver {
+  private readonly memo = new Map<FsNode, Promise<SolvedFs>>();
+  private readonly sources = new Map<FsNode, Promise<FsSource>>();
+  private readonly records: CacheRecords;
+  private vertexCount = 0;
+
+  constructor(private readonly options: SolverOptions) {
+    this.records = new CacheRecords(options.store);
+  }
+
+  solve(node: FsNode): Promise<SolvedFs> {
+    let pending = this.memo.get(node);
+    if (!pending) {
+      pending = this.solveNode(node);
+      this.memo.set(node, pending);
+    }
+    return pending;
+  }
+
+  private async solveNode(node: FsNode): Promise<SolvedFs> {
+    throwIfAborted(this.options.signal, "build");
+    switch (node.kind) {
+      case "scratch":
+        return { ref: createRef([]), cacheKey: digestOfValue({ v: 1, op: "scratch" }), cached: true };
+      case "image":
+        return this.solveImage(node);
+      case "local":
+        throw new TypeError("a local directory is only a COPY source, not a filesystem to build on");
+      case "copy":
+        return this.solveCopy(node);
+    }
+  }
+
+  private vertex(name: string): ProgressReporter {
+    return this.options.progress.child(`op-${this.vertexCount++}`, name);
+  }
+
+  private async solveImage(node: ImageNode): Promise<SolvedFs> {
+    const vertex = this.vertex(`FROM ${node.ref}`);
+    return vertex.run(async () => {
+      const fetcher = node.ref.startsWith("oci-layout://") ? layoutFromRef(node.ref) : registryFetcher(this.requireRegistry(node.ref), node.ref);
+      const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
+      const cacheKey = digestOfValue({ v: 1, op: "image", manifest: base.manifest.digest, platform: platformKey(node.platform) });
+      return { ref: createRef(base.layers), cacheKey, cached: true, base };
+    }, this.options.signal);
+  }
+
+  private async solveCopy(node: CopyNode): Promise<SolvedFs> {
+    const [base, from] = await Promise.all([this.solve(node.base), node.from ? this.source(node.from) : undefined]);
+    const vertex = this.vertex(node.description);
+    vertex.status("started");
+    try {
+      const plan = await this.copyPlan(node, from);
+      const chownChmod = { ...(node.chown ? { chown: node.chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
+      const checksum = await checksumCopy(plan, { ...chownChmod, ...this.signalOption() });
+      const cacheKey = digestOfValue({
+        v: 1,
+        op: "copy",
+        sources: node.sources,
+        dest: node.dest,
+        workdir: node.workdir,
+        chown: node.chown,
+        chmod: node.chmod,
+        parents: node.parents,
+        exclude: node.exclude,
+        // --link makes the layer independent of what it is copied onto.
+        base: node.link ? undefined : base.cacheKey,
+        epoch: this.options.sourceDateEpoch,
+        checksum,
+      });
+      const record = await this.records.get(cacheKey, this.signalOption());
+      let layer: Layer;
+      if (record) {
+        await this.options.store.leases.addResource(this.options.lease, record.diffID);
+        layer = storedLayer(this.options.store, { ...record, createdAt: new Date(record.createdAt) });
+        vertex.status("cached");
+      } else {
+        layer = await this.writeLayer(cacheKey, plan, node, chownChmod);
+        vertex.status("completed");
+      }
+      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && record !== undefined, ...(base.base ? { base: base.base } : {}) };
+    } catch (error) {
+      vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
+      throw error;
+    }
+  }
+
+  private async copyPlan(node: CopyNode, from: FsSource | undefined): Promise<CopyPlan> {
+    const plans: CopyPlan[] = [];
+    if (from && node.sources.length > 0) {
+      plans.push(await selectCopySources(from, [...node.sources], node.dest, { workdir: node.workdir, exclude: [...node.exclude], parents: node.parents }));
+    }
+    if (node.inline.length > 0) {
+      plans.push(await selectCopySources(inlineFilesSource(node.inline), node.inline.map((f) => f.name), node.dest, { workdir: node.workdir }));
+    }
+    return mergeCopyPlans(plans);
+  }
+
+  /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
+  private async writeLayer(cacheKey: Digest, plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
+    const tar = new PassThrough();
+    const epoch = this.options.sourceDateEpoch;
+    const writing = writeLayerTar(plan, tar, { ...chownChmod, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
+    const ingesting = this.options.store.ingest(tar, {
+      lease: this.options.lease,
+      labels: { [compressionLabel]: "uncompressed" },
+      ...this.signalOption(),
+    });
+    const [{ diffID, size }, stored] = await Promise.all([writing.catch((error: unknown) => (tar.destroy(error as Error), Promise.reject(error))), ingesting]);
+    if (stored.digest !== diffID) throw new Error(`internal: layer tar hashed to ${diffID} but stored as ${stored.digest}`);
+    await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
+    const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
+    await this.records.put(cacheKey, { diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
+    return storedLayer(this.options.store, { diffID, size, createdAt, description: node.description });
+  }
+
+  /** A node as something to copy files from: the context directory, or another node's filesystem. */
+  private source(node: FsNode): Promise<FsSource> {
+    let pending = this.sources.get(node);
+    if (!pending) {
+      pending = node.kind === "local" ? this.localSource(node) : this.solve(node).then((solved) => tarChainFsSource(solved.ref.layers.map((l) => ({ open: () => l.openTar(this.signalOption()) }))));
+      this.sources.set(node, pending);
+    }
+    return pending;
+  }
+
+  private async localSource(node: LocalNode): Promise<FsSource> {
+    const vertex = this.vertex("[internal] load build context");
+    return vertex.run(async () => {
+      const matcher = createIgnoreMatcher([...node.excludes]);
+      const entries = await walkContext(node.path, { matcher, ...this.signalOption() });
+      return contextFsSource(node.path, entries);
+    }, this.options.signal);
+  }
+
+  private requireRegistry(ref: string): RegistryClient {
+    if (!this.options.registry) throw new MissingRegistryClientError(ref);
+    return this.options.registry;
+  }
+
+  private signalOption(): { signal?: AbortSignal } {
+    return this.options.signal ? { signal: this.options.signal } : {};
+  }
+}
+
+function layoutFromRef(ref: string) {
+  const rest = ref.slice("oci-layout://".length);
+  const colon = rest.lastIndexOf(":");
+  // A tag is what follows the last colon, unless that colon belongs to the path (no slash after it).
+  return colon > 0 && !rest.slice(colon).includes("/") ? layoutFetcher(rest.slice(0, colon), rest.slice(colon + 1)) : layoutFetcher(rest);
+}
