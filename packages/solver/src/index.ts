@@ -33,3 +33,22 @@ export {
 export { AttrReader } from "./attrs/attr-reader.js";
 export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesEvent, WarningEvent, LogEvent } from "./progress/events.js";
 export { ProgressReporter } from "./progress/reporter.js";
+
+// Build graph
+export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type InlineFile } from "./graph/nodes.js";
+export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
+export { CacheRecords, type LayerRecord } from "./graph/cache-records.js";
+export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
+export { MissingRegistryClientError } from "./graph/solve-errors.js";
+
+// Base images and layers from elsewhere
+export type { BlobFetcher } from "./sources/blob-fetcher.js";
+export { registryFetcher } from "./sources/registry-fetcher.js";
+export { layoutFetcher, ImageNotFoundError } from "./sources/layout-fetcher.js";
+export { resolveImage, PlatformNotFoundError, type BaseImage } from "./sources/resolve-image.js";
+export { remoteLayer, type RemoteLayerInit } from "./layers/remote-layer.js";
+export { storedLayer } from "./layers/stored-layer.js";
+export { createDecompressor } from "./layers/compression.js";
+
+// Files: context, COPY, tars
+export * from "./fs/index.js";
