@@ -18,13 +18,28 @@ export interface FileIdentity {
  */
 export class ContentHashCache {
   private readonly digests = new Map<string, Digest>();
+  /** Lookups answered without reading the file, and those that had to read it. */
+  readonly stats = { hits: 0, misses: 0 };
 
   get(identity: FileIdentity): Digest | undefined {
-    return this.digests.get(keyOf(identity));
+    const digest = this.digests.get(keyOf(identity));
+    if (digest === undefined) this.stats.misses++;
+    else this.stats.hits++;
+    return digest;
   }
 
   set(identity: FileIdentity, digest: Digest): void {
     this.digests.set(keyOf(identity), digest);
+  }
+
+  /** Every entry, for persisting the cache between builds. */
+  entries(): Array<[string, Digest]> {
+    return [...this.digests];
+  }
+
+  /** Adds persisted entries (see entries()). */
+  load(entries: Iterable<readonly [string, Digest]>): void {
+    for (const [key, digest] of entries) this.digests.set(key, digest);
   }
 
   get size(): number {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
-import { ProgressReporter, type ProgressEvent } from "../index.js";
+import { ProgressReporter, loadHashCache, saveHashCache, type ContentHashCache, type ProgressEvent } from "../index.js";
 import { copy, local, scratch } from "./nodes.js";
 import { Solver } from "./solver.js";
 
@@ -29,11 +29,12 @@ async function makeContext(name: string, files: Record<string, string>, mtime: D
   return root;
 }
 
-async function solveApp(context: string, options: { epoch?: number; events?: ProgressEvent[] } = {}) {
+async function solveApp(context: string, options: { epoch?: number; events?: ProgressEvent[]; hashCache?: ContentHashCache } = {}) {
   const lease = await store.leases.create();
   const solver = new Solver({
     store,
     lease: lease.id,
+    ...(options.hashCache ? { hashCache: options.hashCache } : {}),
     progress: ProgressReporter.root(options.events ? (e) => options.events!.push(e) : undefined),
     ...(options.epoch === undefined ? {} : { sourceDateEpoch: options.epoch }),
   });
@@ -68,6 +69,19 @@ describe("Solver", () => {
     expect((await store.du()).blobs).toBe(blobsBefore);
     const copies = events.filter((e) => e.type === "vertex" && e.name.startsWith("COPY"));
     expect(copies.filter((e) => e.type === "vertex" && e.status === "cached")).toHaveLength(2);
+  });
+
+  it("a later build in a new process reads no file whose hash an earlier build saved", async () => {
+    const context = await makeContext("h", files, new Date("2030-01-01"));
+    const firstCache = await loadHashCache(store);
+    await solveApp(context, { epoch: 1_700_000_000, hashCache: firstCache });
+    expect(firstCache.stats.misses).toBeGreaterThan(0);
+    await saveHashCache(store, firstCache);
+    await store.gc();
+    const secondCache = await loadHashCache(store);
+    const second = await solveApp(context, { epoch: 1_700_000_000, hashCache: secondCache });
+    expect(second.cached).toBe(true);
+    expect(secondCache.stats).toEqual({ hits: firstCache.stats.misses, misses: 0 });
   });
 
   it("a changed file changes only its layer and the layers after it", async () => {

@@ -13,6 +13,7 @@ import {
   tarChainFsSource,
   walkContext,
   writeLayerTar,
+  type ContentHashCache,
   type CopyPlan,
   type FsSource,
 } from "../fs/index.js";
@@ -42,6 +43,8 @@ export interface SolverOptions {
    * another checkout gives the same layer digests.
    */
   sourceDateEpoch?: number;
+  /** File-content hashes from earlier builds (loadHashCache); this build adds to it. */
+  hashCache?: ContentHashCache;
   signal?: AbortSignal;
 }
 
@@ -191,7 +194,7 @@ export class Solver {
     return vertex.run(async () => {
       const matcher = createIgnoreMatcher([...node.excludes]);
       const entries = await walkContext(node.path, { matcher, ...this.signalOption() });
-      return contextFsSource(node.path, entries);
+      return contextFsSource(node.path, entries, this.options.hashCache ? { hashCache: this.options.hashCache } : {});
     }, this.options.signal);
   }
 

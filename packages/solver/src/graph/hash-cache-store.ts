@@ -1,0 +1,33 @@
+import type { ContentStore } from "@exp/content";
+import { isDigest, type Digest } from "@exp/oci-spec";
+import { ContentHashCache } from "../fs/index.js";
+
+const rootName = "exp.hash-cache";
+const mediaType = "application/vnd.exp.hash-cache.v1+json";
+/** Enough for large contexts; the oldest entries are dropped beyond it. */
+const maxEntries = 500_000;
+
+/**
+ * Loads the file-content hashes a previous build on this store computed, so an unchanged file
+ * (same device, inode, size, mtime and ctime) is never read again to compute a cache key.
+ * A missing or unreadable record is an empty cache, never an error.
+ */
+export async function loadHashCache(store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<ContentHashCache> {
+  const cache = new ContentHashCache();
+  const root = await store.roots.get(rootName, options);
+  if (!root) return cache;
+  try {
+    const entries = JSON.parse((await store.readAll(root.digest, { ...options, maxBytes: 128 * 1024 * 1024 })).toString("utf8")) as unknown;
+    if (Array.isArray(entries)) cache.load(entries.filter((e): e is [string, Digest] => Array.isArray(e) && typeof e[0] === "string" && isDigest(e[1])));
+  } catch {
+    // Start over: the hashes are an optimisation.
+  }
+  return cache;
+}
+
+/** Saves the cache as one blob named by a root; the previous blob becomes garbage for the next GC. */
+export async function saveHashCache(store: ContentStore, cache: ContentHashCache, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const entries = cache.entries().slice(-maxEntries);
+  const written = await store.writeBlob(JSON.stringify(entries), { mediaType, ...options });
+  await store.roots.set(rootName, { mediaType, digest: written.digest, size: written.size }, options);
+}
