@@ -105,6 +105,7 @@ export class Solver {
     return vertex.run(async () => {
       const fetcher = node.ref.startsWith("oci-layout://") ? layoutFromRef(node.ref) : registryFetcher(this.requireRegistry(node.ref), node.ref);
       const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
+      for (const warning of base.warnings) vertex.warn(warning);
       const cacheKey = digestOfValue({ v: 1, op: "image", manifest: base.manifest.digest, platform: platformKey(node.platform) });
       return { ref: createRef(base.layers), cacheKey, cached: true, base };
     }, this.options.signal);

@@ -4,10 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
-import { digestOf, OCI_IMAGE_CONFIG, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from "@exp/oci-spec";
 import { skipUnlessTools } from "@exp/testing";
-import { LayerBlobs } from "../layers/layer-blobs.js";
-import type { Ref } from "../layers/ref.js";
+import { writeTestLayout } from "./test-support.js";
 import { ProgressReporter } from "../progress/reporter.js";
 import { copy, local, scratch } from "./nodes.js";
 import { Solver } from "./solver.js";
@@ -20,28 +18,6 @@ beforeEach(async () => {
   store = await openContentStore(join(dir, "store"));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-/** A minimal OCI layout of one image (the real writer is @exp/exporter-oci; this only feeds umoci). */
-async function writeLayout(ref: Ref, layoutDir: string, tag: string): Promise<void> {
-  const blobs = new LayerBlobs(store);
-  const blobDir = join(layoutDir, "blobs", "sha256");
-  await mkdir(blobDir, { recursive: true });
-  const layers = [];
-  for (const layer of ref.layers) {
-    const blob = await blobs.get(layer, { type: "gzip" });
-    await writeFile(join(blobDir, blob.descriptor.digest.slice(7)), await store.readAll(blob.descriptor.digest, { maxBytes: 64 << 20 }));
-    layers.push({ mediaType: blob.descriptor.mediaType, digest: blob.descriptor.digest, size: blob.descriptor.size });
-  }
-  const put = async (value: unknown, mediaType: string) => {
-    const bytes = Buffer.from(JSON.stringify(value));
-    await writeFile(join(blobDir, digestOf(bytes).slice(7)), bytes);
-    return { mediaType, digest: digestOf(bytes), size: bytes.length };
-  };
-  const config = await put({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: ref.layers.map((l) => l.diffID) }, config: {} }, OCI_IMAGE_CONFIG);
-  const manifest = await put({ schemaVersion: 2, mediaType: OCI_IMAGE_MANIFEST, config, layers }, OCI_IMAGE_MANIFEST);
-  await writeFile(join(layoutDir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  await writeFile(join(layoutDir, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [{ ...manifest, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
-}
 
 describe.skipIf(skipUnlessTools("umoci"))("layers read back by umoci", () => {
   it("unpacks contents, modes, symlinks, hard links and ownership as built", async () => {
@@ -59,7 +35,7 @@ describe.skipIf(skipUnlessTools("umoci"))("layers read back by umoci", () => {
     const solved = await solver.solve(secret);
 
     const layout = join(dir, "layout");
-    await writeLayout(solved.ref, layout, "v1");
+    await writeTestLayout(store, solved.ref, layout, "v1");
     const bundle = join(dir, "bundle");
     const rootless = process.getuid?.() !== 0;
     execFileSync("umoci", ["unpack", ...(rootless ? ["--rootless"] : []), "--image", `${layout}:v1`, bundle], { stdio: "pipe" });

@@ -14,6 +14,11 @@ export interface BlobCallOptions {
   lease?: string;
   signal?: AbortSignal;
   progress?: ProgressReporter;
+  /**
+   * Accept a base layer's blob that exists only remotely (`local: false`), e.g. for a push to the
+   * registry that already has it (a mount). Otherwise such a blob is downloaded first.
+   */
+  allowRemote?: boolean;
 }
 
 export interface LayerBlobStats {
@@ -31,8 +36,6 @@ export interface LayerBlobStats {
 export class LayerBlobs {
   readonly stats: LayerBlobStats = { created: 0, reused: 0 };
   private readonly inFlight = new Map<string, Promise<LayerBlob>>();
-  /** Blobs this build made; they never stand in for another compression (see `pick`). */
-  private readonly madeHere = new Set<Digest>();
 
   /**
    * Compressions running at once. zlib's async API deflates on libuv's thread pool and zstd runs
@@ -53,10 +56,15 @@ export class LayerBlobs {
   async get(layer: Layer, request: CompressionRequest, options: BlobCallOptions = {}): Promise<LayerBlob> {
     checkCompressionRequest(request);
     throwIfAborted(options.signal, `getting a blob for layer ${layer.diffID}`);
-    const existing = this.pick(await this.localVariants(layer, options.signal), request);
+    const existing = this.pick(layer, await this.localVariants(layer, options.signal), request);
     if (existing && (await this.hold(existing, options))) {
       this.stats.reused++;
       return existing;
+    }
+    const base = request.force ? undefined : await this.baseBlob(layer, options);
+    if (base) {
+      this.stats.reused++;
+      return base;
     }
     const key = `${layer.diffID}|${request.type}|${request.level ?? ""}`;
     let creation = this.inFlight.get(key);
@@ -92,17 +100,29 @@ export class LayerBlobs {
     return { descriptor: remote, diffID: layer.diffID, compression, local: false };
   }
 
-  private pick(variants: readonly LayerBlob[], request: CompressionRequest): LayerBlob | undefined {
+  private pick(layer: Layer, variants: readonly LayerBlob[], request: CompressionRequest): LayerBlob | undefined {
     const sameType = variants.filter((v) => v.compression === request.type);
     // force-compression with an explicit level asks for exactly that level (BuildKit's
     // testSnapshotWithMultipleBlobs: levels 0 and 9 give two blobs).
     const exact = request.force && request.level !== undefined ? sameType.find((v) => v.level === request.level) : sameType[0];
     if (exact) return exact;
     if (request.force) return undefined;
-    // Without force, a layer that came with a blob of another compression (a base-image layer,
-    // or a previous build's) is kept as it is, as BuildKit does; a blob this build just made for
-    // another exporter is not, so each exporter still gets the compression it asked for.
-    return variants.find((v) => !this.madeHere.has(v.descriptor.digest));
+    // Without force, a base-image layer keeps the blob it came with, whatever its compression, as
+    // BuildKit does. Other variants (the layer's own uncompressed tar, a blob made for another
+    // exporter) never stand in for the compression asked for.
+    return variants.find((v) => layer.knownBlobs?.some((k) => k.digest === v.descriptor.digest));
+  }
+
+  /** A base layer's own blob: remote when allowed, else fetched into the store. */
+  private async baseBlob(layer: Layer, options: BlobCallOptions): Promise<LayerBlob | undefined> {
+    const known = layer.knownBlobs?.[0];
+    if (!known) return undefined;
+    const compression = compressionOfMediaType(known.mediaType) ?? "gzip";
+    const blob = { descriptor: known, diffID: layer.diffID, compression };
+    if (options.allowRemote) return { ...blob, local: false };
+    if (!layer.fetchBlob) return undefined;
+    await layer.fetchBlob({ ...(options.signal ? { signal: options.signal } : {}), ...(options.lease ? { lease: options.lease } : {}) });
+    return { ...blob, local: true };
   }
 
   private async localVariants(layer: Layer, signal?: AbortSignal): Promise<LayerBlob[]> {
@@ -142,7 +162,6 @@ export class LayerBlobs {
     });
     await feeding;
     this.stats.created++;
-    this.madeHere.add(result.digest);
     return {
       descriptor: layerBlobDescriptor(result.digest, result.size, layer.diffID, request.type),
       diffID: layer.diffID,

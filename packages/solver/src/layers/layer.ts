@@ -16,6 +16,11 @@ export interface Layer {
   readonly knownBlobs?: readonly Descriptor[];
   /** Where `knownBlobs` live, so a push to the same registry can mount instead of upload. */
   readonly origin?: { readonly registry: string; readonly repository: string };
+  /**
+   * Makes sure `knownBlobs[0]` is in the local content store (downloading it if needed) and holds
+   * it under `lease`. Layers without known blobs do not have it.
+   */
+  fetchBlob?(options: { signal?: AbortSignal; lease?: string }): Promise<void>;
   /** Streams the uncompressed tar. Called only when a blob must actually be made. */
   openTar(options: { signal?: AbortSignal }): Promise<Readable>;
 }

@@ -29,24 +29,29 @@ export interface RemoteLayerInit {
 export function remoteLayer(init: RemoteLayerInit): Layer {
   const { descriptor, diffID, store } = init;
   const compression = compressionOfMediaType(descriptor.mediaType) ?? "gzip";
+  /** Downloads the compressed blob once into the store, with its uncompressed label. */
+  async function fetchBlob({ signal, lease }: { signal?: AbortSignal; lease?: string }): Promise<void> {
+    if (await store.exists(descriptor.digest)) {
+      if (lease) await store.leases.addResource(lease, descriptor.digest);
+      return;
+    }
+    await store.ingest(await init.fetcher.fetch(descriptor, signal ? { signal } : {}), {
+      expected: { digest: descriptor.digest, size: descriptor.size },
+      labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
+      ...(lease ? { lease } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
   return {
     diffID,
     knownBlobs: [{ ...descriptor, annotations: { ...descriptor.annotations, [uncompressedLabel]: diffID } }],
     ...(init.fetcher.origin ? { origin: init.fetcher.origin } : {}),
     ...(init.createdAt ? { createdAt: init.createdAt } : {}),
     ...(init.description ? { description: init.description } : {}),
+    fetchBlob,
     async openTar({ signal }): Promise<Readable> {
       throwIfAborted(signal, `reading layer ${diffID}`);
-      if (!(await store.exists(descriptor.digest))) {
-        await store.ingest(await init.fetcher.fetch(descriptor, signal ? { signal } : {}), {
-          expected: { digest: descriptor.digest, size: descriptor.size },
-          labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
-          ...(init.lease ? { lease: init.lease } : {}),
-          ...(signal ? { signal } : {}),
-        });
-      } else if (init.lease) {
-        await store.leases.addResource(init.lease, descriptor.digest);
-      }
+      await fetchBlob({ ...(signal ? { signal } : {}), ...(init.lease ? { lease: init.lease } : {}) });
       const compressed = await store.read(descriptor.digest, signal ? { signal } : {});
       return verifiedTar(compressed as Readable, compression, diffID, `layer ${diffID} of ${init.fetcher.name}`);
     },

@@ -15,6 +15,8 @@ export interface BaseImage {
   readonly configDescriptor: Descriptor;
   readonly layers: readonly Layer[];
   readonly platform: Platform;
+  /** E.g. a single-platform image of another platform: used as it is, as BuildKit does, with a warning. */
+  readonly warnings: readonly string[];
 }
 
 export class PlatformNotFoundError extends ExpError {
@@ -50,6 +52,11 @@ export async function resolveImage(fetcher: BlobFetcher, platform: Platform, opt
     if (diffIDs.length !== manifest.layers.length) {
       throw new ExpError("ERR_INVALID_IMAGE", `${fetcher.name}: the config lists ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
     }
+    const warnings: string[] = [];
+    const imagePlatform = { os: config.os, architecture: config.architecture, ...(typeof config.variant === "string" ? { variant: config.variant } : {}) };
+    if (platformKey(imagePlatform) !== platformKey(platform)) {
+      warnings.push(`${fetcher.name} is ${platformKey(imagePlatform)}, not the requested ${platformKey(platform)}; it is used as it is`);
+    }
     const history = nonEmptyHistory(config);
     const layers = manifest.layers.map((layer, i) =>
       remoteLayer({
@@ -62,7 +69,7 @@ export async function resolveImage(fetcher: BlobFetcher, platform: Platform, opt
         ...(history[i]?.created_by ? { description: history[i]!.created_by! } : {}),
       }),
     );
-    return { manifest: { ...descriptor, digest: descriptor.digest ?? digestOf(bytes) }, config, configDescriptor, layers, platform };
+    return { manifest: { ...descriptor, digest: descriptor.digest ?? digestOf(bytes) }, config, configDescriptor, layers, platform, warnings };
   }
 }
 
