@@ -7,3 +7,4 @@ export { DockerfileError, type DockerfileErrorCode, type DockerfileErrorInit } f
 export type { SourceLocation } from "./source-location.js";
 export type * from "./ast.js";
 export type * from "./plan/types.js";
+export { buildImage, type BuildImageOptions, type BuildImageResult } from "./build/build-image.js";

@@ -1,0 +1,111 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openContentStore, type ContentStore } from "@exp/content";
+import type { ProgressEvent } from "@exp/solver";
+import { DockerfileError } from "../errors.js";
+import { buildImage } from "./build-image.js";
+
+let dir: string;
+let store: ContentStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "exp-build-"));
+  store = await openContentStore(join(dir, "store"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function context(name: string, files: Record<string, string>): Promise<string> {
+  const root = join(dir, name);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(root, path, ".."), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+  return root;
+}
+
+const dockerfile = `# syntax=docker/dockerfile:1
+ARG NODE_ENV=production
+FROM scratch AS app
+ARG NODE_ENV
+ENV NODE_ENV=\${NODE_ENV} PORT=8080
+WORKDIR /srv
+COPY package.json ./
+COPY --chmod=755 bin/ ./bin/
+COPY <<EOF /srv/VERSION
+1.2.3
+1.2.3
+EOF
+LABEL org.opencontainers.image.title=demo
+EXPOSE 8080
+USER 1000:1000
+ENTRYPOINT ["/srv/bin/start"]
+CMD ["--port", "8080"]
+`;
+
+const files = { Dockerfile: dockerfile, "package.json": "{}", "bin/start": "#!/bin/sh\n", ".dockerignore": "*.md\n", "README.md": "not sent" };
+
+describe("buildImage", () => {
+  it("builds the config the Dockerfile describes, with one layer per COPY and matching history", async () => {
+    const result = await buildImage({ context: await context("a", files), store, sourceDateEpoch: 1_700_000_000 });
+    const [only] = result.source.results;
+    const config = only!.config as Record<string, any>;
+    expect(config.config.Env).toEqual(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production", "PORT=8080"]);
+    expect(config.config.WorkingDir).toBe("/srv");
+    expect(config.config.Entrypoint).toEqual(["/srv/bin/start"]);
+    expect(config.config.Cmd).toEqual(["--port", "8080"]);
+    expect(config.config.ExposedPorts).toEqual({ "8080/tcp": {} });
+    expect(config.config.User).toBe("1000:1000");
+    expect(config.config.Labels).toEqual({ "org.opencontainers.image.title": "demo" });
+    expect(only!.ref.layers).toHaveLength(3);
+    expect(config.rootfs.diff_ids).toEqual(only!.ref.layers.map((l) => l.diffID));
+    const layered = config.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer);
+    expect(layered).toHaveLength(3);
+    expect(config.created).toBe("2023-11-14T22:13:20.000Z");
+    expect(config.history.every((h: { created: string }) => h.created === config.created)).toBe(true);
+    await store.leases.release(result.lease);
+  });
+
+  it("is a full cache hit the second time, and reproducible from another checkout", async () => {
+    const first = await buildImage({ context: await context("b", files), store, sourceDateEpoch: 1_700_000_000 });
+    const events: ProgressEvent[] = [];
+    const second = await buildImage({ context: await context("c", files), store, sourceDateEpoch: 1_700_000_000, onProgress: (e) => events.push(e) });
+    expect(second.cached).toBe(true);
+    expect(first.cached).toBe(false);
+    expect(second.source.results[0]!.ref.id).toBe(first.source.results[0]!.ref.id);
+    expect(JSON.stringify(second.source.results[0]!.config)).toBe(JSON.stringify(first.source.results[0]!.config));
+    expect(events.some((e) => e.type === "vertex" && e.status === "cached")).toBe(true);
+  });
+
+  it("builds one result per platform", async () => {
+    const result = await buildImage({
+      context: await context("d", files),
+      store,
+      platforms: [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+      ],
+    });
+    expect(result.source.multiPlatform).toBe(true);
+    expect(result.source.results.map((r) => `${r.config.os}/${r.config.architecture}`)).toEqual(["linux/amd64", "linux/arm64"]);
+  });
+
+  it("refuses RUN with the file, line and column", async () => {
+    const root = await context("e", { ...files, Dockerfile: "FROM scratch\nCOPY package.json /\n  RUN npm ci\n" });
+    const failure = await buildImage({ context: root, store }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DockerfileError);
+    expect((failure as DockerfileError).message).toMatch(/^Dockerfile:3:3: .*without running containers/);
+    expect(await store.leases.list()).toEqual([]);
+  });
+
+  it("a missing COPY source is one clear error", async () => {
+    const root = await context("f", { ...files, Dockerfile: "FROM scratch\nCOPY nothing-here /x\n" });
+    await expect(buildImage({ context: root, store })).rejects.toMatchObject({ code: "ERR_COPY_SOURCE_NOT_FOUND" });
+  });
+
+  it("a file left out by .dockerignore is not in the context", async () => {
+    const root = await context("g", { ...files, Dockerfile: "FROM scratch\nCOPY README.md /\n" });
+    await expect(buildImage({ context: root, store })).rejects.toMatchObject({ code: "ERR_COPY_SOURCE_NOT_FOUND" });
+  });
+});

@@ -1,0 +1,187 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { ContentStore } from "@exp/content";
+import { throwIfAborted } from "@exp/errors";
+import { parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
+import type { RegistryClient } from "@exp/registry";
+import {
+  ProgressReporter,
+  Solver,
+  copy,
+  image,
+  loadHashCache,
+  local,
+  readDockerignore,
+  saveHashCache,
+  scratch,
+  type ExportSource,
+  type FsNode,
+  type ImageConfigJSON,
+  type PlatformResult,
+  type ProgressListener,
+} from "@exp/solver";
+import { parseDockerfile } from "../parse/parse-dockerfile.js";
+import { planBuild } from "../plan/plan-build.js";
+import type { BaseImageConfig, BuildPlan, CopySource, PlannedStage } from "../plan/types.js";
+import { parseChmod, parseChown } from "./chown.js";
+import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
+
+export interface BuildImageOptions {
+  /** The build context directory. */
+  context: string;
+  /** Path of the Dockerfile; default `<context>/Dockerfile`. */
+  dockerfile?: string;
+  /** One result per platform; default linux/amd64. */
+  platforms?: readonly Platform[];
+  target?: string;
+  buildArgs?: Record<string, string>;
+  store: ContentStore;
+  /** Needed when a stage is FROM a registry image. */
+  registry?: RegistryClient;
+  /** SOURCE_DATE_EPOCH in seconds; default the SOURCE_DATE_EPOCH build arg, if any. */
+  sourceDateEpoch?: number;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface BuildImageResult {
+  source: ExportSource;
+  /**
+   * The build's lease: it holds every layer the build wrote or fetched. Release it once the
+   * exporters are done with `source` (their own leases keep what they export).
+   */
+  lease: string;
+  warnings: string[];
+  /** True when every step of every platform was a cache hit. */
+  cached: boolean;
+}
+
+const defaultPlatform: Platform = { os: "linux", architecture: "amd64" };
+
+/**
+ * Builds a Dockerfile without running anything: plans it per platform, resolves base images,
+ * solves the COPY graph (cached by content), and applies the config instructions. The result is
+ * what the exporters export.
+ */
+export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  const signal = options.signal;
+  throwIfAborted(signal, "build");
+  const dockerfilePath = resolve(options.dockerfile ?? join(options.context, "Dockerfile"));
+  const fileName = options.dockerfile ? dockerfilePath : "Dockerfile";
+  const ast = parseDockerfile(await readFile(dockerfilePath, "utf8"), { fileName });
+  const epoch = options.sourceDateEpoch ?? epochFromArgs(options.buildArgs);
+  const created = new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
+  const progress = ProgressReporter.root(options.onProgress);
+  const lease = await options.store.leases.create({ labels: { "exp.io/purpose": "build" } });
+  try {
+    const hashCache = await loadHashCache(options.store, signal ? { signal } : {});
+    const solver = new Solver({
+      store: options.store,
+      lease: lease.id,
+      progress,
+      hashCache,
+      ...(options.registry ? { registry: options.registry } : {}),
+      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+      ...(signal ? { signal } : {}),
+    });
+    const excludes = await readDockerignore(options.context, signal ? { signal } : {});
+    const context = local(resolve(options.context), excludes);
+    const warnings: string[] = [];
+    const results: PlatformResult[] = [];
+    let cached = true;
+    for (const platform of options.platforms ?? [defaultPlatform]) {
+      const planOptions = { ...(options.target ? { target: options.target } : {}), ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}), platform };
+      // Plan once to learn the base images, resolve them, then plan with their configs (ENV, WORKDIR, ONBUILD matter to the plan).
+      const draft = planBuild(ast, planOptions);
+      const imageConfigs: Record<string, BaseImageConfig> = {};
+      const baseConfigs = new Map<string, ImageConfigJSON>();
+      for (const stage of draft.stages) {
+        if (stage.base.kind !== "image") continue;
+        const solved = await solver.solve(image(stage.base.ref, stagePlatform(stage, platform)));
+        baseConfigs.set(stage.base.ref, solved.base!.config);
+        imageConfigs[stage.base.ref] = (solved.base!.config.config ?? {}) as BaseImageConfig;
+      }
+      const plan = planBuild(ast, { ...planOptions, imageConfigs });
+      warnings.push(...plan.warnings);
+      const target = lower(plan, { platform, context, fileName, created, baseConfigs });
+      const solved = await solver.solve(target.node);
+      cached &&= solved.cached;
+      const config = target.config;
+      config.rootfs = { type: "layers", diff_ids: solved.ref.layers.map((l) => l.diffID) };
+      config.created = created;
+      results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON });
+    }
+    await saveHashCache(options.store, hashCache, signal ? { signal } : {});
+    const source: ExportSource = {
+      results,
+      multiPlatform: (options.platforms?.length ?? 1) > 1,
+      metadata: { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) },
+    };
+    return { source, lease: lease.id, warnings, cached };
+  } catch (error) {
+    await options.store.leases.release(lease.id);
+    throw error;
+  }
+}
+
+interface StageState extends StageConfig {
+  node: FsNode;
+}
+
+/** Turns a plan into the COPY graph of its target stage and that stage's config. */
+function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; fileName: string; created: string; baseConfigs: ReadonlyMap<string, ImageConfigJSON> }): StageState {
+  const states = new Map<number, StageState>();
+  const imageNodes = new Map<string, FsNode>();
+  const imageNode = (ref: string, platform: Platform) => {
+    const key = `${ref}|${platformKey(platform)}`;
+    let node = imageNodes.get(key);
+    if (!node) imageNodes.set(key, (node = image(ref, platform)));
+    return node;
+  };
+  const sourceNode = (from: CopySource, platform: Platform): FsNode =>
+    from.kind === "context" ? env.context : from.kind === "stage" ? states.get(from.index)!.node : imageNode(from.ref, platform);
+
+  for (const stage of plan.stages) {
+    const platform = stagePlatform(stage, env.platform);
+    let state: StageState;
+    if (stage.base.kind === "scratch") state = { node: scratch(), config: scratchConfig(platform) };
+    else if (stage.base.kind === "stage") {
+      const parent = states.get(stage.base.index)!;
+      state = { node: parent.node, config: structuredClone(parent.config) };
+    } else state = { node: imageNode(stage.base.ref, platform), config: baseConfig(env.baseConfigs.get(stage.base.ref)!) };
+    for (const step of stage.steps) {
+      if (step.kind !== "copy") {
+        applyConfigStep(state.config, step, env.created);
+        continue;
+      }
+      const chown = parseChown(step, env.fileName);
+      const chmod = parseChmod(step, env.fileName);
+      state.node = copy(state.node, {
+        ...(step.sources.length > 0 ? { from: sourceNode(step.from, platform) } : {}),
+        sources: step.sources,
+        dest: step.dest,
+        workdir: state.config.config.WorkingDir || "/",
+        ...(chown ? { chown } : {}),
+        ...(chmod === undefined ? {} : { chmod }),
+        link: step.link,
+        parents: step.parents,
+        exclude: step.exclude,
+        inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
+        description: step.createdBy,
+      });
+      state.config.history.push({ created: env.created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0" });
+    }
+    states.set(stage.index, state);
+  }
+  return states.get(plan.target)!;
+}
+
+function stagePlatform(stage: PlannedStage, fallback: Platform): Platform {
+  return stage.platform ? parsePlatform(stage.platform) : fallback;
+}
+
+function epochFromArgs(args: Record<string, string> | undefined): number | undefined {
+  const value = args?.SOURCE_DATE_EPOCH;
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
