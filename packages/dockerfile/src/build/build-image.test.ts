@@ -35,7 +35,6 @@ COPY package.json ./
 COPY --chmod=755 bin/ ./bin/
 COPY <<EOF /srv/VERSION
 1.2.3
-1.2.3
 EOF
 LABEL org.opencontainers.image.title=demo
 EXPOSE 8080
