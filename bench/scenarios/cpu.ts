@@ -1,13 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { openContentStore } from "@exp/content";
 import { LayerBlobs, tarballLayer, type Layer } from "@exp/solver";
+import { writeTextLike } from "../fixtures.js";
 import type { Scenario } from "../scenario.js";
 import { median, round } from "../stats.js";
 
@@ -59,23 +56,3 @@ export const scenario: Scenario = {
     }
   },
 };
-
-/** Text made of random 3–10 letter words, streamed to disk. */
-async function writeTextLike(path: string, size: number): Promise<void> {
-  const words = Array.from({ length: 4096 }, () => randomBytes(8).toString("base64").replace(/[^a-z]/gi, "").slice(0, 3 + Math.floor(Math.random() * 8)));
-  async function* chunks() {
-    for (let left = size; left > 0; ) {
-      const parts: string[] = [];
-      let length = 0;
-      while (length < 65_536) {
-        const word = words[Math.floor(Math.random() * words.length)]!;
-        parts.push(word);
-        length += word.length + 1;
-      }
-      const chunk = Buffer.from(parts.join(" ")).subarray(0, Math.min(65_536, left));
-      left -= chunk.length;
-      yield chunk;
-    }
-  }
-  await pipeline(Readable.from(chunks()), createWriteStream(path));
-}
