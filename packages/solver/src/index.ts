@@ -46,6 +46,7 @@ export { MissingRegistryClientError } from "./graph/solve-errors.js";
 export type { BlobFetcher } from "./sources/blob-fetcher.js";
 export { registryFetcher } from "./sources/registry-fetcher.js";
 export { layoutFetcher, ImageNotFoundError } from "./sources/layout-fetcher.js";
+export { archiveFetcher } from "./sources/archive-fetcher.js";
 export { resolveImage, PlatformNotFoundError, type BaseImage } from "./sources/resolve-image.js";
 export { remoteLayer, type RemoteLayerInit } from "./layers/remote-layer.js";
 export { storedLayer } from "./layers/stored-layer.js";

@@ -3,6 +3,11 @@ import { parseDigest, type Digest } from "@exp/oci-spec";
 
 /** What a cache key resolves to: the one layer its op produced. */
 export interface LayerRecord {
+  /**
+   * The keys this one was computed from (the base it was copied onto, unless --link, and the
+   * node it copied from), so the records form BuildKit's graph of records and inputs for cache export.
+   */
+  readonly inputs: readonly Digest[];
   readonly diffID: Digest;
   readonly size: number;
   readonly createdAt: string;

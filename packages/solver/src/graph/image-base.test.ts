@@ -51,6 +51,17 @@ describe("Solver with a base image from an OCI layout", () => {
     expect(await store.exists(baseLayer.knownBlobs![0]!.digest)).toBe(false);
   });
 
+  it("reads a base image from an OCI archive tarball", async () => {
+    const layout = await baseLayout();
+    const archive = join(dir, "base.tar");
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("tar", ["-C", layout, "-cf", archive, "."]);
+    const solved = await (await solver(store)).solve(copy(scratch(), { from: image(`oci-archive://${archive}:v1`, amd64), sources: ["etc/os-release"], dest: "/copied", description: "COPY --from=archive" }));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await solved.ref.layers[0]!.openTar({})) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString("latin1")).toContain("ID=exp-test");
+  });
+
   it("COPY --from the base image reads its files (and only then fetches the layer)", async () => {
     const layout = await baseLayout();
     const base = image(`oci-layout://${layout}:v1`, amd64);

@@ -22,6 +22,8 @@ import type { Layer } from "../layers/layer.js";
 import { createRef, type Ref } from "../layers/ref.js";
 import { storedLayer } from "../layers/stored-layer.js";
 import type { ProgressReporter } from "../progress/reporter.js";
+import { archiveFetcher } from "../sources/archive-fetcher.js";
+import type { BlobFetcher } from "../sources/blob-fetcher.js";
 import { layoutFetcher } from "../sources/layout-fetcher.js";
 import { registryFetcher } from "../sources/registry-fetcher.js";
 import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
@@ -103,7 +105,7 @@ export class Solver {
   private async solveImage(node: ImageNode): Promise<SolvedFs> {
     const vertex = this.vertex(`FROM ${node.ref}`);
     return vertex.run(async () => {
-      const fetcher = node.ref.startsWith("oci-layout://") ? layoutFromRef(node.ref) : registryFetcher(this.requireRegistry(node.ref), node.ref);
+      const fetcher = await this.fetcher(node.ref);
       const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
       for (const warning of base.warnings) vertex.warn(warning);
       const cacheKey = digestOfValue({ v: 1, op: "image", manifest: base.manifest.digest, platform: platformKey(node.platform) });
@@ -141,7 +143,8 @@ export class Solver {
         layer = storedLayer(this.options.store, { ...record, createdAt: new Date(record.createdAt) });
         vertex.status("cached");
       } else {
-        layer = await this.writeLayer(cacheKey, plan, node, chownChmod);
+        const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
+        layer = await this.writeLayer(cacheKey, inputs, plan, node, chownChmod);
         vertex.status("completed");
       }
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && record !== undefined, ...(base.base ? { base: base.base } : {}) };
@@ -163,7 +166,7 @@ export class Solver {
   }
 
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
-  private async writeLayer(cacheKey: Digest, plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
+  private async writeLayer(cacheKey: Digest, inputs: Digest[], plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
     const tar = new PassThrough();
     const epoch = this.options.sourceDateEpoch;
     const writing = writeLayerTar(plan, tar, { ...chownChmod, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
@@ -176,8 +179,13 @@ export class Solver {
     if (stored.digest !== diffID) throw new Error(`internal: layer tar hashed to ${diffID} but stored as ${stored.digest}`);
     await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
     const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
-    await this.records.put(cacheKey, { diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
+    await this.records.put(cacheKey, { inputs, diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
     return storedLayer(this.options.store, { diffID, size, createdAt, description: node.description });
+  }
+
+  /** The key of a COPY source: a local directory has none of its own (its content is in the checksum). */
+  private async sourceKey(node: FsNode): Promise<Digest> {
+    return node.kind === "local" ? digestOfValue({ v: 1, op: "local" }) : (await this.solve(node)).cacheKey;
   }
 
   /** A node as something to copy files from: the context directory, or another node's filesystem. */
@@ -199,6 +207,19 @@ export class Solver {
     }, this.options.signal);
   }
 
+  /** `oci-layout://dir[:tag]`, `oci-archive://file.tar[:tag]`, or a registry reference. */
+  private async fetcher(ref: string): Promise<BlobFetcher> {
+    if (ref.startsWith("oci-layout://")) {
+      const [path, tag] = splitTag(ref.slice("oci-layout://".length));
+      return layoutFetcher(path, tag);
+    }
+    if (ref.startsWith("oci-archive://")) {
+      const [path, tag] = splitTag(ref.slice("oci-archive://".length));
+      return archiveFetcher(path, tag, this.options.store, { lease: this.options.lease, ...this.signalOption() });
+    }
+    return registryFetcher(this.requireRegistry(ref), ref);
+  }
+
   private requireRegistry(ref: string): RegistryClient {
     if (!this.options.registry) throw new MissingRegistryClientError(ref);
     return this.options.registry;
@@ -209,9 +230,8 @@ export class Solver {
   }
 }
 
-function layoutFromRef(ref: string) {
-  const rest = ref.slice("oci-layout://".length);
-  const colon = rest.lastIndexOf(":");
-  // A tag is what follows the last colon, unless that colon belongs to the path (no slash after it).
-  return colon > 0 && !rest.slice(colon).includes("/") ? layoutFetcher(rest.slice(0, colon), rest.slice(colon + 1)) : layoutFetcher(rest);
+/** "path[:tag]": a tag is what follows the last colon, unless that colon is part of the path. */
+function splitTag(spec: string): [string, string | undefined] {
+  const colon = spec.lastIndexOf(":");
+  return colon > 0 && !spec.slice(colon).includes("/") ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
 }
