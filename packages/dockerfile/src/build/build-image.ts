@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ContentStore } from "@exp/content";
-import { throwIfAborted } from "@exp/errors";
+import { AbortedError, throwIfAborted } from "@exp/errors";
 import { parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
 import {
@@ -120,6 +120,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     return { source, lease: lease.id, warnings, cached };
   } catch (error) {
     await options.store.leases.release(lease.id);
+    // Whatever stage noticed the abort (a stream, a timer), the caller gets one error type.
+    if (signal?.aborted && !(error instanceof AbortedError)) throw new AbortedError("build", signal.reason);
     throw error;
   }
 }
