@@ -90,6 +90,13 @@ describe("buildImage", () => {
     expect(result.source.results.map((r) => `${r.config.os}/${r.config.architecture}`)).toEqual(["linux/amd64", "linux/arm64"]);
   });
 
+  it("ADD of a local file that is not an archive is COPY", async () => {
+    const root = await context("h", { ...files, Dockerfile: "FROM scratch\nADD package.json /srv/\n" });
+    const result = await buildImage({ context: root, store });
+    expect(result.source.results[0]!.ref.layers).toHaveLength(1);
+    expect((result.source.results[0]!.config as Record<string, any>).history[0].created_by).toMatch(/^ADD package.json \/srv\//);
+  });
+
   it("refuses RUN with the file, line and column", async () => {
     const root = await context("e", { ...files, Dockerfile: "FROM scratch\nCOPY package.json /\n  RUN npm ci\n" });
     const failure = await buildImage({ context: root, store }).catch((e: unknown) => e);

@@ -22,7 +22,8 @@ import {
 } from "@exp/solver";
 import { parseDockerfile } from "../parse/parse-dockerfile.js";
 import { planBuild } from "../plan/plan-build.js";
-import type { BaseImageConfig, BuildPlan, CopySource, PlannedStage } from "../plan/types.js";
+import { DockerfileError } from "../errors.js";
+import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
 import { parseChmod, parseChown } from "./chown.js";
 import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 
@@ -156,6 +157,7 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
         applyConfigStep(state.config, step, env.created);
         continue;
       }
+      refuseArchiveAdd(step, env.fileName);
       const chown = parseChown(step, env.fileName);
       const chmod = parseChmod(step, env.fileName);
       state.node = copy(state.node, {
@@ -176,6 +178,24 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
     states.set(stage.index, state);
   }
   return states.get(plan.target)!;
+}
+
+const archivePattern = /\.(tar|tgz|tbz2?|txz|tzst|tar\.(gz|bz2|xz|zst|zstd|lz4))$/i;
+
+/**
+ * Docker's ADD extracts a local tar archive into the destination; exp does not extract (yet), and
+ * copying it as a file instead would silently build something else, so such an ADD is refused.
+ * ADD of any other local file is COPY.
+ */
+function refuseArchiveAdd(step: CopyStep, file: string): void {
+  const archive = step.add ? step.sources.find((source) => archivePattern.test(source)) : undefined;
+  if (archive === undefined) return;
+  throw new DockerfileError({
+    code: "ERR_UNSUPPORTED_INSTRUCTION",
+    file,
+    location: step.location,
+    detail: `ADD ${archive}: Docker would extract this archive, and exp does not extract archives; extract it before the build and COPY the files, or COPY the archive to keep it as a file`,
+  });
 }
 
 function stagePlatform(stage: PlannedStage, fallback: Platform): Platform {

@@ -7,7 +7,7 @@ import { ProgressReporter } from "../progress/reporter.js";
 import { PlatformNotFoundError } from "../sources/resolve-image.js";
 import { copy, image, local, scratch } from "./nodes.js";
 import { Solver } from "./solver.js";
-import { writeTestLayout } from "./test-support.js";
+import { writeTestIndexLayout, writeTestLayout } from "./test-support.js";
 
 let dir: string;
 let store: ContentStore;
@@ -25,14 +25,14 @@ async function solver(into: ContentStore) {
 }
 
 /** A base image in an OCI layout, built by exp itself into a separate store. */
-async function baseLayout(): Promise<string> {
-  const baseStore = await openContentStore(join(dir, "base-store"));
-  const context = join(dir, "base-context");
+async function baseLayout(platform = amd64, id = "exp-test"): Promise<string> {
+  const baseStore = await openContentStore(join(dir, `base-store-${id}`));
+  const context = join(dir, `base-context-${id}`);
   await mkdir(join(context, "etc"), { recursive: true });
-  await writeFile(join(context, "etc", "os-release"), "ID=exp-test\n");
+  await writeFile(join(context, "etc", "os-release"), `ID=${id}\n`);
   const built = await (await solver(baseStore)).solve(copy(scratch(), { from: local(context), sources: ["etc"], dest: "/etc/", description: "COPY etc /etc/" }));
-  const layout = join(dir, "base-layout");
-  await writeTestLayout(baseStore, built.ref, layout, "v1");
+  const layout = join(dir, `base-layout-${id}`);
+  await writeTestLayout(baseStore, built.ref, layout, "v1", platform);
   return layout;
 }
 
@@ -49,6 +49,25 @@ describe("Solver with a base image from an OCI layout", () => {
     expect(baseLayer.knownBlobs?.[0]?.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
     // Lazy: the base's compressed blob was not copied into our store.
     expect(await store.exists(baseLayer.knownBlobs![0]!.digest)).toBe(false);
+  });
+
+  it("picks each platform's manifest from a multi-platform base", async () => {
+    const arm64 = { os: "linux", architecture: "arm64" };
+    const multi = join(dir, "multi");
+    await writeTestIndexLayout(
+      [
+        { dir: await baseLayout(amd64, "amd"), platform: amd64 },
+        { dir: await baseLayout(arm64, "arm"), platform: arm64 },
+      ],
+      multi,
+      "v1",
+    );
+    const s = await solver(store);
+    const [forAmd, forArm] = await Promise.all([s.solve(image(`oci-layout://${multi}:v1`, amd64)), s.solve(image(`oci-layout://${multi}:v1`, arm64))]);
+    expect(forAmd.base?.config.architecture).toBe("amd64");
+    expect(forArm.base?.config.architecture).toBe("arm64");
+    expect(forAmd.ref.layers[0]!.diffID).not.toBe(forArm.ref.layers[0]!.diffID);
+    expect(forAmd.base?.warnings).toEqual([]);
   });
 
   it("reads a base image from an OCI archive tarball", async () => {

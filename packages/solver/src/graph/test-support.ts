@@ -27,3 +27,21 @@ export async function writeTestLayout(store: ContentStore, ref: Ref, layoutDir: 
   await writeFile(join(layoutDir, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [{ ...manifest, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
 }
 
+
+/** Rewrites a layout's index.json so its one tag names an index of the given per-platform layouts' manifests. */
+export async function writeTestIndexLayout(layouts: ReadonlyArray<{ dir: string; platform: { os: string; architecture: string } }>, target: string, tag: string): Promise<void> {
+  const { readFile, cp } = await import("node:fs/promises");
+  const blobDir = join(target, "blobs", "sha256");
+  await mkdir(blobDir, { recursive: true });
+  const manifests = [];
+  for (const layout of layouts) {
+    await cp(join(layout.dir, "blobs"), join(target, "blobs"), { recursive: true });
+    const index = JSON.parse(await readFile(join(layout.dir, "index.json"), "utf8")) as { manifests: Array<{ mediaType: string; digest: string; size: number }> };
+    const { mediaType, digest, size } = index.manifests[0]!;
+    manifests.push({ mediaType, digest, size, platform: layout.platform });
+  }
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests }));
+  await writeFile(join(blobDir, digestOf(bytes).slice(7)), bytes);
+  await writeFile(join(target, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  await writeFile(join(target, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [{ mediaType: OCI_IMAGE_INDEX, digest: digestOf(bytes), size: bytes.length, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
+}
