@@ -37,6 +37,16 @@ export function parseWords(text: string, offset: number, escape: string): TextSp
   const push = (): void => {
     if (blankOk || word.length > 0) words.push({ value: word, start: offset + wordStart });
   };
+  /** Keeps the escape at `i` and the character after it in the word (drops a trailing escape); returns the last index used. */
+  const keepEscaped = (i: number): number => {
+    const ch = chars[i]!;
+    index += ch.length;
+    if (i + 1 === chars.length) return i;
+    const escaped = chars[i + 1]!;
+    word += ch + escaped;
+    index += escaped.length;
+    return i + 1;
+  };
   for (let i = 0; i <= chars.length; i++) {
     const atEnd = i === chars.length;
     const ch = chars[i] ?? "";
@@ -69,16 +79,7 @@ export function parseWords(text: string, offset: number, escape: string): TextSp
       }
       if (ch === escape) {
         // An escape at the very end is dropped; otherwise it and the next character are kept.
-        if (i + 1 === chars.length) {
-          index += ch.length;
-          continue;
-        }
-        word += ch;
-        index += ch.length;
-        i++;
-        const escaped = chars[i]!;
-        word += escaped;
-        index += escaped.length;
+        i = keepEscaped(i);
         continue;
       }
       word += ch;
@@ -88,17 +89,8 @@ export function parseWords(text: string, offset: number, escape: string): TextSp
     if (ch === quote) phase = "word";
     // The escape character works inside double quotes but not inside single quotes.
     if (ch === escape && quote !== "'") {
-      if (i + 1 === chars.length) {
-        phase = "word";
-        index += ch.length;
-        continue;
-      }
-      word += ch;
-      index += ch.length;
-      i++;
-      const escaped = chars[i]!;
-      word += escaped;
-      index += escaped.length;
+      if (i + 1 === chars.length) phase = "word";
+      i = keepEscaped(i);
       continue;
     }
     word += ch;

@@ -1,23 +1,15 @@
 import type { Readable } from "node:stream";
 import type { Digest } from "@exp/oci-spec";
 import type { CopyPlan } from "./copy-plan.js";
+import type { FsEntry } from "./fs-source.js";
 import { InvalidLayerEntryError } from "./errors.js";
 import { compareWalkOrder } from "./path-order.js";
 
-/** One entry of a layer tar, with its final metadata. */
-export interface LayerEntry {
-  /** Path in the image, "/app/x" or "app/x": the tar drops a leading "/". */
-  path: string;
-  type: "file" | "dir" | "symlink" | "hardlink";
-  /** Permission bits including setuid, setgid and sticky. */
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Bytes of a file; ignored for other types. */
-  size: number;
-  mtimeMs: number;
-  /** A symlink's target verbatim, or for "hardlink" the path of an earlier "file" entry. */
-  linkTarget?: string;
+/**
+ * One entry of a layer tar, with its final metadata: an FsEntry whose path is in the image ("/app/x"
+ * or "app/x": the tar drops a leading "/") and, for "hardlink", names an earlier "file" entry.
+ */
+export interface LayerEntry extends FsEntry {
   /** A file's content; required for "file". */
   open?: (options: { signal?: AbortSignal }) => Promise<Readable>;
   /** A file's sha256 when known without reading it (a cache); checksumCopy prefers it to `open`. */
