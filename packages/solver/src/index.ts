@@ -41,6 +41,7 @@ export { CacheRecords, type LayerRecord } from "./graph/cache-records.js";
 export { loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError } from "./graph/solve-errors.js";
+export { resolveChown, ChownLookupError, type ChownSpec } from "./graph/chown.js";
 
 // Base images and layers from elsewhere
 export type { BlobFetcher } from "./sources/blob-fetcher.js";

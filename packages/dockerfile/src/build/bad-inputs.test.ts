@@ -49,7 +49,14 @@ const cases: Array<{ name: string; dockerfile: string; setup?: (root: string) =>
   { name: "a bad platform string", dockerfile: "FROM --platform=linux/amd64/v3/extra scratch\nCOPY app.js /\n", code: "ERR_DOCKERFILE_SYNTAX", names: /^Dockerfile:1:6: .*linux\/amd64\/v3\/extra/ },
   { name: "several sources into a file", dockerfile: "FROM scratch\nCOPY app.js Dockerfile /app\n", code: "ERR_COPY_DEST_NOT_DIR", names: /\/app/ },
   { name: "ADD of a local archive (Docker would extract it)", dockerfile: "FROM scratch\nADD app.tar.gz /app/\n", code: "ERR_UNSUPPORTED_INSTRUCTION", names: /^Dockerfile:2:1: ADD app\.tar\.gz: .*extract/ },
-  { name: "a --chown with a user name", dockerfile: "FROM scratch\nCOPY --chown=node app.js /app/\n", code: "ERR_UNSUPPORTED_INSTRUCTION", names: /Dockerfile:2:1: --chown=node: exp needs numeric ids/ },
+  { name: "a --chown user name on an image without /etc/passwd", dockerfile: "FROM scratch\nCOPY --chown=node app.js /app/\n", code: "ERR_CHOWN_UNKNOWN", names: /--chown=node: the image has no \/etc\/passwd/ },
+  {
+    name: "a --chown user the image does not have",
+    dockerfile: "FROM scratch AS base\nCOPY passwd /etc/passwd\nFROM base\nCOPY --chown=nobody2 app.js /app/\n",
+    setup: async (root) => writeFile(join(root, "passwd"), "root:x:0:0:root:/root:/bin/sh\n"),
+    code: "ERR_CHOWN_UNKNOWN",
+    names: /no user "nobody2"/,
+  },
 ];
 
 describe("bad Dockerfiles and contexts", () => {

@@ -90,6 +90,33 @@ describe("buildImage", () => {
     expect(result.source.results.map((r) => `${r.config.os}/${r.config.architecture}`)).toEqual(["linux/amd64", "linux/arm64"]);
   });
 
+  it("--chown with names uses the base image's /etc/passwd and /etc/group", async () => {
+    const root = await context("i", {
+      ...files,
+      passwd: "root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n",
+      group: "root:x:0:\nnode:x:1000:\nstaff:x:50:\n",
+      Dockerfile: "FROM scratch AS base\nCOPY passwd /etc/passwd\nCOPY group /etc/group\nFROM base\nCOPY --chown=node package.json /a/\nCOPY --chown=node:staff package.json /b/\n",
+    });
+    const result = await buildImage({ context: root, store });
+    const layers = result.source.results[0]!.ref.layers;
+    const owners = async (index: number) => {
+      const { extract } = await import("tar-stream");
+      const found: string[] = [];
+      const parser = extract();
+      parser.on("entry", (header, stream, next) => {
+        if (header.type === "file") found.push(`${header.name} ${header.uid}:${header.gid}`);
+        stream.on("end", next);
+        stream.resume();
+      });
+      const done = new Promise<void>((r) => parser.on("finish", () => r()));
+      (await layers[index]!.openTar({})).pipe(parser);
+      await done;
+      return found;
+    };
+    expect(await owners(2)).toEqual(["a/package.json 1000:1000"]);
+    expect(await owners(3)).toEqual(["b/package.json 1000:50"]);
+  });
+
   it("ADD of a local file that is not an archive is COPY", async () => {
     const root = await context("h", { ...files, Dockerfile: "FROM scratch\nADD package.json /srv/\n" });
     const result = await buildImage({ context: root, store });

@@ -158,7 +158,7 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
         continue;
       }
       refuseArchiveAdd(step, env.fileName);
-      const chown = parseChown(step, env.fileName);
+      const chown = parseChown(step);
       const chmod = parseChmod(step, env.fileName);
       state.node = copy(state.node, {
         ...(step.sources.length > 0 ? { from: sourceNode(step.from, platform) } : {}),

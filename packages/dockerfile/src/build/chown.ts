@@ -1,30 +1,19 @@
+import type { ChownSpec } from "@exp/solver";
 import { DockerfileError } from "../errors.js";
 import type { CopyStep } from "../plan/types.js";
 
 /**
- * `--chown=uid[:gid]` with numeric ids (or `root`). Docker also accepts user and group names,
- * looked up in the image's /etc/passwd and /etc/group; exp does not read those yet, so a name is
- * an error that says what to write instead.
+ * `--chown=user[:group]`: numeric ids are taken as they are; names (`node:node`) are looked up by
+ * the solver in the /etc/passwd and /etc/group of the image the files are copied onto, as BuildKit does.
  */
-export function parseChown(step: CopyStep, file: string): { uid: number; gid: number } | undefined {
+export function parseChown(step: CopyStep): ChownSpec | undefined {
   if (step.chown === undefined || step.chown === "") return undefined;
   const [user, group] = step.chown.split(":", 2) as [string, string | undefined];
-  const uid = id(user);
-  const gid = group === undefined ? uid : id(group);
-  if (uid === undefined || gid === undefined) {
-    throw new DockerfileError({
-      code: "ERR_UNSUPPORTED_INSTRUCTION",
-      file,
-      location: step.location,
-      detail: `--chown=${step.chown}: exp needs numeric ids (e.g. --chown=1000:1000); user and group names would need the image's /etc/passwd`,
-    });
-  }
-  return { uid, gid };
-}
-
-function id(text: string): number | undefined {
-  if (text === "root") return 0;
-  return /^\d+$/.test(text) ? Number(text) : undefined;
+  const numeric = (value: string) => (/^\d+$/.test(value) ? Number(value) : undefined);
+  const uid = numeric(user);
+  const gid = group === undefined ? uid : numeric(group);
+  if (uid !== undefined && gid !== undefined) return { uid, gid };
+  return group === undefined ? { user } : { user, group };
 }
 
 /** `--chmod=755` (octal). */

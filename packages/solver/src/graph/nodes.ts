@@ -1,4 +1,5 @@
 import type { Platform } from "@exp/oci-spec";
+import type { ChownSpec } from "./chown.js";
 
 /**
  * The build graph: nodes that produce filesystems, like BuildKit's LLB ops but only the ones a
@@ -42,7 +43,8 @@ export interface CopyNode {
   readonly sources: readonly string[];
   readonly dest: string;
   readonly workdir: string;
-  readonly chown?: { uid: number; gid: number };
+  /** Numeric ids, or names looked up in the base's /etc/passwd and /etc/group (as BuildKit does). */
+  readonly chown?: ChownSpec;
   readonly chmod?: number;
   /** `--link`: the layer does not depend on `base`, so a changed base keeps its cache. */
   readonly link: boolean;

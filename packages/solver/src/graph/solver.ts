@@ -28,6 +28,7 @@ import { layoutFetcher } from "../sources/layout-fetcher.js";
 import { registryFetcher } from "../sources/registry-fetcher.js";
 import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
 import { CacheRecords } from "./cache-records.js";
+import { resolveChown } from "./chown.js";
 import { digestOfValue } from "./canonical.js";
 import type { CopyNode, FsNode, ImageNode, LocalNode } from "./nodes.js";
 import { MissingRegistryClientError } from "./solve-errors.js";
@@ -119,7 +120,8 @@ export class Solver {
     vertex.status("started");
     try {
       const plan = await this.copyPlan(node, from);
-      const chownChmod = { ...(node.chown ? { chown: node.chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
+      const chown = node.chown ? await resolveChown(node.chown, () => this.source(node.base), this.options.signal) : undefined;
+      const chownChmod = { ...(chown ? { chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
       const checksum = await checksumCopy(plan, { ...chownChmod, ...this.signalOption() });
       const cacheKey = digestOfValue({
         v: 1,
@@ -127,7 +129,7 @@ export class Solver {
         sources: node.sources,
         dest: node.dest,
         workdir: node.workdir,
-        chown: node.chown,
+        chown,
         chmod: node.chmod,
         parents: node.parents,
         exclude: node.exclude,
