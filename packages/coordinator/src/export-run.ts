@@ -1,5 +1,6 @@
 import type { ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
+import type { RegistryClient } from "@exp/registry";
 import {
   isInlineCacheExporter,
   type CacheExporterInstance,
@@ -32,6 +33,7 @@ export interface ExportRunInit {
   buildId: string;
   external?: AbortSignal;
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
+  registry?: RegistryClient;
 }
 
 interface Slot<R> {
@@ -211,12 +213,13 @@ export class ExportRun {
       blobs: this.init.blobs,
       progress: vertex,
       buildId: this.buildId,
+      ...(this.init.registry ? { registry: this.init.registry } : {}),
       ...(exporter.wantsInlineCache && this.inlineCache ? { inlineCache: this.inlineCache } : {}),
     };
   }
 
   private cacheContext(vertex: ProgressReporter): CacheExportContext {
-    return { signal: this.signal, store: this.init.store, blobs: this.init.blobs, progress: vertex, buildId: this.buildId };
+    return { signal: this.signal, store: this.init.store, blobs: this.init.blobs, progress: vertex, buildId: this.buildId, ...(this.init.registry ? { registry: this.init.registry } : {}) };
   }
 
   /** Every descref that exists is recorded, on success and on failure, before anything is released. */

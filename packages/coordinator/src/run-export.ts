@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AbortedError, throwIfAborted } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
+import type { RegistryClient } from "@exp/registry";
 import {
   LayerBlobs,
   ProgressReporter,
@@ -29,6 +30,8 @@ export interface RunExportOptions {
   buildId?: string;
   /** Share the build's blob service when the caller already made blobs through it. */
   blobs?: LayerBlobs;
+  /** Handed to every exporter and cache exporter (ExportContext.registry). */
+  registry?: RegistryClient;
   /** Runs after every create phase and before any finalizer (a GC, in tests and in `exp` itself). */
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
 }
@@ -65,6 +68,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportOutcom
     buildId: options.buildId ?? randomUUID(),
     ...(options.signal ? { external: options.signal } : {}),
     ...(options.betweenPhases ? { betweenPhases: options.betweenPhases } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
   });
   try {
     const response = options.sequential ? await run.sequential() : await run.parallel();

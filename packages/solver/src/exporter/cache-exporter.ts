@@ -1,4 +1,5 @@
 import type { ContentStore } from "@exp/content";
+import type { RegistryClient } from "@exp/registry";
 import type { LayerBlobs } from "../layers/layer-blobs.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { Releasable } from "./descriptor-reference.js";
@@ -51,6 +52,8 @@ export interface CacheExportContext {
   readonly blobs: LayerBlobs;
   readonly progress: ProgressReporter;
   readonly buildId: string;
+  /** The build's registry client, shared with the image exporters (see ExportContext.registry). */
+  readonly registry?: RegistryClient;
 }
 
 export interface CacheExportResult {

@@ -1,4 +1,5 @@
 import type { ContentStore } from "@exp/content";
+import type { RegistryClient } from "@exp/registry";
 import type { LayerBlobs } from "../layers/layer-blobs.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { DescriptorReference } from "./descriptor-reference.js";
@@ -43,6 +44,11 @@ export interface ExportContext {
   readonly buildId: string;
   /** Present when an inline cache was requested: returns the value for `moby.buildkit.cache.v0`. */
   readonly inlineCache?: InlineCacheFn;
+  /**
+   * The build's registry client, when it has one: exporters that push use it, so every push of a
+   * build shares one set of credentials, tokens and connection pools (and the per-host limits).
+   */
+  readonly registry?: RegistryClient;
 }
 
 /**
