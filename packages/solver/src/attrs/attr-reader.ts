@@ -3,7 +3,8 @@ import { InvalidOptionError, MissingOptionError, UnknownOptionError } from "@exp
 /**
  * Reads buildx-style string attributes (`type=image,push=true,...`) for one component and
  * rejects every key it was not told about, so a typo never silently does nothing.
- * Keys ending in "." in `known` are prefixes (e.g. "annotation." accepts "annotation.foo").
+ * Keys ending in "." or "[" in `known` are prefixes (e.g. "annotation." accepts "annotation.foo",
+ * "annotation-manifest[" accepts "annotation-manifest[linux/amd64].foo").
  */
 export class AttrReader {
   private readonly used = new Set<string>();
@@ -14,12 +15,12 @@ export class AttrReader {
     private readonly known: readonly string[],
   ) {
     for (const key of Object.keys(attrs)) {
-      if (!this.isKnown(key)) throw new UnknownOptionError(component, key, known.map((k) => (k.endsWith(".") ? `${k}<key>` : k)));
+      if (!this.isKnown(key)) throw new UnknownOptionError(component, key, known.map((k) => (k.endsWith(".") ? `${k}<key>` : k.endsWith("[") ? `${k}<platform>].<key>` : k)));
     }
   }
 
   private isKnown(key: string): boolean {
-    return this.known.some((k) => (k.endsWith(".") ? key.startsWith(k) && key.length > k.length : key === k));
+    return this.known.some((k) => (k.endsWith(".") || k.endsWith("[") ? key.startsWith(k) && key.length > k.length : key === k));
   }
 
   has(key: string): boolean {

@@ -69,6 +69,8 @@ export interface SolvedFs {
 export class Solver {
   private readonly memo = new Map<FsNode, Promise<SolvedFs>>();
   private readonly sources = new Map<FsNode, Promise<FsSource>>();
+  /** Image nodes are solved once per reference and platform, however many node objects name them. */
+  private readonly images = new Map<string, Promise<SolvedFs>>();
   private readonly records: CacheRecords;
   private vertexCount = 0;
 
@@ -90,8 +92,12 @@ export class Solver {
     switch (node.kind) {
       case "scratch":
         return { ref: createRef([]), cacheKey: digestOfValue({ v: 1, op: "scratch" }), cached: true };
-      case "image":
-        return this.solveImage(node);
+      case "image": {
+        const key = `${node.ref}|${platformKey(node.platform)}`;
+        let pending = this.images.get(key);
+        if (!pending) this.images.set(key, (pending = this.solveImage(node)));
+        return pending;
+      }
       case "local":
         throw new TypeError("a local directory is only a COPY source, not a filesystem to build on");
       case "copy":

@@ -1,0 +1,98 @@
+import {
+  DOCKER_CONFIG,
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_IMAGE_CONFIG,
+  OCI_IMAGE_INDEX,
+  OCI_IMAGE_MANIFEST,
+  convertLayerMediaType,
+  platformKey,
+  type Descriptor,
+  type Platform,
+} from "@exp/oci-spec";
+import type { ExportContext, ExportSource, Layer, LayerBlob } from "@exp/solver";
+import { annotationsFor } from "../options/annotations.js";
+import type { ImageCommitOptions } from "../options/image-options.js";
+import { finalConfig, manifestLayer } from "./image-config.js";
+
+export interface CommittedLayer {
+  readonly layer: Layer;
+  readonly blob: LayerBlob;
+  /** As written in the manifest (media type converted, internal annotations removed). */
+  readonly descriptor: Descriptor;
+}
+
+export interface CommittedPlatform {
+  readonly platform: Platform;
+  /** The platform's manifest; in an index entry it also carries `platform`. */
+  readonly manifest: Descriptor;
+  readonly config: Descriptor;
+  readonly layers: readonly CommittedLayer[];
+}
+
+/** Everything the create phase wrote for one image export. */
+export interface CommittedImage {
+  /** The manifest of a single-platform export, else the index. */
+  readonly root: Descriptor;
+  readonly platforms: readonly CommittedPlatform[];
+  readonly ociMediaTypes: boolean;
+}
+
+/**
+ * The create phase shared by every image-writing exporter (image, registry, oci, docker): layer
+ * blobs through the build's LayerBlobs (each compressed once, concurrently), one config and one
+ * manifest per platform, and an index for a multi-platform export, all written into the content
+ * store under `lease`.
+ */
+export async function commitImage(source: ExportSource, ctx: ExportContext, options: ImageCommitOptions, lease: string, blobOptions: { allowRemote?: boolean } = {}): Promise<CommittedImage> {
+  const oci = options.ociMediaTypes;
+  const epoch = options.sourceDateEpoch ?? source.metadata.sourceDateEpoch;
+  const platforms = await Promise.all(
+    source.results.map(async (result) => {
+      const blobs = await Promise.all(
+        result.ref.layers.map((layer) =>
+          ctx.blobs.get(layer, options.compression, { lease, signal: ctx.signal, progress: ctx.progress, ...(blobOptions.allowRemote ? { allowRemote: true } : {}) }),
+        ),
+      );
+      const layers = blobs.map((blob, i) => ({ layer: result.ref.layers[i]!, blob, descriptor: manifestLayer(blob.descriptor, convertLayerMediaType(blob.descriptor.mediaType, { oci })) }));
+      const inlineCache = ctx.inlineCache ? await ctx.inlineCache({ result, layers: blobs.map((b) => b.descriptor), signal: ctx.signal }) : undefined;
+      const config = finalConfig(result.config, blobs, { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }), ...(inlineCache === undefined ? {} : { inlineCache }) });
+      const configDescriptor = await writeDocument(ctx, config, oci ? OCI_IMAGE_CONFIG : DOCKER_CONFIG, lease);
+      const key = platformKey(result.platform);
+      const manifestType = oci ? OCI_IMAGE_MANIFEST : DOCKER_MANIFEST;
+      const annotations = annotationsFor(options.annotations, "manifest", key);
+      const manifest = await writeDocument(
+        ctx,
+        { schemaVersion: 2, mediaType: manifestType, config: configDescriptor, layers: layers.map((l) => l.descriptor), ...(annotations ? { annotations } : {}) },
+        manifestType,
+        lease,
+      );
+      const descriptorAnnotations = annotationsFor(options.annotations, "manifest-descriptor", key);
+      return {
+        platform: result.platform,
+        manifest: { ...manifest, platform: result.platform, ...(descriptorAnnotations ? { annotations: descriptorAnnotations } : {}) },
+        config: configDescriptor,
+        layers,
+      };
+    }),
+  );
+  if (!source.multiPlatform) {
+    const { platform: _platform, ...manifest } = platforms[0]!.manifest;
+    return { root: withRootAnnotations(manifest, options), platforms, ociMediaTypes: oci };
+  }
+  const indexType = oci ? OCI_IMAGE_INDEX : DOCKER_MANIFEST_LIST;
+  const indexAnnotations = annotationsFor(options.annotations, "index");
+  const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests: platforms.map((p) => p.manifest), ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease);
+  return { root: withRootAnnotations(index, options), platforms, ociMediaTypes: oci };
+}
+
+/** `annotation-index-descriptor.*` go on the root descriptor (index.json of an OCI layout). */
+function withRootAnnotations(root: Descriptor, options: ImageCommitOptions): Descriptor {
+  const annotations = annotationsFor(options.annotations, "index-descriptor");
+  return annotations ? { ...root, annotations } : root;
+}
+
+async function writeDocument(ctx: ExportContext, value: unknown, mediaType: string, lease: string): Promise<Descriptor> {
+  const written = await ctx.store.writeBlob(JSON.stringify(value), { lease, mediaType, signal: ctx.signal });
+  return { mediaType, digest: written.digest, size: written.size };
+}

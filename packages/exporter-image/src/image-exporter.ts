@@ -1,0 +1,77 @@
+import { InvalidOptionError, MissingOptionError } from "@exp/errors";
+import { createRegistryClient, type ImageReference } from "@exp/registry";
+import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
+import { commitImage } from "./commit/commit-image.js";
+import { checkAnnotationsFit, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "./options/image-options.js";
+import { pushImage } from "./push/push-image.js";
+import { storeRoots } from "./store-roots.js";
+
+const keys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "unpack"] as const;
+
+/**
+ * `type=image` (and `type=registry`, the same with push=true): the create phase commits the image
+ * into the content store and returns its descriptor reference; with push=true, finalize pushes it
+ * to every name at once (BuildKit pushes names one after another, #3365).
+ */
+export function createImageExporter(type: "image" | "registry"): Exporter {
+  return {
+    type,
+    resolve(attrs): ExporterInstance {
+      const component = `exporter ${type}`;
+      const reader = new AttrReader(component, attrs, keys);
+      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
+      const push = reader.bool("push", type === "registry");
+      const byDigest = reader.bool("push-by-digest", false);
+      const insecure = reader.bool("registry.insecure", false);
+      const store = reader.bool("store", true);
+      const nameCanonical = reader.bool("name-canonical", false);
+      const danglingPrefix = reader.string("dangling-name-prefix");
+      if (reader.bool("unpack", false)) throw new InvalidOptionError(component, "unpack", "true", "false: exp has no snapshotter to unpack into (use type=local for a filesystem)");
+      if (push && commit.names.length === 0) throw new MissingOptionError(component, "name", "push=true needs the name(s) to push to, e.g. name=registry.example/app:1.0");
+      const tagged = commit.names.find(hasExplicitTag);
+      if (byDigest && tagged) throw new InvalidOptionError(component, "name", tagged, "a name without a tag when push-by-digest=true");
+      return {
+        type,
+        name: "exporting to image",
+        wantsInlineCache: true,
+        async export(source, ctx): Promise<ExportResult> {
+          checkAnnotationsFit(component, commit, source);
+          const names = resolveNames(commit.names, source);
+          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": type } });
+          try {
+            // Without a local copy to keep, a base layer the target registry already has is mounted, never downloaded.
+            const image = await commitImage(source, ctx, commit, lease.id, { allowRemote: push && !store });
+            if (store) await storeRoots(ctx.store, names, image.root, { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}) });
+            const single = image.platforms.length === 1 && !source.multiPlatform ? image.platforms[0] : undefined;
+            const response: Record<string, string> = {
+              "containerimage.digest": image.root.digest,
+              "containerimage.descriptor": Buffer.from(JSON.stringify(image.root)).toString("base64"),
+              ...(single ? { "containerimage.config.digest": single.config.digest } : {}),
+              ...(names.length > 0 ? { "image.name": names.map((n) => n.toString()).join(",") } : {}),
+            };
+            return {
+              response,
+              descref: descriptorReference(ctx.store, lease.id, image.root),
+              ...(push
+                ? {
+                    finalize: async ({ signal, progress }) => {
+                      const client = insecure || !ctx.registry ? createRegistryClient({ insecure: insecure ? names.map((n: ImageReference) => n.registry) : [] }) : ctx.registry;
+                      await Promise.all(names.map((name) => pushImage(client, name, image, ctx.store, { signal, progress: progress.child(`push-${name.toString()}`, `pushing ${name.toString()}`), byDigest, lease: lease.id })));
+                    },
+                  }
+                : {}),
+            };
+          } catch (error) {
+            await ctx.store.leases.release(lease.id);
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+export const imageExporter = createImageExporter("image");
+export const registryExporter = createImageExporter("registry");
+export const exporters: readonly Exporter[] = [imageExporter, registryExporter];
+export const exporter = imageExporter;

@@ -1,0 +1,14 @@
+export { createImageExporter, imageExporter, registryExporter, exporters, exporter } from "./image-exporter.js";
+export { commitImage, type CommittedImage, type CommittedLayer, type CommittedPlatform } from "./commit/commit-image.js";
+export { finalConfig, manifestLayer } from "./commit/image-config.js";
+export {
+  imageCommitKeys,
+  parseImageCommitOptions,
+  resolveNames,
+  hasExplicitTag,
+  checkAnnotationsFit,
+  type ImageCommitOptions,
+} from "./options/image-options.js";
+export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
+export { pushImage, type PushImageOptions } from "./push/push-image.js";
+export { storeRoots } from "./store-roots.js";

@@ -1,0 +1,89 @@
+import { InvalidOptionError } from "@exp/errors";
+import { parseReference, type ImageReference } from "@exp/registry";
+import { AttrReader, compressionTypes, type CompressionRequest, type ExportSource } from "@exp/solver";
+import { parseAnnotations, type Annotation } from "./annotations.js";
+
+/** The keys every image-writing exporter shares (image, registry, oci, docker). */
+export const imageCommitKeys = [
+  "name",
+  "oci-mediatypes",
+  "compression",
+  "compression-level",
+  "force-compression",
+  "rewrite-timestamp",
+  "source-date-epoch",
+  "annotation.",
+  "annotation-manifest.",
+  "annotation-manifest[",
+  "annotation-manifest-descriptor.",
+  "annotation-manifest-descriptor[",
+  "annotation-index.",
+  "annotation-index[",
+  "annotation-index-descriptor.",
+  "annotation-index-descriptor[",
+] as const;
+
+export interface ImageCommitOptions {
+  /** Raw `name=` values (comma list); `*` means the front end's names. */
+  names: string[];
+  ociMediaTypes: boolean;
+  compression: CompressionRequest;
+  rewriteTimestamp: boolean;
+  sourceDateEpoch?: number;
+  annotations: Annotation[];
+}
+
+/**
+ * Parses and checks the shared keys. Combinations BuildKit refuses are refused here, before any
+ * work: zstd (or annotations) with Docker media types, compression levels out of range.
+ */
+export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Record<string, string>>, defaults: { ociMediaTypes: boolean }): ImageCommitOptions {
+  const component = reader.component;
+  const names = (reader.string("name") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  const type = reader.oneOf("compression", compressionTypes, "gzip");
+  const level = reader.int("compression-level", type === "zstd" ? { min: 0, max: 22 } : { min: 0, max: 9 });
+  const force = reader.bool("force-compression", false);
+  const ociExplicit = reader.has("oci-mediatypes");
+  const ociMediaTypes = reader.bool("oci-mediatypes", defaults.ociMediaTypes);
+  if (!ociMediaTypes && ociExplicit && type === "zstd") {
+    throw new InvalidOptionError(component, "compression", "zstd", "gzip or uncompressed with oci-mediatypes=false (zstd layers need OCI media types)");
+  }
+  const epochText = reader.string("source-date-epoch");
+  if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new InvalidOptionError(component, "source-date-epoch", epochText, "seconds since the Unix epoch");
+  const annotations = parseAnnotations(component, attrs);
+  if (annotations.length > 0 && !ociMediaTypes) {
+    throw new InvalidOptionError(component, "oci-mediatypes", "false", "true when annotations are set (Docker media types cannot carry them)");
+  }
+  return {
+    names,
+    ociMediaTypes,
+    compression: { type, ...(level === undefined ? {} : { level }), force },
+    rewriteTimestamp: reader.bool("rewrite-timestamp", false),
+    ...(epochText === undefined ? {} : { sourceDateEpoch: Number(epochText) }),
+    annotations,
+  };
+}
+
+/** Expands `*` to the front end's names and parses each; a bad name is a typed error naming it. */
+export function resolveNames(names: readonly string[], source: ExportSource): ImageReference[] {
+  const expanded = names.flatMap((n) => (n === "*" ? [...(source.metadata.imageNames ?? [])] : [n]));
+  return [...new Set(expanded)].map((n) => parseReference(n));
+}
+
+/** True when the name was written with a tag (parseReference adds `latest` to names without one). */
+export function hasExplicitTag(name: string): boolean {
+  const last = name.split("@")[0]!.split("/").at(-1)!;
+  return last.includes(":");
+}
+
+/**
+ * Index annotations make sense only when an index is written; BuildKit refuses them for a
+ * single-platform export, and so do we, once the source is known.
+ */
+export function checkAnnotationsFit(component: string, options: ImageCommitOptions, source: ExportSource): void {
+  if (source.multiPlatform) return;
+  const misplaced = options.annotations.find((a) => a.target === "index" || a.target === "index-descriptor");
+  if (misplaced && misplaced.target === "index") {
+    throw new InvalidOptionError(component, `annotation-index.${misplaced.key}`, misplaced.value, "an index annotation only on a multi-platform export (a single-platform image has no index)");
+  }
+}

@@ -1,0 +1,60 @@
+import type { ContentStore } from "@exp/content";
+import type { Descriptor } from "@exp/oci-spec";
+import type { BlobSource, ImageReference, PushBlobResult, RegistryClient } from "@exp/registry";
+import type { ProgressReporter } from "@exp/solver";
+import type { CommittedImage, CommittedLayer } from "../commit/commit-image.js";
+
+export interface PushImageOptions {
+  signal: AbortSignal;
+  progress: ProgressReporter;
+  /** Push manifests by digest only, no tag (`push-by-digest=true`). */
+  byDigest: boolean;
+  /** Lease that keeps a base layer downloaded for this push alive. */
+  lease: string;
+}
+
+/**
+ * Pushes a committed image to one name: every blob at once (the client's per-host limiter bounds
+ * them; a base layer already in the same registry is mounted, not sent), then the manifests,
+ * children before the index, then the tag.
+ */
+export async function pushImage(client: RegistryClient, target: ImageReference, image: CommittedImage, store: ContentStore, options: PushImageOptions): Promise<void> {
+  const blobs = new Map<string, () => Promise<PushBlobResult>>();
+  for (const platform of image.platforms) {
+    blobs.set(platform.config.digest, () => client.pushBlob(target, storeSource(store, platform.config), { signal: options.signal }));
+    for (const layer of platform.layers) blobs.set(layer.descriptor.digest, () => pushLayer(client, target, layer, store, options));
+  }
+  await Promise.all([...blobs].map(([digest, push]) => push().then((result) => options.progress.log(`${digest}: ${result.status === "uploaded" ? "pushed" : result.status}`))));
+  const read = async (d: Descriptor) => store.readAll(d.digest, { signal: options.signal });
+  const byDigest = (digest: Descriptor["digest"]) => ({ registry: target.registry, repository: target.repository, digest });
+  if (image.platforms.length > 1 || image.root.digest !== image.platforms[0]!.manifest.digest) {
+    for (const platform of image.platforms) {
+      await client.putManifest(byDigest(platform.manifest.digest), await read(platform.manifest), platform.manifest.mediaType, { signal: options.signal });
+    }
+  }
+  const rootRef = options.byDigest ? byDigest(image.root.digest) : target;
+  await client.putManifest(rootRef, await read(image.root), image.root.mediaType, { signal: options.signal });
+  options.progress.log(`pushed ${options.byDigest ? `${target.registry}/${target.repository}@${image.root.digest}` : target.toString()}`);
+}
+
+function storeSource(store: ContentStore, descriptor: Descriptor): BlobSource {
+  return { digest: descriptor.digest, size: descriptor.size, open: ({ signal }) => store.read(descriptor.digest, signal ? { signal } : {}) };
+}
+
+/** A local blob is uploaded from the store; a base layer known only remotely is mounted from its repository, or fetched first. */
+async function pushLayer(client: RegistryClient, target: ImageReference, committed: CommittedLayer, store: ContentStore, options: PushImageOptions): Promise<PushBlobResult> {
+  const { layer, blob } = committed;
+  const progress = (bytes: number, total: number) => options.progress.bytes(blob.descriptor.digest, "uploading", bytes, total);
+  const sameRegistry = layer.origin !== undefined && layer.origin.registry === target.registry;
+  if (!blob.local && !sameRegistry) await layer.fetchBlob?.({ signal: options.signal, lease: options.lease });
+  const source: BlobSource = {
+    digest: blob.descriptor.digest,
+    size: blob.descriptor.size,
+    async open({ signal }) {
+      // Reached for a remote base layer only when the mount was refused: fetch it once, then upload.
+      if (!blob.local) await layer.fetchBlob?.({ lease: options.lease, ...(signal ? { signal } : {}) });
+      return store.read(blob.descriptor.digest, signal ? { signal } : {});
+    },
+  };
+  return client.pushBlob(target, source, { signal: options.signal, onProgress: progress, ...(sameRegistry ? { mountFrom: [layer.origin!.repository] } : {}) });
+}
