@@ -1,0 +1,97 @@
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { dirname, join, basename } from "node:path";
+import type { Writable } from "node:stream";
+import { InvalidOptionError } from "@exp/errors";
+import { checkAnnotationsFit, commitImage, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/exporter-image";
+import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
+import { dockerManifestJson, imageBlobs, indexEntries, indexJson, ociLayoutFile } from "./layout-files.js";
+import { writeArchive } from "./write-archive.js";
+import { writeLayout } from "./write-layout.js";
+
+export interface OciExporterOptions {
+  /** Where `dest=-` writes; process.stdout by default. */
+  stdout?: Writable;
+}
+
+/**
+ * `type=oci` and `type=docker`: the image committed as by the image exporter, then written as an
+ * archive (streamed to `dest`, a file or `-`) or, with `tar=false`, as an OCI layout directory.
+ * All of it happens in the create phase (local I/O, like BuildKit's); there is nothing to finalize.
+ */
+export function createOciExporter(type: "oci" | "docker", options: OciExporterOptions = {}): Exporter {
+  return {
+    type,
+    resolve(attrs): ExporterInstance {
+      const component = `exporter ${type}`;
+      const reader = new AttrReader(component, attrs, [...imageCommitKeys, "dest", "tar"]);
+      const dest = reader.required("dest", type === "oci" ? "give a file (dest=image.tar), - for stdout, or a directory with tar=false" : "give a file (dest=image.tar) or - for stdout");
+      const tar = reader.bool("tar", true);
+      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
+      if (type === "docker" && !tar) throw new InvalidOptionError(component, "tar", "false", "true: a docker archive is always a tarball (use type=oci,tar=false for a layout directory)");
+      if (!tar && dest === "-") throw new InvalidOptionError(component, "dest", "-", "a directory when tar=false");
+      return {
+        type,
+        name: `exporting to ${type} image format`,
+        wantsInlineCache: true,
+        async export(source, ctx): Promise<ExportResult> {
+          if (type === "docker" && source.results.length > 1) {
+            throw new InvalidOptionError(component, "platform", source.results.map((r) => `${r.platform.os}/${r.platform.architecture}`).join(","), "a single platform: a docker archive cannot hold a manifest list");
+          }
+          checkAnnotationsFit(component, commit, source);
+          const names = resolveNames(commit.names, source);
+          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": type } });
+          try {
+            const image = await commitImage(source, ctx, commit, lease.id);
+            const epoch = commit.sourceDateEpoch ?? source.metadata.sourceDateEpoch;
+            const created = new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
+            const entries = indexEntries(image.root, names, created);
+            const blobs = imageBlobs(image);
+            if (!tar) await writeLayout(ctx.store, blobs, entries, dest, ctx.signal);
+            else {
+              const files = [
+                { name: "index.json", content: indexJson(entries), mode: 0o644 },
+                { name: "oci-layout", content: ociLayoutFile, mode: 0o444 },
+                ...(type === "docker" ? [{ name: "manifest.json", content: dockerManifestJson(image, names), mode: 0o644 }] : []),
+              ];
+              await writeToDest(dest, options.stdout ?? process.stdout, (out) => writeArchive(ctx.store, blobs, files, out, ctx.signal));
+            }
+            return {
+              response: {
+                "containerimage.digest": image.root.digest,
+                "containerimage.descriptor": Buffer.from(JSON.stringify(image.root)).toString("base64"),
+                ...(image.platforms.length === 1 && !source.multiPlatform ? { "containerimage.config.digest": image.platforms[0]!.config.digest } : {}),
+                ...(names.length > 0 ? { "image.name": names.map((n) => n.toString()).join(",") } : {}),
+              },
+              descref: descriptorReference(ctx.store, lease.id, image.root),
+            };
+          } catch (error) {
+            await ctx.store.leases.release(lease.id);
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+/** A file is written to a temp sibling and renamed, so a failed export never leaves half a tarball. */
+async function writeToDest(dest: string, stdout: Writable, write: (out: Writable) => Promise<void>): Promise<void> {
+  if (dest === "-") {
+    await write(stdout);
+    return;
+  }
+  const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.tmp`);
+  try {
+    await write(createWriteStream(temp));
+    await rename(temp, dest);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export const ociExporter = createOciExporter("oci");
+export const dockerExporter = createOciExporter("docker");
+export const exporters: readonly Exporter[] = [ociExporter, dockerExporter];
+export const exporter = ociExporter;
