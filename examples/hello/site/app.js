@@ -1,0 +1,1 @@
+document.getElementById("built").textContent = `Served at ${new Date().toISOString()}`;
