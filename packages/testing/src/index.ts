@@ -8,3 +8,5 @@ export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
 export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, ToolFailedError } from "./errors.js";
+export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
+export { writeConformanceContext } from "./conformance-fixture.js";
