@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import type { Writable } from "node:stream";
 import { InvalidOptionError } from "@exp/errors";
@@ -82,6 +82,7 @@ async function writeToDest(dest: string, stdout: Writable, write: (out: Writable
     return;
   }
   const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.tmp`);
+  await mkdir(dirname(dest), { recursive: true });
   try {
     await write(createWriteStream(temp));
     await rename(temp, dest);

@@ -51,8 +51,9 @@ function entry(tar: ReturnType<typeof pack>, header: { name: string; type: "file
   return new Promise((resolve, reject) => {
     const full = { ...header, mtime: new Date(0), uid: 0, gid: 0, ...(content ? { size: content.length } : {}) };
     const callback = (error?: Error | null) => (error ? reject(error) : resolve());
-    if (content) tar.entry(full, content, callback);
-    else tar.entry(full, callback);
+    const sink = content ? tar.entry(full, content, callback) : tar.entry(full, callback);
+    // The callback reports failures; without a listener a torn-down archive would crash the process.
+    sink.on("error", () => undefined);
   });
 }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { runCli } from "./cli.js";
+import { processIO } from "./io.js";
+
+// Ctrl-C cancels the build (exporters stop, leases are released, history records the abort);
+// a second Ctrl-C exits at once.
+const controller = new AbortController();
+let interrupted = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  controller.abort(new Error(`interrupted (${signal})`));
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+void runCli(process.argv.slice(2), { ...processIO(), signal: controller.signal }).then((code) => {
+  process.exitCode = code;
+});

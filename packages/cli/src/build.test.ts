@@ -1,0 +1,254 @@
+import { readFile, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openContentStore } from "@exp/content";
+import { buildArgsFrom } from "./commands/build.js";
+import type { ChromeTrace } from "./trace.js";
+import { fixture, pluginType, run, type Fixture } from "./test-helpers.js";
+
+let fx: Fixture;
+beforeEach(async () => {
+  fx = await fixture();
+});
+afterEach(() => fx.cleanup());
+
+const report = () => `type=${pluginType},dest=${join(fx.dir, "r.json")}`;
+
+describe("exp build with a third-party exporter", () => {
+  it("loads the plugin package from type=<package> and runs it end to end", async () => {
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store]);
+    expect(result.stderr).not.toContain("ERROR");
+    expect(result.code).toBe(0);
+    const written = JSON.parse(await readFile(join(fx.dir, "r.json"), "utf8"));
+    expect(written.platforms).toHaveLength(1);
+    expect(written.platforms[0].platform).toEqual({ os: "linux", architecture: "amd64" });
+    expect(written.platforms[0].layers).toHaveLength(2);
+    expect(result.stdout).toBe("");
+  });
+
+  it("resolves relative dest= and --root against the working directory, and builds every --platform", async () => {
+    const result = await run(["build", "ctx", "-o", `type=${pluginType},dest=rel.json`, "--root", "store", "--platform", "linux/amd64,linux/arm64/v8"], { cwd: fx.dir });
+    expect(result.code).toBe(0);
+    const written = JSON.parse(await readFile(join(fx.dir, "rel.json"), "utf8"));
+    expect(written.platforms.map((p: { platform: { architecture: string } }) => p.platform.architecture)).toEqual(["amd64", "arm64"]);
+    expect((await (await openContentStore(fx.store)).history.list())).toHaveLength(1);
+  });
+});
+
+describe("metadata and trace files", () => {
+  it("writes buildx-style metadata and a Chrome trace with one thread per exporter", async () => {
+    const metadataFile = join(fx.dir, "out", "meta.json");
+    const traceFile = join(fx.dir, "trace.json");
+    const second = `type=${pluginType},dest=${join(fx.dir, "r2.json")},compression=zstd`;
+    const result = await run(["build", fx.context, "-o", report(), "-o", second, "--root", fx.store, "--metadata-file", metadataFile, "--trace", traceFile]);
+    expect(result.code).toBe(0);
+
+    const metadata = JSON.parse(await readFile(metadataFile, "utf8"));
+    expect(metadata["layer-report.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(metadata["exp.build.ref"]).toMatch(/^[a-z0-9]{25}$/);
+    const store = await openContentStore(fx.store);
+    const record = await store.history.get(metadata["exp.build.ref"]);
+    expect(record?.results.map((d) => d.mediaType)).toEqual(["application/vnd.exp.layer-report.v1+json", "application/vnd.exp.layer-report.v1+json"]);
+    expect(record?.labels).toMatchObject({ "exp.io/outputs": `${pluginType},${pluginType}` });
+
+    const trace = JSON.parse(await readFile(traceFile, "utf8")) as ChromeTrace;
+    const threads = new Map(trace.traceEvents.filter((e) => e.ph === "M").map((e) => [e.tid, String(e.args?.name)]));
+    const spans = trace.traceEvents.filter((e) => e.ph === "X");
+    const exportSpans = spans.filter((e) => e.cat === "export");
+    expect(new Set(exportSpans.map((e) => e.args?.vertex))).toEqual(new Set(["export-0", "export-1"]));
+    // One tid per exporter vertex, none shared with the build steps.
+    const tidOf = (vertex: string) => new Set(exportSpans.filter((e) => e.args?.vertex === vertex).map((e) => e.tid));
+    expect(tidOf("export-0").size).toBe(1);
+    expect(tidOf("export-1").size).toBe(1);
+    expect([...tidOf("export-0")][0]).not.toBe([...tidOf("export-1")][0]);
+    expect(threads.get([...tidOf("export-0")][0]!)).toMatch(/^export-0: exporting layer report to /);
+    expect(exportSpans.map((e) => e.name).sort()).toEqual(["create", "create", "finalize", "finalize"]);
+    const build = spans.filter((e) => e.cat === "build");
+    expect(build.map((e) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^COPY app \/app/), expect.stringMatching(/^COPY README.txt/)]));
+    for (const span of spans) {
+      expect(span.ts).toBeGreaterThanOrEqual(0);
+      expect(span.dur).toBeGreaterThanOrEqual(0);
+    }
+    expect(new Set(build.map((e) => e.tid)).has([...tidOf("export-0")][0]!)).toBe(false);
+  });
+
+  it("writes no metadata file when the build fails", async () => {
+    const metadataFile = join(fx.dir, "meta.json");
+    await writeFile(join(fx.context, "Dockerfile"), "FROM scratch\nCOPY missing.txt /\n");
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--metadata-file", metadataFile, "--trace", join(fx.dir, "t.json")]);
+    expect(result.code).toBe(1);
+    await expect(readFile(metadataFile)).rejects.toMatchObject({ code: "ENOENT" });
+    // The trace is written anyway: it is most useful when something went wrong.
+    expect(JSON.parse(await readFile(join(fx.dir, "t.json"), "utf8")).traceEvents.length).toBeGreaterThan(0);
+    // And the failed build is in the history, with its error.
+    const records = await (await openContentStore(fx.store)).history.list();
+    expect(records).toHaveLength(1);
+    expect(records[0]!.error).toMatch(/missing\.txt/);
+  });
+});
+
+describe("plain progress", () => {
+  it("prints one line per state change, then CACHED for every COPY of an identical rebuild", async () => {
+    const first = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "plain"]);
+    expect(first.code).toBe(0);
+    const lines = first.stderr.split("\n");
+    const copy = lines.find((l) => /^#\d+ COPY app \/app/.test(l))!;
+    const n = copy.split(" ")[0]!;
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${n} DONE \\d+\\.\\d+s$`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^#\d+ exporting layer report to .*r\.json$/));
+    expect(first.stderr).not.toContain("CACHED");
+
+    const second = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "plain"]);
+    expect(second.code).toBe(0);
+    const copies = second.stderr.split("\n").filter((l) => /^#\d+ COPY /.test(l));
+    expect(copies).toHaveLength(2);
+    for (const line of copies) {
+      const number = line.split(" ")[0]!;
+      expect(second.stderr).toContain(`${number} CACHED\n`);
+      expect(second.stderr).not.toMatch(new RegExp(`^${number} DONE`, "m"));
+    }
+  });
+
+  it("is the default without a TTY, and rawjson writes one event per line", async () => {
+    const auto = await run(["build", fx.context, "-o", report(), "--root", fx.store]);
+    expect(auto.stderr).toMatch(/^#1 /);
+    const raw = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "rawjson"]);
+    expect(raw.code).toBe(0);
+    const events = raw.stderr.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === "vertex" && e.status === "cached").length).toBe(2);
+    expect(events.every((e) => typeof e.type === "string" && typeof e.at === "number")).toBe(true);
+  });
+
+  it("draws the tty view when asked", async () => {
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "tty"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/\[\+\] Building \d+\.\ds \(\d+\/\d+\) FINISHED/);
+    expect(result.stderr).toMatch(/ => .*exporting layer report to/);
+  });
+
+  it("--quiet prints no progress", async () => {
+    const result = await run(["build", "-q", fx.context, "-o", report(), "--root", fx.store]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("errors and exit codes", () => {
+  it("an unknown output type fails with exit 1 and the install hint, before building", async () => {
+    const result = await run(["build", fx.context, "-o", "type=@acme/exp-exporter-s3-tar,bucket=b", "--root", fx.store]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'ERROR: output type "@acme/exp-exporter-s3-tar": cannot load package @acme/exp-exporter-s3-tar; install it (pnpm add @acme/exp-exporter-s3-tar) or use one of image, registry, oci, docker, local, tar\n',
+    );
+  });
+
+  it("a bad exporter attribute is exit 1 with the exporter's message", async () => {
+    const result = await run(["build", fx.context, "-o", `type=${pluginType},dest=x,compresion=zstd`, "--root", fx.store]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR: .*unknown option "compresion" \(did you mean "compression"\?\)/);
+  });
+
+  it("a missing cache-to package is an error naming the package; a missing cache-from one only warns", async () => {
+    const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=local,dest=cache", "--root", fx.store]);
+    expect(to.code).toBe(1);
+    expect(to.stderr).toContain("cannot load package @exp/cache-local; install it (pnpm add @exp/cache-local)");
+    const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=registry,ref=r.example/a:cache", "--root", fx.store, "--progress", "plain"]);
+    expect(from.code).toBe(0);
+    expect(from.stderr).toContain(
+      '1 warning found:\n - cache type "registry" (--cache-from): cannot load package @exp/cache-registry; install it (pnpm add @exp/cache-registry) or use one of registry, local, s3, inline; building without this cache\n',
+    );
+  });
+
+  it.each([
+    [["build", "--no-such-flag"], /error: unknown option '--no-such-flag'/],
+    [["build", "--platform", "linux"], /error: option '--platform <platforms>' argument 'linux' is invalid/],
+    [["build", "-o", "type=image,push"], /error: option '-o, --output <spec>' argument 'type=image,push' is invalid.*invalid field "push"/],
+    [["build", "-o", "dest=x"], /type is required/],
+    [["build", "--progress", "fancy"], /argument 'fancy' is invalid. Allowed choices are auto, plain, tty, rawjson/],
+    [["build", "--build-arg", "=x"], /--build-arg <key=value>/],
+    [["prune", "--keep-duration", "soon"], /expected a duration/],
+    [["frobnicate"], /error: unknown command 'frobnicate'/],
+  ])("usage error %j exits 2 with commander's message", async (argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain("ERROR:");
+  });
+
+  it("--debug adds the error code and the stack", async () => {
+    const plain = await run(["build", fx.context, "-o", "type=@acme/nope", "--root", fx.store]);
+    expect(plain.stderr.trim().split("\n")).toHaveLength(1);
+    const debug = await run(["build", fx.context, "-o", "type=@acme/nope", "--root", fx.store, "--debug"]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^ERROR: output type "@acme\/nope"/);
+    expect(debug.stderr).toContain("code: ERR_EXPORTER_NOT_FOUND");
+    expect(debug.stderr).toMatch(/ExporterNotFoundError: .*\n\s+at /);
+  });
+
+  it("an interrupted build exits 130", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted (SIGINT)"));
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store], { signal: controller.signal });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/^ERROR: .*aborted: interrupted \(SIGINT\)\n$/);
+  });
+
+  it("a Dockerfile error is exit 1 with one ERROR line", async () => {
+    await writeFile(join(fx.context, "Dockerfile"), "FROM scratch\nRUN echo hi\n");
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/^ERROR: /gm)).toHaveLength(1);
+    expect(result.stderr).toMatch(/ERROR: .*RUN/);
+  });
+
+  it("never prints a secret-looking build arg value", async () => {
+    await writeFile(join(fx.context, "Dockerfile"), "FROM scratch\nARG API_TOKEN\nCOPY ${API_TOKEN}.txt /\n");
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--build-arg", "API_TOKEN=s3cr3t-v4lue", "--progress", "plain", "--debug"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain("s3cr3t-v4lue");
+    expect(result.stderr).toContain('COPY source "****.txt" not found');
+    // Nor does the build history keep it.
+    const [record] = await (await openContentStore(fx.store)).history.list();
+    expect(record?.error).toBe('COPY source "****.txt" not found');
+    const history = await run(["history", "ls", "--root", fx.store]);
+    expect(history.stdout).not.toContain("s3cr3t-v4lue");
+  });
+});
+
+describe("build args", () => {
+  it("takes KEY=VALUE, KEY from the environment, and SOURCE_DATE_EPOCH from the environment", () => {
+    expect(buildArgsFrom(["A=1", "B=x=y", "HOME", "UNSET"], { HOME: "/h", SOURCE_DATE_EPOCH: "1700000000" })).toEqual({ A: "1", B: "x=y", HOME: "/h", SOURCE_DATE_EPOCH: "1700000000" });
+    expect(buildArgsFrom(["SOURCE_DATE_EPOCH=1"], { SOURCE_DATE_EPOCH: "2" })).toEqual({ SOURCE_DATE_EPOCH: "1" });
+    expect(() => buildArgsFrom([], { SOURCE_DATE_EPOCH: "yesterday" })).toThrow(/SOURCE_DATE_EPOCH must be a whole number/);
+  });
+
+  it("SOURCE_DATE_EPOCH makes two builds of different file times give the same layers", async () => {
+    const a = await run(["build", fx.context, "-o", report(), "--root", fx.store], { env: { HOME: fx.dir, SOURCE_DATE_EPOCH: "1700000000" } });
+    expect(a.code).toBe(0);
+    const first = JSON.parse(await readFile(join(fx.dir, "r.json"), "utf8"));
+    const other = await fixture();
+    // Other file times: without SOURCE_DATE_EPOCH the layers would differ.
+    const later = new Date("2025-06-01T00:00:00Z");
+    for (const file of ["app/main.js", "app/lib.js", "README.txt", "app"]) await utimes(join(other.context, file), later, later);
+    try {
+      const b = await run(["build", other.context, "-o", `type=${pluginType},dest=${join(other.dir, "r.json")}`, "--root", other.store], { env: { HOME: fx.dir, SOURCE_DATE_EPOCH: "1700000000" } });
+      expect(b.code).toBe(0);
+      const second = JSON.parse(await readFile(join(other.dir, "r.json"), "utf8"));
+      expect(second.platforms[0].layers.map((l: { diffID: string }) => l.diffID)).toEqual(first.platforms[0].layers.map((l: { diffID: string }) => l.diffID));
+      const c = await run(["build", other.context, "-o", `type=${pluginType},dest=${join(other.dir, "r.json")}`, "--root", other.store], { env: { HOME: fx.dir } });
+      expect(c.code).toBe(0);
+      const third = JSON.parse(await readFile(join(other.dir, "r.json"), "utf8"));
+      expect(third.platforms[0].layers[0].diffID).not.toBe(first.platforms[0].layers[0].diffID);
+    } finally {
+      await other.cleanup();
+    }
+  });
+});
+
+describe("exp --version", () => {
+  it("prints the package version", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const result = await run(["--version"]);
+    expect(result).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+  });
+});

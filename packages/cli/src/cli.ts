@@ -1,0 +1,230 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { isAbortError, isExpError } from "@exp/errors";
+import { normalizePlatform, parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
+import packageJson from "../package.json" with { type: "json" };
+import { runBuild, type BuildCommandOptions } from "./commands/build.js";
+import { runDu, runHistoryInspect, runHistoryLs, runHistoryRm, runPrune, type OutputFormat } from "./commands/store-commands.js";
+import { formatError } from "./errors.js";
+import { processIO, type CliIO } from "./io.js";
+import { progressModes, type ProgressMode } from "./progress/index.js";
+import { SpecError } from "./spec/csv.js";
+import { parseCacheSpec, parseOutputSpec, type Spec } from "./spec/output.js";
+import { parseDuration } from "./util/format.js";
+import { Redactor } from "./util/redact.js";
+
+/** The package version, which `exp --version` prints. */
+export const version: string = packageJson.version;
+
+/**
+ * Runs the `exp` command line in-process and resolves to its exit code: 0 on success, 1 when the
+ * command failed (`ERROR: <message>` on stderr), 2 for a usage error (commander's message), 130
+ * when the build was interrupted. It never calls process.exit, so tests call it directly.
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const full: CliIO = { ...processIO(), ...io };
+  let redactor = new Redactor();
+  const stderr = (text: string) => full.stderr.write(redactor.redact(text));
+  let exitCode = 0;
+  let debug = argv.includes("--debug") || isTruthy(full.env.EXP_DEBUG);
+  const program = createProgram(full, {
+    stderr,
+    setRedactor: (r) => (redactor = r),
+    setExitCode: (code) => (exitCode = code),
+    setDebug: (value) => (debug ||= value),
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; every parse error is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isExpError(error, "ERR_USAGE")) {
+      stderr(`error: ${error.message}\n`);
+      return 2;
+    }
+    stderr(formatError(error, debug));
+    return full.signal?.aborted && isAbortError(error) ? 130 : 1;
+  }
+}
+
+interface ProgramHooks {
+  stderr(text: string): void;
+  setRedactor(redactor: Redactor): void;
+  setExitCode(code: number): void;
+  setDebug(value: boolean): void;
+}
+
+function createProgram(io: CliIO, hooks: ProgramHooks): Command {
+  const program = new Command("exp")
+    .description("Build container images from a Dockerfile without a daemon, and export them (and their build cache) like `docker buildx build`.")
+    .version(version, "-v, --version", "print the exp version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => hooks.stderr(text),
+      getOutHelpWidth: () => io.stdout.columns ?? 100,
+      getErrHelpWidth: () => io.stderr.columns ?? 100,
+    })
+    .addHelpText("after", "\nRun `exp <command> --help` for a command's options. Docs: the README of @exp/cli.");
+
+  const rootOption = () => new Option("--root <dir>", "the content store (default: $EXP_ROOT, else ${XDG_DATA_HOME:-~/.local/share}/exp)");
+  const formatOption = () => new Option("--format <format>", "output format").choices(["table", "json"]).default("table");
+
+  program
+    .command("build")
+    .description("Build an image from a Dockerfile and export it (docker buildx build)")
+    .argument("[context]", "the build context directory", ".")
+    .option("-f, --file <path>", "the Dockerfile (default: <context>/Dockerfile)")
+    .option("-t, --tag <name>", "an image name, e.g. registry.example/app:1.2 (repeatable)", collect)
+    .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux/amd64)", collectPlatforms)
+    .option("--build-arg <key=value>", "a build argument; KEY alone takes its value from the environment (repeatable)", collectBuildArg)
+    .option("--target <stage>", "the stage to build")
+    .option("-o, --output <spec>", 'an output: type=image|registry|oci|docker|local|tar|<package>[,key=value...]; a path means type=local,dest=<path>; "-" means type=tar,dest=- (repeatable)', collectOutput)
+    .option("--cache-to <spec>", "a cache export: type=registry|local|s3|inline|<package>[,key=value...] (repeatable)", collectCache("--cache-to"))
+    .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
+    .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
+    .option("-q, --quiet", "no progress; print the image id (config digest) on stdout")
+    .option("--metadata-file <file>", "write the build result metadata (digests, descriptors, names, build ref) as JSON")
+    .addOption(rootOption())
+    .option("--sequential-export", "export like BuildKit before PR #6451: each exporter creates and pushes in turn, then the caches")
+    .option("--push", "shorthand for --output type=image,push=true (with the -t names)")
+    .option("--trace <file>", "write a Chrome trace (chrome://tracing, Perfetto) of the build and the export phases")
+    .option("--debug", "on error, also print the error code, the stack and its causes")
+    .option("--insecure-registry <host:port>", "reach this registry over plain HTTP, without TLS verification (repeatable)", collect)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  exp build -t registry.example/app:1.0 --push .
+  exp build -o type=oci,dest=app.tar --platform linux/amd64,linux/arm64 .
+  exp build -o out/ .                         # the files of the final stage, into out/
+  exp build -o type=@acme/exp-exporter-s3-tar,bucket=b .   # a third-party exporter package
+  exp build --cache-to type=registry,ref=registry.example/app:cache,mode=max --push -t registry.example/app .`,
+    )
+    .action(async (context: string, raw: Partial<BuildCommandOptions> & { progress: ProgressMode }) => {
+      hooks.setDebug(Boolean(raw.debug));
+      const options: BuildCommandOptions = {
+        ...raw,
+        tag: raw.tag ?? [],
+        platform: raw.platform ?? [],
+        buildArg: raw.buildArg ?? [],
+        output: raw.output ?? [],
+        cacheTo: raw.cacheTo ?? [],
+        cacheFrom: raw.cacheFrom ?? [],
+        insecureRegistry: raw.insecureRegistry ?? [],
+      };
+      hooks.setExitCode(await runBuild(context, options, { io, setRedactor: hooks.setRedactor, stderr: hooks.stderr }));
+    });
+
+  program
+    .command("du")
+    .description("Show the disk usage of the content store (docker buildx du)")
+    .addOption(rootOption())
+    .addOption(formatOption())
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runDu(io, options)));
+
+  program
+    .command("prune")
+    .description("Remove build history and unreferenced blobs from the content store (docker buildx prune)")
+    .option("-a, --all", "remove all build history, then every blob nothing references")
+    .option("--keep-duration <duration>", "keep build history newer than this (e.g. 24h, 7d, 1h30m)", durationArg)
+    .option("-f, --force", "do not ask for confirmation")
+    .addOption(rootOption())
+    .action(async (options: { all?: boolean; keepDuration?: { ms: number; text: string }; force?: boolean; root?: string }) =>
+      hooks.setExitCode(
+        await runPrune(io, {
+          ...(options.all ? { all: true } : {}),
+          ...(options.keepDuration ? { keepDuration: options.keepDuration.ms, keepDurationText: options.keepDuration.text } : {}),
+          ...(options.force ? { force: true } : {}),
+          ...(options.root ? { root: options.root } : {}),
+        }),
+      ),
+    );
+
+  const history = program.command("history").description("Inspect the build history kept in the content store (docker buildx history)");
+  history
+    .command("ls")
+    .description("List build records, newest first")
+    .addOption(rootOption())
+    .addOption(formatOption())
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryLs(io, options)));
+  history
+    .command("inspect")
+    .description("Show one build record (an id or a unique prefix of one)")
+    .argument("<id>", "build id (see exp history ls)")
+    .addOption(rootOption())
+    .addOption(formatOption())
+    .action(async (id: string, options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryInspect(io, id, options)));
+  history
+    .command("rm")
+    .description("Remove build records (their blobs go at the next exp prune)")
+    .argument("<id...>", "build ids (or unique prefixes)")
+    .addOption(rootOption())
+    .action(async (ids: string[], options: { root?: string }) => hooks.setExitCode(await runHistoryRm(io, ids, options)));
+
+  return program;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function collectBuildArg(value: string, previous: string[] | undefined): string[] {
+  if (value === "" || value.startsWith("=")) throw new InvalidArgumentError("expected KEY=VALUE, or KEY to take the value from the environment");
+  return [...(previous ?? []), value];
+}
+
+function collectPlatforms(value: string, previous: Platform[] | undefined): Platform[] {
+  const out = [...(previous ?? [])];
+  for (const part of value.split(",").map((p) => p.trim())) {
+    if (part === "") continue;
+    let platform: Platform;
+    try {
+      platform = normalizePlatform(parsePlatform(part));
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+    if (!out.some((p) => platformKey(p) === platformKey(platform))) out.push(platform);
+  }
+  if (out.length === 0) throw new InvalidArgumentError("no platform given (e.g. linux/amd64)");
+  return out;
+}
+
+function collectOutput(value: string, previous: Spec[] | undefined): Spec[] {
+  return [...(previous ?? []), specArg(() => parseOutputSpec(value))];
+}
+
+function collectCache(flag: "--cache-to" | "--cache-from") {
+  return (value: string, previous: Spec[] | undefined): Spec[] => [...(previous ?? []), specArg(() => parseCacheSpec(value, flag))];
+}
+
+function specArg(parse: () => Spec): Spec {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+function durationArg(value: string): { ms: number; text: string } {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 24h, 7d, 90m or 1h30m");
+  return { ms, text: value };
+}
+
+/** `--progress` default: $EXP_PROGRESS or $BUILDKIT_PROGRESS (as buildx), else auto. */
+function defaultProgress(env: Readonly<Record<string, string | undefined>>): ProgressMode {
+  for (const value of [env.EXP_PROGRESS, env.BUILDKIT_PROGRESS]) {
+    if (value && (progressModes as readonly string[]).includes(value) && value !== "quiet") return value as ProgressMode;
+  }
+  return "auto";
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+}

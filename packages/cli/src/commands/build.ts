@@ -1,0 +1,268 @@
+import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { openContentStore, type ContentStore } from "@exp/content";
+import { runExport, type ExportOutcome } from "@exp/coordinator";
+import { buildImage, type BuildImageResult } from "@exp/dockerfile";
+import { ExpError } from "@exp/errors";
+import { formatPlatform, type Platform } from "@exp/oci-spec";
+import { createRegistryClient } from "@exp/registry";
+import type { CacheExporterInstance, ExporterInstance, ExportSource, ProgressEvent, VertexEvent } from "@exp/solver";
+import { UsageError } from "../errors.js";
+import { defaultStoreRoot, type CliIO } from "../io.js";
+import { buildMetadata } from "../metadata.js";
+import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, resolveExporter } from "../plugins/resolve.js";
+import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
+import { planOutputs, type Spec } from "../spec/output.js";
+import { chromeTrace } from "../trace.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { Redactor } from "../util/redact.js";
+
+export interface BuildCommandOptions {
+  file?: string;
+  tag: string[];
+  platform: Platform[];
+  buildArg: string[];
+  target?: string;
+  output: Spec[];
+  cacheTo: Spec[];
+  cacheFrom: Spec[];
+  progress: ProgressMode;
+  metadataFile?: string;
+  root?: string;
+  sequentialExport?: boolean;
+  push?: boolean;
+  trace?: string;
+  debug?: boolean;
+  insecureRegistry: string[];
+  quiet?: boolean;
+}
+
+export interface BuildCommandContext {
+  io: CliIO;
+  /** Writes to stderr through the redactor the build installs. */
+  setRedactor(redactor: Redactor): void;
+  stderr(text: string): void;
+}
+
+/**
+ * `exp build`: resolve every exporter first (an unknown type or a bad attribute fails before any
+ * work), build, export through the coordinator, release the build's lease, then write the
+ * metadata and trace files.
+ */
+export async function runBuild(contextArg: string | undefined, options: BuildCommandOptions, ctx: BuildCommandContext): Promise<number> {
+  const { io } = ctx;
+  const cwd = io.cwd;
+  const buildArgs = buildArgsFrom(options.buildArg, io.env);
+  const redactor = new Redactor(buildArgs);
+  ctx.setRedactor(redactor);
+  const tags = options.tag;
+  const printer = createPrinter((text) => ctx.stderr(text), {
+    mode: options.quiet ? "quiet" : options.progress,
+    isTTY: io.isTTY,
+    env: io.env,
+    ...(io.stderr.columns ? { columns: io.stderr.columns } : {}),
+    ...(io.stderr.rows ? { rows: io.stderr.rows } : {}),
+  });
+  try {
+    const outputs = planOutputs({ outputs: options.output, tags, push: Boolean(options.push) }).map((o) => absolutePaths(o, cwd, ["dest"]));
+    const exporters: ExporterInstance[] = [];
+    for (const output of outputs) exporters.push((await resolveExporter(output.type, { cwd })).resolve(output.attrs));
+    const cacheExporters: CacheExporterInstance[] = [];
+    for (const spec of options.cacheTo.map((c) => absolutePaths(c, cwd, ["dest"]))) {
+      cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs));
+    }
+    for (const spec of options.cacheFrom.map((c) => absolutePaths(c, cwd, ["src"]))) await checkCacheImport(spec, cwd, printer);
+
+    const root = options.root ? resolve(cwd, options.root) : resolve(cwd, defaultStoreRoot(io.env));
+    const store = await openContentStore(root, io.signal ? { signal: io.signal } : {});
+    const registry = createRegistryClient({ insecure: options.insecureRegistry, env: { ...io.env }, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}) });
+    const buildId = newBuildId();
+    const startedAt = Date.now();
+    const vertexEvents: VertexEvent[] = [];
+    const onProgress = (event: ProgressEvent) => {
+      if (event.type === "vertex") vertexEvents.push(event);
+      printer.onEvent(event);
+    };
+    let outcome: ExportOutcome | undefined;
+    let exportStartedAt: number | undefined;
+    let exportRan = false;
+    let failure: unknown;
+    try {
+      const context = resolve(cwd, contextArg ?? ".");
+      const dockerfile = options.file ? resolve(cwd, options.file) : undefined;
+      await checkInputs(context, dockerfile);
+      const build: BuildImageResult = await buildImage({
+        context,
+        ...(dockerfile ? { dockerfile } : {}),
+        ...(options.platform.length > 0 ? { platforms: options.platform } : {}),
+        ...(options.target ? { target: options.target } : {}),
+        buildArgs,
+        store,
+        registry,
+        onProgress,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      for (const warning of build.warnings) printer.warn(warning);
+      try {
+        const source: ExportSource = tags.length > 0 ? { ...build.source, metadata: { ...build.source.metadata, imageNames: tags } } : build.source;
+        exportStartedAt = Date.now();
+        exportRan = true;
+        outcome = await runExport({
+          source,
+          exporters,
+          cacheExporters,
+          store,
+          onProgress,
+          buildId,
+          registry,
+          ...(options.sequentialExport ? { sequential: true } : {}),
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
+      } finally {
+        await store.leases.release(build.lease);
+      }
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      await recordHistory(store, { buildId, startedAt, exportRan, failure, labels: historyLabels(options, outputs, tags), redactor }).catch((error: unknown) => printer.warn(`could not update build history: ${messageOf(error)}`));
+      printer.close();
+      await registry.close().catch(() => undefined);
+      if (options.trace) {
+        const trace = chromeTrace({ startedAt, events: vertexEvents, ...(outcome ? { timeline: outcome.timeline } : {}), ...(exportStartedAt === undefined ? {} : { exportStartedAt }) });
+        await writeFileAtomic(resolve(cwd, options.trace), `${JSON.stringify(trace)}\n`);
+      }
+    }
+    if (!outcome) throw new Error("internal: the export ended without an outcome");
+    if (options.metadataFile) await writeFileAtomic(resolve(cwd, options.metadataFile), `${JSON.stringify(buildMetadata(outcome.response, outcome.buildId), null, 2)}\n`);
+    if (options.quiet) {
+      const id = outcome.response["containerimage.config.digest"] ?? outcome.response["containerimage.digest"];
+      if (id) io.stdout.write(`${id}\n`);
+    } else if (effectiveMode(options.progress, io.isTTY, io.env) !== "rawjson") {
+      // rawjson readers expect one event per line and nothing else.
+      io.stderr.write(summary(outputs, outcome.response, cwd));
+    }
+    return 0;
+  } finally {
+    printer.close();
+  }
+}
+
+/**
+ * `--build-arg K=V`, and `--build-arg K` alone takes K from the environment (skipped when unset),
+ * as buildx. SOURCE_DATE_EPOCH from the environment becomes the build arg unless one is given.
+ */
+export function buildArgsFrom(values: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf("=");
+    if (eq === 0) throw new UsageError(`--build-arg ${JSON.stringify(value)}: the name before "=" is empty`);
+    if (eq > 0) {
+      Object.defineProperty(args, value.slice(0, eq), { value: value.slice(eq + 1), enumerable: true, writable: true, configurable: true });
+      continue;
+    }
+    const fromEnv = env[value];
+    if (fromEnv !== undefined) Object.defineProperty(args, value, { value: fromEnv, enumerable: true, writable: true, configurable: true });
+  }
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (!Object.hasOwn(args, "SOURCE_DATE_EPOCH") && epoch !== undefined && epoch !== "") args.SOURCE_DATE_EPOCH = epoch;
+  const given = args.SOURCE_DATE_EPOCH;
+  if (given !== undefined && !/^\d+$/.test(given)) {
+    throw new ExpError("ERR_INVALID_SOURCE_DATE_EPOCH", `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 (got ${JSON.stringify(given)})`);
+  }
+  return args;
+}
+
+/**
+ * `--cache-from`: resolving the importer checks that its package is installed and its attributes
+ * are valid. A failure never fails the build (BuildKit treats a failed import as "no cache"); it
+ * is a warning. Importing itself is not implemented yet, which is said once per spec.
+ */
+async function checkCacheImport(spec: Spec, cwd: string, printer: ProgressPrinter): Promise<void> {
+  try {
+    const importer = await resolveCacheImporter(spec.type, { cwd });
+    importer.resolve(spec.attrs);
+    printer.warn(`--cache-from type=${spec.type}: importing a build cache is not supported yet; building without it`);
+  } catch (error) {
+    // A missing package already names the type and the package to install.
+    const where = error instanceof CacheBackendNotFoundError ? "" : `--cache-from type=${spec.type}: `;
+    printer.warn(`${where}${messageOf(error)}; building without this cache`);
+  }
+}
+
+/** The context and the Dockerfile, checked up front so that a typo gets a plain message instead of an ENOENT. */
+async function checkInputs(context: string, dockerfile: string | undefined): Promise<void> {
+  const contextStat = await stat(context).catch(() => undefined);
+  if (!contextStat?.isDirectory()) {
+    throw new ExpError("ERR_CONTEXT_NOT_FOUND", `the build context ${context} ${contextStat ? "is not a directory" : "does not exist"}`);
+  }
+  const file = dockerfile ?? join(context, "Dockerfile");
+  const fileStat = await stat(file).catch(() => undefined);
+  if (!fileStat?.isFile()) {
+    throw new ExpError("ERR_DOCKERFILE_NOT_FOUND", `cannot read the Dockerfile: ${file} ${fileStat ? "is not a file" : "does not exist"}${dockerfile ? "" : " (pass -f to use another file)"}`);
+  }
+}
+
+/** Relative `dest=`/`src=` paths are the user's, relative to the working directory (not exp's). */
+function absolutePaths(spec: Spec, cwd: string, keys: readonly string[]): Spec {
+  const attrs = { ...spec.attrs };
+  for (const key of keys) {
+    const value = attrs[key];
+    if (value !== undefined && value !== "" && value !== "-") attrs[key] = resolve(cwd, value);
+  }
+  return { type: spec.type, attrs };
+}
+
+/** 25 characters of [a-z0-9], like BuildKit's build refs. */
+export function newBuildId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return [...randomBytes(25)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+/** What the build made, one line per output, after the progress: the answer to "where is it?". */
+function summary(outputs: readonly Spec[], response: Readonly<Record<string, string>>, cwd: string): string {
+  const lines = outputs.map((o) => {
+    const where = o.attrs.dest ?? o.attrs.name ?? "the local store";
+    const shown = where === "-" ? "stdout" : where.startsWith(`${cwd}/`) ? where.slice(cwd.length + 1) : where;
+    const pushed = o.attrs.push === "true" || o.type === "registry" ? " (pushed)" : "";
+    return `  ${o.type.padEnd(8)} ${shown}${pushed}`;
+  });
+  const digest = response["containerimage.digest"];
+  return `\nexported:\n${lines.join("\n")}\n${digest ? `  image    ${digest}\n` : ""}`;
+}
+
+function historyLabels(options: BuildCommandOptions, outputs: readonly Spec[], tags: readonly string[]): Record<string, string> {
+  return {
+    "exp.io/frontend": "dockerfile",
+    "exp.io/outputs": outputs.map((o) => o.type).join(","),
+    ...(tags.length > 0 ? { "exp.io/names": tags.join(",") } : {}),
+    ...(options.platform.length > 0 ? { "exp.io/platforms": options.platform.map(formatPlatform).join(",") } : {}),
+    ...(options.target ? { "exp.io/target": options.target } : {}),
+  };
+}
+
+/**
+ * The coordinator writes the history record when the export ends; exp adds when the build
+ * started and what it was asked for. A build that failed before exporting gets a record of its
+ * own, with the error, as in BuildKit's history.
+ */
+async function recordHistory(
+  store: ContentStore,
+  run: { buildId: string; startedAt: number; exportRan: boolean; failure: unknown; labels: Record<string, string>; redactor: Redactor },
+): Promise<void> {
+  const existing = run.exportRan ? await store.history.get(run.buildId) : undefined;
+  if (existing) {
+    const error = existing.error === undefined ? {} : { error: run.redactor.redact(existing.error) };
+    await store.history.put({ ...existing, ...error, createdAt: new Date(run.startedAt), labels: { ...existing.labels, ...run.labels } });
+    return;
+  }
+  if (run.failure === undefined) return;
+  // The record outlives the terminal: what it keeps must be as free of secrets as what is printed.
+  const error = run.redactor.redact(messageOf(run.failure));
+  await store.history.put({ id: run.buildId, createdAt: new Date(run.startedAt), completedAt: new Date(), results: [], labels: run.labels, error });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

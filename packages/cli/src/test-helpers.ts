@@ -1,0 +1,46 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "./cli.js";
+import type { CliIO } from "./io.js";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with collected stdout/stderr, no TTY and a clean environment. */
+export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<RunResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (chunk) => ((stdout += String(chunk)), true) },
+    stderr: { write: (chunk) => ((stderr += String(chunk)), true) },
+    env: { HOME: tmpdir() },
+    isTTY: false,
+    ...io,
+  });
+  return { code, stdout, stderr };
+}
+
+export interface Fixture {
+  dir: string;
+  context: string;
+  store: string;
+  cleanup(): Promise<void>;
+}
+
+/** A context with a Dockerfile FROM scratch + COPY, and an empty store directory. */
+export async function fixture(dockerfile = "FROM scratch\nCOPY app /app\nCOPY README.txt /\nENV A=1\n"): Promise<Fixture> {
+  const dir = await mkdtemp(join(tmpdir(), "exp-cli-"));
+  const context = join(dir, "ctx");
+  await mkdir(join(context, "app"), { recursive: true });
+  await writeFile(join(context, "app", "main.js"), "console.log('hi');\n".repeat(50));
+  await writeFile(join(context, "app", "lib.js"), "export const x = 1;\n");
+  await writeFile(join(context, "README.txt"), "hello\n");
+  await writeFile(join(context, "Dockerfile"), dockerfile);
+  return { dir, context, store: join(dir, "store"), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export const pluginType = "@exp/example-exporter-plugin";
