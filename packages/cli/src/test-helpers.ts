@@ -43,4 +43,4 @@ export async function fixture(dockerfile = "FROM scratch\nCOPY app /app\nCOPY RE
   return { dir, context, store: join(dir, "store"), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export const pluginType = "@exp/example-exporter-plugin";
+export const pluginType = "@exp/example-custom-exporter";

@@ -78,7 +78,7 @@ describe("type -> package", () => {
 
 describe("loading plugin packages", () => {
   it("imports the example plugin and accepts its single `exporter` export", async () => {
-    const exporter = await resolveExporter("@exp/example-exporter-plugin", { cwd: dir });
+    const exporter = await resolveExporter("@exp/example-custom-exporter", { cwd: dir });
     expect(exporter.type).toBe("layer-report");
     expect(() => exporter.resolve({})).toThrow(/"dest" is required/);
   });

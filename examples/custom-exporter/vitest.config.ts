@@ -1,4 +1,4 @@
 import { defineProject } from "vitest/config";
 import { packageProject } from "../../vitest.shared.js";
 
-export default defineProject(packageProject("example-exporter-plugin"));
+export default defineProject(packageProject("example-custom-exporter"));
