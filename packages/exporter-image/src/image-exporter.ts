@@ -23,7 +23,9 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
       const push = reader.bool("push", type === "registry");
       const byDigest = reader.bool("push-by-digest", false);
       const insecure = reader.bool("registry.insecure", false);
-      const store = reader.bool("store", true);
+      // type=registry is for pushing: nothing is kept locally unless asked, so base layers the
+      // target registry has are mounted without being downloaded.
+      const store = reader.bool("store", type === "image");
       const nameCanonical = reader.bool("name-canonical", false);
       const danglingPrefix = reader.string("dangling-name-prefix");
       if (reader.bool("unpack", false)) throw new InvalidOptionError(component, "unpack", "true", "false: exp has no snapshotter to unpack into (use type=local for a filesystem)");

@@ -89,7 +89,7 @@ export async function resolveExporter(type: string, options: ResolveOptions): Pr
   const packageName = builtin ?? type;
   const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `output type "${type}"`) : undefined;
   if (!mod) throw new ExporterNotFoundError(type, packageName);
-  const wanted = builtin ? (type === "registry" ? "image" : type) : undefined;
+  const wanted = builtin ? type : undefined;
   return pick<Exporter>(mod, { plural: "exporters", singular: "exporter", wanted, packageName, what: `output type "${type}"`, check: isExporterLike });
 }
 

@@ -11,13 +11,14 @@ export interface Spec {
 export const builtinOutputTypes = ["image", "registry", "oci", "docker", "local", "tar"] as const;
 
 /** Types whose `name=` the `-t` names fill, as in buildx. */
-export const imageLikeTypes: readonly string[] = ["image", "oci", "docker"];
+export const imageLikeTypes: readonly string[] = ["image", "registry", "oci", "docker"];
 
 /**
  * Parses one `-o/--output` value as buildx does:
  * - `type=<type>,key=value,...` (CSV; quote a field to put commas in a value);
  * - a bare path (no `=`) is `type=local,dest=<path>`; `-` alone is `type=tar,dest=-` (stdout);
- * - `type=registry` is `type=image,push=true`.
+ * - `type=registry` is kept: @exp/exporter-image's registry exporter is the image exporter with
+ *   push=true and store=false (buildx's `--push` is `--output type=registry`).
  */
 export function parseOutputSpec(spec: string): Spec {
   if (spec.trim() === "") throw new SpecError("empty --output value");
@@ -25,7 +26,6 @@ export function parseOutputSpec(spec: string): Spec {
   if (!spec.includes("=") && !spec.startsWith('"')) return { type: "local", attrs: { dest: spec } };
   const { type, ...attrs } = parseCsvSpec(spec);
   if (type === undefined || type.trim() === "") throw new SpecError(`${JSON.stringify(spec)}: type is required for an output (e.g. type=local,dest=out)`);
-  if (type === "registry") return { type: "image", attrs: { ...attrs, push: "true" } };
   return { type: type.trim(), attrs };
 }
 
@@ -52,7 +52,8 @@ export interface OutputPlanInput {
 
 /**
  * Applies buildx's rules that tie `-o`, `-t` and `--push` together:
- * - `--push` sets `push=true` on every image output, or adds `type=image,push=true` when there is none;
+ * - `--push` sets `push=true` on every image output, or adds `type=registry` when there is none
+ *   (buildx: "--push is a shorthand for --output=type=registry");
  * - with no output at all, the default is `type=image` (kept in exp's store, as buildx's default
  *   keeps it in the builder);
  * - the `-t` names fill `name=` of every image-like output (image, oci, docker) that has none.
@@ -60,9 +61,9 @@ export interface OutputPlanInput {
 export function planOutputs(input: OutputPlanInput): Spec[] {
   const outputs = input.outputs.map((o) => ({ type: o.type, attrs: { ...o.attrs } }));
   if (input.push) {
-    const images = outputs.filter((o) => o.type === "image");
+    const images = outputs.filter((o) => o.type === "image" || o.type === "registry");
     for (const image of images) image.attrs.push = "true";
-    if (images.length === 0) outputs.push({ type: "image", attrs: { push: "true" } });
+    if (images.length === 0) outputs.push({ type: "registry", attrs: {} });
   }
   if (outputs.length === 0) outputs.push({ type: "image", attrs: {} });
   if (input.tags.length > 0) {

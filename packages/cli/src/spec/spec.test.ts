@@ -59,9 +59,8 @@ describe("parseOutputSpec", () => {
     expect(parseOutputSpec("-")).toEqual({ type: "tar", attrs: { dest: "-" } });
   });
 
-  it("turns type=registry into an image that pushes", () => {
-    expect(parseOutputSpec("type=registry,name=r/a")).toEqual({ type: "image", attrs: { name: "r/a", push: "true" } });
-    expect(parseOutputSpec("type=registry,push=false")).toEqual({ type: "image", attrs: { push: "true" } });
+  it("keeps type=registry (the image exporter that pushes and keeps nothing locally)", () => {
+    expect(parseOutputSpec("type=registry,name=r/a")).toEqual({ type: "registry", attrs: { name: "r/a" } });
   });
 
   it("keeps package types as they are", () => {
@@ -91,8 +90,8 @@ describe("planOutputs (-o, -t and --push together)", () => {
     expect(planOutputs({ outputs: [], tags: [], push: false })).toEqual([image()]);
   });
 
-  it("--push adds an image output that pushes, with the -t names", () => {
-    expect(planOutputs({ outputs: [], tags: ["r/a:1"], push: true })).toEqual([image({ push: "true", name: "r/a:1" })]);
+  it("--push adds a registry output (buildx: --output=type=registry), with the -t names", () => {
+    expect(planOutputs({ outputs: [], tags: ["r/a:1"], push: true })).toEqual([{ type: "registry", attrs: { name: "r/a:1" } }]);
   });
 
   it("--push sets push on existing image outputs instead of adding one", () => {
@@ -100,9 +99,9 @@ describe("planOutputs (-o, -t and --push together)", () => {
     expect(planOutputs({ outputs, tags: ["r/a"], push: true })).toEqual([image({ name: "r/x", push: "true" }), { type: "local", attrs: { dest: "/o" } }]);
   });
 
-  it("--push next to a non-image output adds an image output", () => {
+  it("--push next to a non-image output adds a registry output", () => {
     const planned = planOutputs({ outputs: [{ type: "local", attrs: { dest: "/o" } }], tags: ["r/a"], push: true });
-    expect(planned).toEqual([{ type: "local", attrs: { dest: "/o" } }, image({ push: "true", name: "r/a" })]);
+    expect(planned).toEqual([{ type: "local", attrs: { dest: "/o" } }, { type: "registry", attrs: { name: "r/a" } }]);
   });
 
   it("-t fills name= of image, oci and docker outputs that have none, and of nothing else", () => {
