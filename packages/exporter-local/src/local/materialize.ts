@@ -1,0 +1,84 @@
+import type { Stats } from "node:fs";
+import { link, lstat, mkdir, rename, symlink, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { throwIfAborted } from "@exp/errors";
+import { UnsafePathError } from "../errors.js";
+import { applySymlinkMeta } from "../fsops/apply-meta.js";
+import { removeTree } from "../fsops/remove-tree.js";
+import { walkTree, type DirNode } from "../rootfs/rootfs-tree.js";
+import type { SpoolFile } from "../rootfs/spool.js";
+import type { DirMetas } from "./dir-metas.js";
+import { SafeParents } from "./safe-parents.js";
+
+export interface MaterializeOptions {
+  /** The directory being built (empty, or a link copy of the previous destination). */
+  out: string;
+  /** A directory on the same filesystem for links and symlinks made before they are renamed into place. */
+  scratch: string;
+  dirMetas: DirMetas;
+  preserveOwnership: boolean;
+  signal: AbortSignal;
+}
+
+/**
+ * Writes the assembled tree into `out`, in walk order (parents first). Every path the result
+ * has replaces what `out` holds there; everything else in `out` stays (mode=copy keeps it).
+ * Nothing is ever written through an existing name: files arrive by renaming their spool file
+ * (already carrying mode, times and owner), further hard-link names and symlinks are made in
+ * scratch and renamed over the path, and rename replaces the name itself without following it.
+ */
+export async function materialize(root: DirNode, options: MaterializeOptions): Promise<void> {
+  const { out, scratch, dirMetas, preserveOwnership, signal } = options;
+  const parents = new SafeParents(out);
+  // A spool file is placed under its first name; later names (hard links) link to that one.
+  const placed = new Map<SpoolFile, string>();
+  let scratchCount = 0;
+  const scratchPath = (): string => join(scratch, String(scratchCount++));
+
+  for (const [path, node] of walkTree(root)) {
+    throwIfAborted(signal, "exporting files");
+    await parents.check(path);
+    const target = join(out, path);
+    const existing = await lstat(target).catch(() => undefined);
+    switch (node.kind) {
+      case "dir":
+        await makeDirectory(path, target, existing);
+        dirMetas.set(path, node.meta);
+        parents.markDirectory(path);
+        break;
+      case "file": {
+        if (existing?.isDirectory()) await removeTree(target);
+        const first = placed.get(node.content);
+        if (first === undefined) {
+          await rename(node.content.path, target);
+          placed.set(node.content, target);
+        } else {
+          const temp = scratchPath();
+          await link(first, temp);
+          await rename(temp, target);
+        }
+        break;
+      }
+      case "symlink": {
+        if (existing?.isDirectory()) await removeTree(target);
+        const temp = scratchPath();
+        await symlink(node.target, temp);
+        await applySymlinkMeta(temp, node.meta, preserveOwnership);
+        await rename(temp, target);
+        break;
+      }
+    }
+  }
+}
+
+async function makeDirectory(path: string, target: string, existing: Stats | undefined): Promise<void> {
+  if (existing?.isDirectory()) return;
+  if (existing?.isSymbolicLink()) {
+    // Replacing it would be safe, but it is the user's link in the user's directory, and the
+    // result needs to write below it: refuse rather than silently drop where it pointed.
+    throw new UnsafePathError(path, "the destination has a symbolic link where the result has a directory (use mode=delete to replace it)");
+  }
+  if (existing) await unlink(target);
+  // 0700 until applyDirMetas: the final mode may not let us create the children.
+  await mkdir(target, 0o700);
+}
