@@ -1,6 +1,5 @@
 import { rename, writeFile } from "node:fs/promises";
-import { AttrReader, compressionTypes, descriptorReference, type Exporter, type ExporterInstance, type LayerBlob } from "@exp/solver";
-import { digestOf, type Descriptor } from "@exp/oci-spec";
+import { AttrReader, compressionTypes, descriptorReference, digestOf, type Descriptor, type Exporter, type ExporterInstance, type LayerBlob } from "@exp/solver";
 
 /**
  * `--output type=layer-report,dest=report.json[,compression=zstd]`

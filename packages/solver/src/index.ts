@@ -1,3 +1,6 @@
+// What a plugin needs from the OCI spec, so an exporter package can depend on @exp/solver alone.
+export { digestOf, type Descriptor, type Digest, type Platform } from "@exp/oci-spec";
+
 // Contracts
 export type { Exporter, ExporterInstance, ExportContext, ExportResult, FinalizeFn, FinalizeContext } from "./exporter/exporter.js";
 export type {
