@@ -41,7 +41,7 @@ export { ProgressReporter } from "./progress/reporter.js";
 export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type InlineFile } from "./graph/nodes.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export { CacheRecords, type LayerRecord } from "./graph/cache-records.js";
-export { loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
+export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError } from "./graph/solve-errors.js";
 export { resolveChown, ChownLookupError, type ChownSpec } from "./graph/chown.js";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CacheRecords } from "@exp/solver";
 import { openContentStore } from "@exp/content";
 import { fixture, pluginType, run, type Fixture } from "../test-helpers.js";
 
@@ -89,12 +90,13 @@ describe("exp du and exp prune", () => {
     expect(await (await openContentStore(fx.store)).history.list()).toHaveLength(3);
   });
 
-  it("--keep-duration keeps newer history; --all removes it all and frees its results", async () => {
+  it("--keep-duration keeps newer history and the cache; --all removes history and cache and frees their blobs", async () => {
     const keep = await run(["prune", "-f", "--keep-duration", "1h", "--root", fx.store]);
     expect(keep.stdout).toContain("Deleted build history records: 0\n");
     const store = await openContentStore(fx.store);
     const reports = (await store.history.list()).flatMap((r) => r.results.map((d) => d.digest));
     expect(reports).toHaveLength(2);
+    expect(await new CacheRecords(store).keys()).toHaveLength(2);
 
     const all = await run(["prune", "--all", "-f", "--root", fx.store]);
     expect(all.code).toBe(0);
@@ -103,9 +105,10 @@ describe("exp du and exp prune", () => {
     expect(all.stdout).toMatch(/Total reclaimed space: [1-9][\d.]*k?B\n/);
     expect(await store.history.list()).toEqual([]);
     for (const digest of reports) expect(await store.exists(digest)).toBe(false);
-    // The build cache stays: the next build is still a full cache hit.
+    expect(all.stdout).toContain("Deleted build cache records: 2\n");
+    // The build cache went too: the next build writes its layers again.
     const again = await run(["build", fx.context, "-o", `type=${pluginType},dest=${join(fx.dir, "c.json")}`, "--root", fx.store, "--progress", "plain"]);
-    expect(again.stderr.match(/CACHED/g)).toHaveLength(2);
+    expect(again.stderr.match(/CACHED/g)).toBeNull();
   });
 
   it("asks for confirmation on a terminal", async () => {
@@ -116,7 +119,7 @@ describe("exp du and exp prune", () => {
     };
     const no = await run(["prune", "--all", "--root", fx.store], { isTTY: true, stdin: answer("n\n") });
     expect(no.code).toBe(1);
-    expect(no.stderr).toContain("WARNING! This will remove all build history and every blob nothing references.");
+    expect(no.stderr).toContain("WARNING! This will remove all build history, the whole build cache and every blob nothing references.");
     expect(await (await openContentStore(fx.store)).history.list()).toHaveLength(3);
     const yes = await run(["prune", "--all", "--root", fx.store], { isTTY: true, stdin: answer("y\n") });
     expect(yes.code).toBe(0);

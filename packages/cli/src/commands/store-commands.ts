@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { openContentStore, type ContentStore, type HistoryRecord } from "@exp/content";
 import { ExpError } from "@exp/errors";
-import { CacheRecords } from "@exp/solver";
+import { CacheRecords, clearHashCache } from "@exp/solver";
 import { defaultStoreRoot, type CliIO } from "../io.js";
 import { ago, formatBytes, formatSeconds, shortDigest, table } from "../util/format.js";
 
@@ -54,7 +54,8 @@ export interface PruneOptions extends StoreOptions {
 /**
  * `exp prune`: removes build history records (`--all`: every one; `--keep-duration`: the older
  * ones), then collects every blob nothing references any more. Without either option it only
- * collects garbage. Build cache records are kept: they are what makes the next build fast.
+ * collects garbage. Build cache records are what makes the next build fast: only `--all` removes
+ * them too, as `docker buildx prune --all` does.
  */
 export async function runPrune(io: CliIO, options: PruneOptions): Promise<number> {
   const removesHistory = options.keepDuration !== undefined || options.all === true;
@@ -62,7 +63,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
     const what = removesHistory
       ? options.keepDuration !== undefined
         ? `build history older than ${options.keepDurationText ?? `${options.keepDuration}ms`} and every blob nothing references`
-        : "all build history and every blob nothing references"
+        : "all build history, the whole build cache and every blob nothing references"
       : "every blob nothing references";
     if (!(await confirm(io, `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `))) {
       io.stderr.write("Prune cancelled (pass -f/--force to prune without this question).\n");
@@ -71,11 +72,14 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
   }
   const store = await openStore(io, options);
   const signal = io.signal ? { signal: io.signal } : {};
+  const cacheRecords = options.all === true ? await new CacheRecords(store).clear(signal) : 0;
+  if (options.all === true) await clearHashCache(store, signal);
   const result = removesHistory
     ? await store.prune({ ...(options.keepDuration !== undefined ? { olderThan: new Date(Date.now() - options.keepDuration) } : {}), ...signal })
     : { removedHistory: [] as string[], gc: await store.gc(signal) };
   const lines = [
     `Deleted build history records: ${result.removedHistory.length}`,
+    ...(options.all === true ? [`Deleted build cache records: ${cacheRecords}`] : []),
     ...result.removedHistory.map((id) => `  ${id}`),
     `Deleted blobs: ${result.gc.deleted.length}`,
     ...(result.gc.expiredLeases.length > 0 ? [`Expired leases removed: ${result.gc.expiredLeases.length}`] : []),

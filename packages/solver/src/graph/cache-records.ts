@@ -49,6 +49,13 @@ export class CacheRecords {
     await this.store.roots.set(rootPrefix + key, { mediaType: recordMediaType, digest: written.digest, size: written.size }, options.signal ? { signal: options.signal } : {});
   }
 
+  /** Forgets every record (`exp prune --all`); the layers become garbage for the next GC. */
+  async clear(options: { signal?: AbortSignal } = {}): Promise<number> {
+    const keys = await this.keys(options);
+    for (const key of keys) await this.store.roots.delete(rootPrefix + key, options);
+    return keys.length;
+  }
+
   /** Every record key, e.g. for the cache exporters and for `exp du`. */
   async keys(options: { signal?: AbortSignal } = {}): Promise<Digest[]> {
     return (await this.store.roots.list(options)).filter((r) => r.name.startsWith(rootPrefix)).map((r) => r.name.slice(rootPrefix.length) as Digest);

@@ -31,3 +31,8 @@ export async function saveHashCache(store: ContentStore, cache: ContentHashCache
   const written = await store.writeBlob(JSON.stringify(entries), { mediaType, ...options });
   await store.roots.set(rootName, { mediaType, digest: written.digest, size: written.size }, options);
 }
+
+/** Forgets the saved hashes (`exp prune --all`). */
+export async function clearHashCache(store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<void> {
+  await store.roots.delete(rootName, options);
+}
