@@ -1,0 +1,5 @@
+export type { CacheConfig, CacheLayer, CacheLayerAnnotations, CacheRecordJSON, CacheInputJSON, CacheResultJSON, CacheChainJSON } from "./types.js";
+export { sortConfig, parentOf } from "./sort-config.js";
+export { buildCacheConfig, uncompressedAnnotation, createdAtAnnotation, type ChainLayer, type ExportRecord, type BuiltConfig } from "./build-config.js";
+export { parseCacheConfig, chainOf, maxCacheConfigBytes, InvalidCacheConfigError } from "./parse-config.js";
+export { cacheConfigMediaType } from "./media-type.js";

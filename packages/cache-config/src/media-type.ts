@@ -1,0 +1,1 @@
+export { BUILDKIT_CACHE_CONFIG as cacheConfigMediaType } from "@exp/oci-spec";
