@@ -40,7 +40,8 @@ export { ProgressReporter } from "./progress/reporter.js";
 // Build graph
 export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type InlineFile } from "./graph/nodes.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
-export { CacheRecords, type LayerRecord } from "./graph/cache-records.js";
+export { CacheRecords, type LayerRecord, type ImageRecord } from "./graph/cache-records.js";
+export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError } from "./graph/solve-errors.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
-import type { ProgressEvent } from "@exp/solver";
+import { CacheRecords, cacheGraph, type ProgressEvent } from "@exp/solver";
 import { DockerfileError } from "../errors.js";
 import { buildImage } from "./build-image.js";
 
@@ -115,6 +115,26 @@ describe("buildImage", () => {
     };
     expect(await owners(2)).toEqual(["a/package.json 1000:1000"]);
     expect(await owners(3)).toEqual(["b/package.json 1000:50"]);
+  });
+
+  it("hands cache exporters the record graph: each record with its inputs and its whole result chain", async () => {
+    const root = await context("graph", {
+      ...files,
+      "assets/logo.svg": "<svg/>",
+      Dockerfile: "FROM scratch AS assets\nCOPY assets/ /assets/\nFROM scratch\nCOPY package.json /app/\nCOPY --from=assets /assets /srv/assets\n",
+    });
+    const result = await buildImage({ context: root, store, sourceDateEpoch: 1_700_000_000 });
+    const top = result.source.results[0]!;
+    const nodes = await cacheGraph(new CacheRecords(store), [top.cacheKey!]);
+    expect(nodes).toHaveLength(3);
+    const topNode = nodes.find((n) => n.key === top.cacheKey)!;
+    expect(topNode.chain.map((c) => c.diffID)).toEqual(top.ref.layers.map((l) => l.diffID));
+    expect(topNode.inputs).toHaveLength(2);
+    const inputs = topNode.inputs.map((k) => nodes.find((n) => n.key === k)!);
+    // One input is the base it was copied onto (the app layer), the other the stage it copied from.
+    expect(inputs.map((n) => n.chain.length).sort()).toEqual([1, 1]);
+    expect(inputs.some((n) => n.chain[0]!.diffID === top.ref.layers[0]!.diffID)).toBe(true);
+    await store.leases.release(result.lease);
   });
 
   it("ADD of a local file that is not an archive is COPY", async () => {

@@ -110,7 +110,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const config = target.config;
       config.rootfs = { type: "layers", diff_ids: solved.ref.layers.map((l) => l.diffID) };
       config.created = created;
-      results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON });
+      results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey });
     }
     await saveHashCache(options.store, hashCache, signal ? { signal } : {});
     const source: ExportSource = {

@@ -1,4 +1,4 @@
-import type { Platform } from "@exp/oci-spec";
+import type { Digest, Platform } from "@exp/oci-spec";
 import type { Ref } from "../layers/ref.js";
 
 /**
@@ -12,6 +12,8 @@ export interface PlatformResult {
   readonly platform: Platform;
   readonly ref: Ref;
   readonly config: ImageConfigJSON;
+  /** The build cache key of `ref` (see cacheGraph), for cache exporters. */
+  readonly cacheKey?: Digest;
 }
 
 /** What a build hands to its exporters: one result per platform, plus metadata. */

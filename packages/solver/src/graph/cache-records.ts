@@ -1,5 +1,5 @@
 import type { ContentStore } from "@exp/content";
-import { parseDigest, type Digest } from "@exp/oci-spec";
+import { parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
 
 /** What a cache key resolves to: the one layer its op produced. */
 export interface LayerRecord {
@@ -8,14 +8,23 @@ export interface LayerRecord {
    * node it copied from), so the records form BuildKit's graph of records and inputs for cache export.
    */
   readonly inputs: readonly Digest[];
+  /** The key of the filesystem this layer sits on (absent on scratch): its result is that chain plus this layer. */
+  readonly base?: Digest;
   readonly diffID: Digest;
   readonly size: number;
   readonly createdAt: string;
   readonly description: string;
 }
 
+/** A base image's key and its layers, so an exported cache can name them as a result chain. */
+export interface ImageRecord {
+  readonly layers: ReadonlyArray<{ readonly diffID: Digest; readonly blob: Descriptor; readonly createdAt?: string }>;
+}
+
 const recordMediaType = "application/vnd.exp.cache.record.v1+json";
+const imageRecordMediaType = "application/vnd.exp.cache.image-record.v1+json";
 const rootPrefix = "exp.cache/";
+const imagePrefix = "exp.cache-image/";
 
 /**
  * The local build cache: cache key -> layer record. A record is a small JSON blob in the content
@@ -53,7 +62,25 @@ export class CacheRecords {
   async clear(options: { signal?: AbortSignal } = {}): Promise<number> {
     const keys = await this.keys(options);
     for (const key of keys) await this.store.roots.delete(rootPrefix + key, options);
+    for (const { name } of await this.store.roots.list(options)) if (name.startsWith(imagePrefix)) await this.store.roots.delete(name, options);
     return keys.length;
+  }
+
+  /** Remembers a base image's layers under its key (small; the blobs stay where they are). */
+  async putImage(key: Digest, record: ImageRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (await this.store.roots.get(imagePrefix + key, options)) return;
+    const written = await this.store.writeBlob(JSON.stringify(record), { mediaType: imageRecordMediaType, ...options });
+    await this.store.roots.set(imagePrefix + key, { mediaType: imageRecordMediaType, digest: written.digest, size: written.size }, options);
+  }
+
+  async getImage(key: Digest, options: { signal?: AbortSignal } = {}): Promise<ImageRecord | undefined> {
+    const root = await this.store.roots.get(imagePrefix + key, options);
+    if (!root) return undefined;
+    try {
+      return JSON.parse((await this.store.readAll(root.digest, options)).toString("utf8")) as ImageRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every record key, e.g. for the cache exporters and for `exp du`. */

@@ -6,6 +6,8 @@ import { openContentStore, type ContentStore } from "@exp/content";
 import { ProgressReporter } from "../progress/reporter.js";
 import { PlatformNotFoundError } from "../sources/resolve-image.js";
 import { copy, image, local, scratch } from "./nodes.js";
+import { CacheRecords } from "./cache-records.js";
+import { cacheGraph } from "./cache-graph.js";
 import { Solver } from "./solver.js";
 import { writeTestIndexLayout, writeTestLayout } from "./test-support.js";
 
@@ -79,6 +81,21 @@ describe("Solver with a base image from an OCI layout", () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await solved.ref.layers[0]!.openTar({})) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString("latin1")).toContain("ID=exp-test");
+  });
+
+  it("records the base image for cache export: its key resolves to its layers and their known blobs", async () => {
+    const layout = await baseLayout();
+    const s = await solver(store);
+    const context = join(dir, "app-graph");
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, "app.js"), "1");
+    const solved = await s.solve(copy(image(`oci-layout://${layout}:v1`, amd64), { from: local(context), sources: ["app.js"], dest: "/app/", description: "COPY app.js /app/" }));
+    const nodes = await cacheGraph(new CacheRecords(store), [solved.cacheKey]);
+    expect(nodes).toHaveLength(2);
+    const top = nodes.find((n) => n.key === solved.cacheKey)!;
+    expect(top.chain.map((c) => c.diffID)).toEqual(solved.ref.layers.map((l) => l.diffID));
+    expect(top.chain[0]!.known?.digest).toBe(solved.ref.layers[0]!.knownBlobs![0]!.digest);
+    expect(top.inputs).toHaveLength(1);
   });
 
   it("COPY --from the base image reads its files (and only then fetches the layer)", async () => {

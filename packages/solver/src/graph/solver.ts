@@ -116,6 +116,11 @@ export class Solver {
       const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
       for (const warning of base.warnings) vertex.warn(warning);
       const cacheKey = digestOfValue({ v: 1, op: "image", manifest: base.manifest.digest, platform: platformKey(node.platform) });
+      await this.records.putImage(
+        cacheKey,
+        { layers: base.layers.map((l) => ({ diffID: l.diffID, blob: l.knownBlobs![0]!, ...(l.createdAt ? { createdAt: l.createdAt.toISOString() } : {}) })) },
+        this.signalOption(),
+      );
       return { ref: createRef(base.layers), cacheKey, cached: true, base };
     }, this.options.signal);
   }
@@ -152,7 +157,7 @@ export class Solver {
         vertex.status("cached");
       } else {
         const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
-        layer = await this.writeLayer(cacheKey, inputs, plan, node, chownChmod);
+        layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node, chownChmod);
         vertex.status("completed");
       }
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && record !== undefined, ...(base.base ? { base: base.base } : {}) };
@@ -174,7 +179,7 @@ export class Solver {
   }
 
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
-  private async writeLayer(cacheKey: Digest, inputs: Digest[], plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
+  private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
     const tar = new PassThrough();
     const epoch = this.options.sourceDateEpoch;
     const writing = writeLayerTar(plan, tar, { ...chownChmod, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
@@ -187,7 +192,7 @@ export class Solver {
     if (stored.digest !== diffID) throw new Error(`internal: layer tar hashed to ${diffID} but stored as ${stored.digest}`);
     await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
     const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
-    await this.records.put(cacheKey, { inputs, diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
+    await this.records.put(cacheKey, { ...links, diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
     return storedLayer(this.options.store, { diffID, size, createdAt, description: node.description });
   }
 
