@@ -149,9 +149,9 @@ describe("errors and exit codes", () => {
   });
 
   it("a missing cache-to package is an error naming the package; a missing cache-from one only warns", async () => {
-    const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=local,dest=cache", "--root", fx.store]);
+    const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=s3,bucket=b,region=r", "--root", fx.store]);
     expect(to.code).toBe(1);
-    expect(to.stderr).toContain("cannot load package @exp/cache-local; install it (pnpm add @exp/cache-local)");
+    expect(to.stderr).toContain("cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3)");
     const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=registry,ref=r.example/a:cache", "--root", fx.store, "--progress", "plain"]);
     expect(from.code).toBe(0);
     expect(from.stderr).toContain(

@@ -13,9 +13,11 @@ describe.skipIf(skipUnlessTools("skopeo", "umoci"))("the README's main job, end 
   it("builds examples/hello and exports an OCI archive skopeo reads and a directory with the site", async () => {
     const out = await mkdtemp(join(tmpdir(), "exp-main-job-"));
     try {
-      const result = await run(["build", join(repo, "examples", "hello"), "-t", "hello:1.0", "-o", `type=oci,dest=${out}/hello.tar`, "-o", `type=local,dest=${out}/hello`, "--root", join(out, "store"), "--progress", "plain"]);
+      const result = await run(["build", join(repo, "examples", "hello"), "-t", "hello:1.0", "-o", `type=oci,dest=${out}/hello.tar`, "-o", `type=local,dest=${out}/hello`, "--cache-to", `type=local,dest=${out}/cache`, "--root", join(out, "store"), "--progress", "plain"]);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/exported:\n {2}oci {6}.*hello\.tar\n {2}local {4}.*hello\n {2}image {4}sha256:/);
+      expect(result.stderr).toMatch(/exported:\n {2}oci {6}.*hello\.tar\n {2}local {4}.*hello\n {2}cache:local .*cache\n {2}image {4}sha256:/);
+      const cacheIndex = JSON.parse(await readFile(join(out, "cache", "index.json"), "utf8"));
+      expect(cacheIndex.manifests[0].annotations["org.opencontainers.image.ref.name"]).toBe("latest");
       const inspected = JSON.parse(execFileSync("skopeo", ["inspect", `oci-archive:${out}/hello.tar:1.0`], { encoding: "utf8" }));
       expect(inspected.Labels["org.opencontainers.image.title"]).toBe("hello");
       expect(await readFile(join(out, "hello", "srv", "www", "index.html"), "utf8")).toBe(await readFile(join(repo, "examples", "hello", "site", "index.html"), "utf8"));

@@ -42,6 +42,7 @@ export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageN
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export { CacheRecords, type LayerRecord, type ImageRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
+export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError } from "./graph/solve-errors.js";

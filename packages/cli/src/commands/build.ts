@@ -141,7 +141,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       if (id) io.stdout.write(`${id}\n`);
     } else if (effectiveMode(options.progress, io.isTTY, io.env) !== "rawjson") {
       // rawjson readers expect one event per line and nothing else.
-      io.stderr.write(summary(outputs, outcome.response, cwd));
+      io.stderr.write(summary(outputs, options.cacheTo.map((c) => absolutePaths(c, cwd, ["dest"])), outcome.response, cwd));
     }
     return 0;
   } finally {
@@ -221,13 +221,14 @@ export function newBuildId(): string {
 }
 
 /** What the build made, one line per output, after the progress: the answer to "where is it?". */
-function summary(outputs: readonly Spec[], response: Readonly<Record<string, string>>, cwd: string): string {
-  const lines = outputs.map((o) => {
-    const where = o.attrs.dest ?? o.attrs.name ?? "the local store";
+function summary(outputs: readonly Spec[], caches: readonly Spec[], response: Readonly<Record<string, string>>, cwd: string): string {
+  const line = (o: Spec, label: string) => {
+    const where = o.attrs.dest ?? o.attrs.ref ?? o.attrs.name ?? o.attrs.bucket ?? "the local store";
     const shown = where === "-" ? "stdout" : where.startsWith(`${cwd}/`) ? where.slice(cwd.length + 1) : where;
     const pushed = o.attrs.push === "true" || o.type === "registry" ? " (pushed)" : "";
-    return `  ${o.type.padEnd(8)} ${shown}${pushed}`;
-  });
+    return `  ${label.padEnd(8)} ${shown}${pushed}`;
+  };
+  const lines = [...outputs.map((o) => line(o, o.type)), ...caches.map((c) => line(c, `cache:${c.type}`))];
   const digest = response["containerimage.digest"];
   return `\nexported:\n${lines.join("\n")}\n${digest ? `  image    ${digest}\n` : ""}`;
 }

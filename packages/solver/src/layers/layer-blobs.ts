@@ -36,6 +36,8 @@ export interface LayerBlobStats {
 export class LayerBlobs {
   readonly stats: LayerBlobStats = { created: 0, reused: 0 };
   private readonly inFlight = new Map<string, Promise<LayerBlob>>();
+  /** Blobs this build handed to an exporter: they exist as blobs, whatever their compression. */
+  private readonly handedOut = new Set<Digest>();
 
   /**
    * Compressions running at once. zlib's async API deflates on libuv's thread pool and zstd runs
@@ -54,6 +56,12 @@ export class LayerBlobs {
 
   /** A blob of `layer` in the requested compression, made if needed, added to `options.lease`. */
   async get(layer: Layer, request: CompressionRequest, options: BlobCallOptions = {}): Promise<LayerBlob> {
+    const blob = await this.getBlob(layer, request, options);
+    this.handedOut.add(blob.descriptor.digest);
+    return blob;
+  }
+
+  private async getBlob(layer: Layer, request: CompressionRequest, options: BlobCallOptions): Promise<LayerBlob> {
     checkCompressionRequest(request);
     throwIfAborted(options.signal, `getting a blob for layer ${layer.diffID}`);
     const existing = this.pick(layer, await this.localVariants(layer, options.signal), request);
@@ -89,7 +97,9 @@ export class LayerBlobs {
    * cache export in mode=min uses, so it exports exactly the blobs the image exporters produced.
    */
   async existing(layer: Layer, options: BlobCallOptions & { compression?: CompressionType } = {}): Promise<LayerBlob | undefined> {
-    const variants = await this.localVariants(layer, options.signal);
+    // The layer's own uncompressed tar (digest = diffID) is the build's snapshot, not a blob anyone
+    // exported, unless an exporter of this build asked for it as one.
+    const variants = (await this.localVariants(layer, options.signal)).filter((v) => v.descriptor.digest !== layer.diffID || this.handedOut.has(v.descriptor.digest));
     const ordered = options.compression ? [...variants].sort((a, b) => rank(b, options.compression) - rank(a, options.compression)) : variants;
     for (const candidate of ordered) {
       if (await this.hold(candidate, options)) return candidate;

@@ -1,0 +1,30 @@
+import { buildCacheConfig, cacheConfigMediaType, type ExportRecord } from "@exp/cache-config";
+import { OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST, type Descriptor } from "@exp/oci-spec";
+import type { ContentStore } from "@exp/content";
+
+export interface WrittenCache {
+  /** The root: an OCI manifest (image-manifest=true) or an index (false). */
+  root: Descriptor;
+  /** Everything the root references: layer blobs and the config. */
+  blobs: Descriptor[];
+}
+
+/**
+ * Writes BuildKit's registry/local cache shape into the store: with `imageManifest` (BuildKit's
+ * default since v0.21) an OCI image manifest whose config is the cache config; without it, an
+ * index whose last entry is the config and whose other entries are the layer blobs. Undefined when
+ * no record has a result: BuildKit exports nothing for an empty cache.
+ */
+export async function writeCacheManifest(store: ContentStore, records: ExportRecord[], options: { imageManifest: boolean; lease: string; signal: AbortSignal }): Promise<WrittenCache | undefined> {
+  const { config, layers } = buildCacheConfig(records);
+  if (layers.length === 0) return undefined;
+  const configBytes = JSON.stringify(config);
+  const written = await store.writeBlob(configBytes, { lease: options.lease, signal: options.signal });
+  const configDescriptor: Descriptor = { mediaType: cacheConfigMediaType, digest: written.digest, size: written.size };
+  const root = options.imageManifest
+    ? { schemaVersion: 2, mediaType: OCI_IMAGE_MANIFEST, config: configDescriptor, layers }
+    : { schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [...layers, configDescriptor] };
+  const rootBytes = JSON.stringify(root);
+  const rootWritten = await store.writeBlob(rootBytes, { lease: options.lease, mediaType: root.mediaType, signal: options.signal });
+  return { root: { mediaType: root.mediaType, digest: rootWritten.digest, size: rootWritten.size }, blobs: [...layers, configDescriptor] };
+}
