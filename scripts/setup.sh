@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(zstd oci-image-tool skopeo umoci docker-registry apache2-utils openssl curl)
+# swift-* and memcached: the private S3 server of @exp/testing's startS3 (Swift 2.30 with s3api).
+apt_packages=(zstd oci-image-tool skopeo umoci docker-registry apache2-utils openssl curl
+  swift-proxy swift-account swift-container swift-object memcached)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

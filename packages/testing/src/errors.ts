@@ -47,3 +47,18 @@ export class NonLoopbackTargetError extends ExpError {
     this.target = target;
   }
 }
+
+/**
+ * The private Swift (s3api) did not become ready. The message ends with the tails of the logs of
+ * every process it started (memcached and the four Swift servers), which say why.
+ */
+export class S3StartError extends ExpError {
+  readonly logTail: string;
+  constructor(reason: string, logTail: string, cause?: unknown) {
+    super("ERR_S3_START", `Swift (s3api) did not start: ${reason}${logTail ? `\n--- logs (tail) ---\n${logTail}` : ""}`, {
+      cause,
+      fault: "server",
+    });
+    this.logTail = logTail;
+  }
+}

@@ -2,11 +2,15 @@ export { startRegistry, type StartRegistryOptions, type TestRegistry, type Regis
 export { startTokenIssuer, type TokenIssuer, type TokenIssuerOptions, type TokenRequestRecord } from "./token-issuer.js";
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type FaultProxyStats, type FaultLogEntry } from "./fault-proxy.js";
 export type { Fault, FaultRule, FaultType } from "./fault-rules.js";
-export { requireTools, toolsAvailable, skipUnlessTools, registryAvailable, aptPackageFor } from "./tools.js";
+export { requireTools, toolsAvailable, skipUnlessTools, registryAvailable, swiftAvailable, aptPackageFor, SWIFT_TOOLS } from "./tools.js";
+export { startS3, type StartS3Options, type TestS3, type S3ProcessName } from "./s3.js";
+export { signedRequest, type S3Target, type S3RequestOptions, type S3Response, type S3Query } from "./s3-request.js";
+export { signV4, encodeS3Path, uriEncode, amzDate, EMPTY_SHA256, type SigV4Input, type SigV4Result } from "./sigv4.js";
+export type { SwiftLogLevel } from "./swift-config.js";
 export { clearSkopeoBlobCache, skopeoBlobCachePaths } from "./skopeo-cache.js";
 export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
-export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, ToolFailedError } from "./errors.js";
+export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, ToolFailedError } from "./errors.js";
 export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
 export { writeConformanceContext } from "./conformance-fixture.js";

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { isExpError } from "@exp/errors";
 import { MissingToolsError } from "./errors.js";
 import { startRegistry } from "./registry.js";
+import { startS3 } from "./s3.js";
 import { tempDir } from "./temp-dir.js";
-import { aptPackageFor, registryAvailable, requireTools, skipUnlessTools, toolsAvailable } from "./tools.js";
+import { aptPackageFor, registryAvailable, requireTools, skipUnlessTools, swiftAvailable, SWIFT_TOOLS, toolsAvailable } from "./tools.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -29,6 +30,7 @@ describe("toolsAvailable / requireTools", () => {
     try {
       expect(toolsAvailable("sh")).toBe(false);
       expect(registryAvailable()).toBe(false);
+      expect(swiftAvailable()).toBe(false);
     } finally {
       await dir.cleanup();
     }
@@ -38,6 +40,9 @@ describe("toolsAvailable / requireTools", () => {
     expect(aptPackageFor("htpasswd")).toBe("apache2-utils");
     expect(aptPackageFor("docker-registry")).toBe("docker-registry");
     expect(aptPackageFor("ctr")).toBe("containerd");
+    expect(aptPackageFor("swift-proxy-server")).toBe("swift-proxy");
+    expect(aptPackageFor("swift-object-server")).toBe("swift-object");
+    expect(aptPackageFor("memcached")).toBe("memcached");
   });
 });
 
@@ -75,6 +80,7 @@ describe("skipUnlessTools", () => {
     vi.stubEnv("CI", "true");
     try {
       expect(() => skipUnlessTools("docker-registry", "htpasswd")).toThrow("apt-get install -y docker-registry apache2-utils");
+      expect(() => skipUnlessTools(...SWIFT_TOOLS)).toThrow("apt-get install -y swift-proxy swift-object swift-container swift-account memcached");
     } finally {
       await dir.cleanup();
     }
@@ -88,6 +94,19 @@ describe("startRegistry without the registry binary", () => {
       const error = await startRegistry({ auth: "basic" }).catch((e: unknown) => e);
       expect(isExpError(error, "ERR_MISSING_TOOLS")).toBe(true);
       expect((error as Error).message).toContain("apt-get install -y docker-registry apache2-utils");
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
+describe("startS3 without Swift", () => {
+  it("fails with a typed error naming the packages", async () => {
+    const dir = await emptyPath();
+    try {
+      const error = await startS3().catch((e: unknown) => e);
+      expect(isExpError(error, "ERR_MISSING_TOOLS")).toBe(true);
+      expect((error as Error).message).toContain("apt-get install -y swift-proxy swift-object swift-container swift-account memcached");
     } finally {
       await dir.cleanup();
     }

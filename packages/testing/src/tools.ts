@@ -16,6 +16,11 @@ const APT_PACKAGES: Readonly<Record<string, string>> = {
   zstd: "zstd",
   pigz: "pigz",
   curl: "curl",
+  "swift-proxy-server": "swift-proxy",
+  "swift-account-server": "swift-account",
+  "swift-container-server": "swift-container",
+  "swift-object-server": "swift-object",
+  memcached: "memcached",
 };
 
 /** The Debian package that provides `tool` (the tool's own name when it is not in the table). */
@@ -52,6 +57,17 @@ export function toolsAvailable(...names: string[]): boolean {
 /** True when `docker-registry` (Debian's distribution 2.8) is on PATH. */
 export function registryAvailable(): boolean {
   return toolsAvailable("docker-registry");
+}
+
+/** The programs `startS3` runs: Debian's Swift servers (2.30, with s3api) and memcached. */
+export const SWIFT_TOOLS: readonly string[] = ["swift-proxy-server", "swift-object-server", "swift-container-server", "swift-account-server", "memcached"];
+
+/**
+ * True when `startS3` can run: the Swift servers and memcached are on PATH. For
+ * `describe.skipIf(skipUnlessTools(...SWIFT_TOOLS))` prefer skipUnlessTools, which fails in CI.
+ */
+export function swiftAvailable(): boolean {
+  return toolsAvailable(...SWIFT_TOOLS);
 }
 
 /**
