@@ -14,6 +14,7 @@ export type {
 } from "./exporter/cache-exporter.js";
 export { isInlineCacheExporter } from "./exporter/cache-exporter.js";
 export type { InlineCacheFn, InlineCacheRequest } from "./exporter/inline-cache.js";
+export type { CacheImporter, CacheImporterInstance, CacheImportContext, ImportedCache, ImportedLayer } from "./exporter/cache-importer.js";
 export { descriptorReference, leaseHandle, type DescriptorReference, type Releasable } from "./exporter/descriptor-reference.js";
 export type { ExportSource, ExportMetadata, PlatformResult, ImageConfigJSON } from "./exporter/source.js";
 
@@ -40,7 +41,7 @@ export { ProgressReporter } from "./progress/reporter.js";
 // Build graph
 export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type InlineFile } from "./graph/nodes.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
-export { CacheRecords, type LayerRecord, type ImageRecord } from "./graph/cache-records.js";
+export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
 export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";

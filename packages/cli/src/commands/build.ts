@@ -6,8 +6,18 @@ import { runExport, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
 import { ExpError } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
-import { createRegistryClient } from "@exp/registry";
-import type { CacheExporterInstance, ExporterInstance, ExportSource, ProgressEvent, VertexEvent } from "@exp/solver";
+import { createRegistryClient, type RegistryClient } from "@exp/registry";
+import {
+  ProgressReporter,
+  type CacheExporterInstance,
+  type CacheImporter,
+  type CacheImporterInstance,
+  type ExporterInstance,
+  type ExportSource,
+  type ImportedCache,
+  type ProgressEvent,
+  type VertexEvent,
+} from "@exp/solver";
 import { UsageError } from "../errors.js";
 import { defaultStoreRoot, type CliIO } from "../io.js";
 import { buildMetadata } from "../metadata.js";
@@ -72,7 +82,11 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     for (const spec of options.cacheTo.map((c) => absolutePaths(c, cwd, ["dest"]))) {
       cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs));
     }
-    for (const spec of options.cacheFrom.map((c) => absolutePaths(c, cwd, ["src"]))) await checkCacheImport(spec, cwd, printer);
+    const importers: Array<{ spec: Spec; instance: CacheImporterInstance }> = [];
+    for (const spec of options.cacheFrom.map((c) => absolutePaths(c, cwd, ["src"]))) {
+      const instance = await resolveCacheImport(spec, cwd, printer);
+      if (instance) importers.push({ spec, instance });
+    }
 
     const root = options.root ? resolve(cwd, options.root) : resolve(cwd, defaultStoreRoot(io.env));
     const store = await openContentStore(root, io.signal ? { signal: io.signal } : {});
@@ -92,7 +106,9 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       const context = resolve(cwd, contextArg ?? ".");
       const dockerfile = options.file ? resolve(cwd, options.file) : undefined;
       await checkInputs(context, dockerfile);
+      const cacheFrom = await loadCacheImports(importers, { store, registry, printer, onProgress, ...(io.signal ? { signal: io.signal } : {}) });
       const build: BuildImageResult = await buildImage({
+        ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
         context,
         ...(dockerfile ? { dockerfile } : {}),
         ...(options.platform.length > 0 ? { platforms: options.platform } : {}),
@@ -177,18 +193,44 @@ export function buildArgsFrom(values: readonly string[], env: Readonly<Record<st
 /**
  * `--cache-from`: resolving the importer checks that its package is installed and its attributes
  * are valid. A failure never fails the build (BuildKit treats a failed import as "no cache"); it
- * is a warning. Importing itself is not implemented yet, which is said once per spec.
+ * is a warning, and the build goes on without that cache.
  */
-async function checkCacheImport(spec: Spec, cwd: string, printer: ProgressPrinter): Promise<void> {
+async function resolveCacheImport(spec: Spec, cwd: string, printer: ProgressPrinter): Promise<CacheImporterInstance | undefined> {
   try {
-    const importer = await resolveCacheImporter(spec.type, { cwd });
-    importer.resolve(spec.attrs);
-    printer.warn(`--cache-from type=${spec.type}: importing a build cache is not supported yet; building without it`);
+    const importer = (await resolveCacheImporter(spec.type, { cwd })) as CacheImporter;
+    return importer.resolve(spec.attrs);
   } catch (error) {
     // A missing package already names the type and the package to install.
     const where = error instanceof CacheBackendNotFoundError ? "" : `--cache-from type=${spec.type}: `;
     printer.warn(`${where}${messageOf(error)}; building without this cache`);
+    return undefined;
   }
+}
+
+/** Loads every cache to import, each under its own progress vertex; a failed or missing one is a warning. */
+async function loadCacheImports(
+  importers: ReadonlyArray<{ spec: Spec; instance: CacheImporterInstance }>,
+  ctx: { store: ContentStore; registry: RegistryClient; printer: ProgressPrinter; onProgress: (event: ProgressEvent) => void; signal?: AbortSignal },
+): Promise<ImportedCache[]> {
+  const root = ProgressReporter.root(ctx.onProgress);
+  const loaded = await Promise.all(
+    importers.map(async ({ spec, instance }, i) => {
+      const vertex = root.child(`import-${i}`, instance.name);
+      try {
+        const cache = await vertex.run(
+          () => instance.load({ store: ctx.store, registry: ctx.registry, progress: vertex, signal: ctx.signal ?? new AbortController().signal }),
+          ctx.signal,
+        );
+        if (!cache) ctx.printer.warn(`--cache-from type=${spec.type}: no cache found there yet; building without it`);
+        return cache;
+      } catch (error) {
+        if (ctx.signal?.aborted) throw error;
+        ctx.printer.warn(`--cache-from type=${spec.type}: ${messageOf(error)}; building without this cache`);
+        return undefined;
+      }
+    }),
+  );
+  return loaded.filter((c): c is ImportedCache => c !== undefined);
 }
 
 /** The context and the Dockerfile, checked up front so that a typo gets a plain message instead of an ENOENT. */

@@ -24,8 +24,8 @@ export const builtinCachePackages: Readonly<Record<string, string>> = {
 const builtinCacheTypes = Object.keys(builtinCachePackages);
 
 /**
- * What a `--cache-from` package exports as `cacheImporter`. Importing a cache is not part of the
- * build yet; the CLI resolves the importer (so its attributes are checked) and builds without it.
+ * What a `--cache-from` package exports as `cacheImporter` (the full contract is @exp/solver's
+ * CacheImporter; this is the shape the loader checks).
  */
 export interface CacheImporter {
   readonly type: string;

@@ -17,6 +17,7 @@ import {
   type ExportSource,
   type FsNode,
   type ImageConfigJSON,
+  type ImportedCache,
   type PlatformResult,
   type ProgressListener,
 } from "@exp/solver";
@@ -43,6 +44,8 @@ export interface BuildImageOptions {
   sourceDateEpoch?: number;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+  /** Caches loaded from `--cache-from`: a step missing from the local cache is looked up in them. */
+  cacheFrom?: readonly ImportedCache[];
 }
 
 export interface BuildImageResult {
@@ -82,6 +85,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       progress,
       hashCache,
       ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });
@@ -117,6 +121,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       results,
       multiPlatform: (options.platforms?.length ?? 1) > 1,
       metadata: { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) },
+      knownLayer: (diffID) => solver.layerFor(diffID),
     };
     return { source, lease: lease.id, warnings, cached };
   } catch (error) {

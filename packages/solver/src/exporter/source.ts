@@ -1,4 +1,5 @@
 import type { Digest, Platform } from "@exp/oci-spec";
+import type { Layer } from "../layers/layer.js";
 import type { Ref } from "../layers/ref.js";
 
 /**
@@ -23,6 +24,11 @@ export interface ExportSource {
   /** True when the build targeted several platforms (an index is written even for one entry). */
   readonly multiPlatform: boolean;
   readonly metadata: ExportMetadata;
+  /**
+   * Every layer the build came across by diffID, including ones not in any result (a stage only
+   * copied from, a hit in an imported cache), so cache exporters can reach their blobs.
+   */
+  readonly knownLayer?: (diffID: Digest) => Layer | undefined;
 }
 
 export interface ExportMetadata {

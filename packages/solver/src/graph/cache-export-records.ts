@@ -32,14 +32,19 @@ export async function collectCacheExportRecords(
   const layers = new Map<Digest, Layer>();
   for (const result of source.results) for (const layer of result.ref.layers) layers.set(layer.diffID, layer);
   const layerOf = (entry: ChainEntry): Layer | undefined =>
-    layers.get(entry.diffID) ?? (entry.known ? undefined : storedLayer(ctx.store, { diffID: entry.diffID, size: entry.size ?? 0, ...(entry.createdAt ? { createdAt: new Date(entry.createdAt) } : {}) }));
+    layers.get(entry.diffID) ?? source.knownLayer?.(entry.diffID) ?? (entry.known ? undefined : storedLayer(ctx.store, { diffID: entry.diffID, size: entry.size ?? 0, ...(entry.createdAt ? { createdAt: new Date(entry.createdAt) } : {}) }));
   const blobFor = async (entry: ChainEntry, create: boolean): Promise<LayerBlob | undefined> => {
     const layer = layerOf(entry);
     const call = { lease: options.lease, signal: ctx.signal, progress: ctx.progress, ...(options.allowRemote ? { allowRemote: true } : {}) };
     if (!layer) return entry.known && options.allowRemote ? { descriptor: entry.known, diffID: entry.diffID, compression: "gzip", local: false } : undefined;
     if (create) return ctx.blobs.get(layer, options.compression, call);
     const existing = await ctx.blobs.existing(layer, call);
-    return existing && (existing.local || options.allowRemote) ? existing : undefined;
+    if (!existing || existing.local || options.allowRemote) return existing;
+    // Known elsewhere (a base image, an imported cache): it exists, so mode=min exports it; this
+    // backend needs the bytes, so fetch them once into the store.
+    if (!layer.fetchBlob) return undefined;
+    await layer.fetchBlob({ signal: ctx.signal, lease: options.lease });
+    return { ...existing, local: true };
   };
   const topSet = new Set(tops);
   return Promise.all(

@@ -35,8 +35,11 @@ export async function cacheGraph(records: CacheRecords, tops: readonly Digest[],
     return pending;
   };
   const load = async (key: Digest): Promise<CacheGraphNode | undefined> => {
-    const image = await records.getImage(key, options);
-    if (image) return { key, inputs: [], chain: image.layers.map((l) => ({ diffID: l.diffID, known: l.blob, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })) };
+    const known = await records.getKnownChain(key, options);
+    if (known) {
+      const inputs = (await Promise.all((known.inputs ?? []).map(visit))).filter((n): n is CacheGraphNode => n !== undefined);
+      return { key, inputs: inputs.map((n) => n.key), chain: known.layers.map((l) => ({ diffID: l.diffID, known: l.blob, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })) };
+    }
     const record = await records.get(key, options);
     if (!record) return undefined;
     const inputs = (await Promise.all(record.inputs.map(visit))).filter((n): n is CacheGraphNode => n !== undefined);

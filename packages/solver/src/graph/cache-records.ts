@@ -16,9 +16,14 @@ export interface LayerRecord {
   readonly description: string;
 }
 
-/** A base image's key and its layers, so an exported cache can name them as a result chain. */
-export interface ImageRecord {
+/**
+ * A key whose result is a chain of blobs that exist elsewhere: a base image's layers, or a hit in
+ * an imported cache. An exported cache names them as that record's result.
+ */
+export interface KnownChainRecord {
   readonly layers: ReadonlyArray<{ readonly diffID: Digest; readonly blob: Descriptor; readonly createdAt?: string }>;
+  /** For an imported hit: the keys of the record's inputs, as the cache that had it said. */
+  readonly inputs?: readonly Digest[];
 }
 
 const recordMediaType = "application/vnd.exp.cache.record.v1+json";
@@ -66,18 +71,18 @@ export class CacheRecords {
     return keys.length;
   }
 
-  /** Remembers a base image's layers under its key (small; the blobs stay where they are). */
-  async putImage(key: Digest, record: ImageRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Remembers a known chain under its key (small; the blobs stay where they are). */
+  async putKnownChain(key: Digest, record: KnownChainRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (await this.store.roots.get(imagePrefix + key, options)) return;
     const written = await this.store.writeBlob(JSON.stringify(record), { mediaType: imageRecordMediaType, ...options });
     await this.store.roots.set(imagePrefix + key, { mediaType: imageRecordMediaType, digest: written.digest, size: written.size }, options);
   }
 
-  async getImage(key: Digest, options: { signal?: AbortSignal } = {}): Promise<ImageRecord | undefined> {
+  async getKnownChain(key: Digest, options: { signal?: AbortSignal } = {}): Promise<KnownChainRecord | undefined> {
     const root = await this.store.roots.get(imagePrefix + key, options);
     if (!root) return undefined;
     try {
-      return JSON.parse((await this.store.readAll(root.digest, options)).toString("utf8")) as ImageRecord;
+      return JSON.parse((await this.store.readAll(root.digest, options)).toString("utf8")) as KnownChainRecord;
     } catch {
       return undefined;
     }

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import { throwIfAborted } from "@exp/errors";
-import { platformKey, type Digest } from "@exp/oci-spec";
+import { platformKey, type Descriptor, type Digest } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
 import {
   checksumCopy,
@@ -20,7 +20,9 @@ import {
 import { compressionLabel, uncompressedLabel } from "../layers/layer-blob.js";
 import type { Layer } from "../layers/layer.js";
 import { createRef, type Ref } from "../layers/ref.js";
+import { remoteLayer } from "../layers/remote-layer.js";
 import { storedLayer } from "../layers/stored-layer.js";
+import type { ImportedCache, ImportedLayer } from "../exporter/cache-importer.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import { archiveFetcher } from "../sources/archive-fetcher.js";
 import type { BlobFetcher } from "../sources/blob-fetcher.js";
@@ -48,6 +50,8 @@ export interface SolverOptions {
   sourceDateEpoch?: number;
   /** File-content hashes from earlier builds (loadHashCache); this build adds to it. */
   hashCache?: ContentHashCache;
+  /** Caches imported with `--cache-from`: a key missing locally is looked up in them, in order. */
+  imported?: readonly ImportedCache[];
   signal?: AbortSignal;
 }
 
@@ -69,6 +73,8 @@ export interface SolvedFs {
 export class Solver {
   private readonly memo = new Map<FsNode, Promise<SolvedFs>>();
   private readonly sources = new Map<FsNode, Promise<FsSource>>();
+  /** Every layer a solve produced or came across, by diffID (ExportSource.knownLayer). */
+  private readonly layers = new Map<Digest, Layer>();
   /** Image nodes are solved once per reference and platform, however many node objects name them. */
   private readonly images = new Map<string, Promise<SolvedFs>>();
   private readonly records: CacheRecords;
@@ -81,10 +87,18 @@ export class Solver {
   solve(node: FsNode): Promise<SolvedFs> {
     let pending = this.memo.get(node);
     if (!pending) {
-      pending = this.solveNode(node);
+      pending = this.solveNode(node).then((solved) => {
+        for (const layer of solved.ref.layers) if (!this.layers.has(layer.diffID)) this.layers.set(layer.diffID, layer);
+        return solved;
+      });
       this.memo.set(node, pending);
     }
     return pending;
+  }
+
+  /** A layer this solver produced or came across (for cache exporters), by diffID. */
+  layerFor(diffID: Digest): Layer | undefined {
+    return this.layers.get(diffID);
   }
 
   private async solveNode(node: FsNode): Promise<SolvedFs> {
@@ -116,7 +130,7 @@ export class Solver {
       const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
       for (const warning of base.warnings) vertex.warn(warning);
       const cacheKey = digestOfValue({ v: 1, op: "image", manifest: base.manifest.digest, platform: platformKey(node.platform) });
-      await this.records.putImage(
+      await this.records.putKnownChain(
         cacheKey,
         { layers: base.layers.map((l) => ({ diffID: l.diffID, blob: l.knownBlobs![0]!, ...(l.createdAt ? { createdAt: l.createdAt.toISOString() } : {}) })) },
         this.signalOption(),
@@ -126,41 +140,58 @@ export class Solver {
   }
 
   private async solveCopy(node: CopyNode): Promise<SolvedFs> {
-    const [base, from] = await Promise.all([this.solve(node.base), node.from ? this.source(node.from) : undefined]);
+    const base = await this.solve(node.base);
     const vertex = this.vertex(node.description);
     vertex.status("started");
     try {
-      const plan = await this.copyPlan(node, from);
-      const chown = node.chown ? await resolveChown(node.chown, () => this.source(node.base), this.options.signal) : undefined;
-      const chownChmod = { ...(chown ? { chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
-      const checksum = await checksumCopy(plan, { ...chownChmod, ...this.signalOption() });
+      // Reading the files a COPY takes is needed for its key only when they come from the build
+      // context; from another node (a stage, an image) that node's key already names its content,
+      // so a cache hit reads nothing there (BuildKit's definition-based key).
+      const fromLocal = node.from?.kind === "local";
+      let plan: CopyPlan | undefined = fromLocal || !node.from ? await this.copyPlan(node, node.from ? await this.source(node.from) : undefined) : undefined;
+      const content = plan ? await checksumCopy(plan, this.signalOption()) : await this.sourceKey(node.from!);
       const cacheKey = digestOfValue({
         v: 1,
         op: "copy",
         sources: node.sources,
         dest: node.dest,
         workdir: node.workdir,
-        chown,
+        chown: node.chown,
         chmod: node.chmod,
         parents: node.parents,
         exclude: node.exclude,
-        // --link makes the layer independent of what it is copied onto.
-        base: node.link ? undefined : base.cacheKey,
+        // --link makes the layer independent of what it is copied onto (unless owner names must
+        // be looked up in it).
+        base: node.link && !(node.chown && "user" in node.chown) ? undefined : base.cacheKey,
         epoch: this.options.sourceDateEpoch,
-        checksum,
+        content,
       });
       const record = await this.records.get(cacheKey, this.signalOption());
+      const imported = record ? undefined : this.importedLayer(cacheKey);
       let layer: Layer;
       if (record) {
         await this.options.store.leases.addResource(this.options.lease, record.diffID);
         layer = storedLayer(this.options.store, { ...record, createdAt: new Date(record.createdAt) });
         vertex.status("cached");
+      } else if (imported) {
+        // A hit in an imported cache: the layer stays in the cache until someone needs its bytes.
+        // Its chain is recorded so this build's own records, and a cache exported from it, can name it.
+        layer = imported.layer;
+        await this.records.putKnownChain(
+          cacheKey,
+          { layers: imported.chain.map((l) => ({ diffID: l.diffID, blob: l.descriptor, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })), inputs: imported.inputs },
+          this.signalOption(),
+        );
+        vertex.status("cached");
       } else {
+        plan ??= await this.copyPlan(node, await this.source(node.from!));
+        const chown = node.chown ? await resolveChown(node.chown, () => this.source(node.base), this.options.signal) : undefined;
+        const chownChmod = { ...(chown ? { chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
         const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
         layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node, chownChmod);
         vertex.status("completed");
       }
-      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && record !== undefined, ...(base.base ? { base: base.base } : {}) };
+      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && (record !== undefined || imported !== undefined), ...(base.base ? { base: base.base } : {}) };
     } catch (error) {
       vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
       throw error;
@@ -194,6 +225,32 @@ export class Solver {
     const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
     await this.records.put(cacheKey, { ...links, diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
     return storedLayer(this.options.store, { diffID, size, createdAt, description: node.description });
+  }
+
+  /** The layer a key's record gives in the first imported cache that has it, lazily fetched from there. */
+  private importedLayer(key: Digest): { layer: Layer; chain: readonly ImportedLayer[]; inputs: readonly Digest[] } | undefined {
+    for (const cache of this.options.imported ?? []) {
+      const chain = cache.results.get(key);
+      const top = chain?.at(-1);
+      if (!top) continue;
+      const fetcher: BlobFetcher = {
+        name: cache.name,
+        ...(cache.origin ? { origin: cache.origin } : {}),
+        fetch: (descriptor, options) => cache.fetch(descriptor as Descriptor, options),
+        root: () => Promise.reject(new Error("an imported cache has no root manifest to read")),
+        fetchDocument: () => Promise.reject(new Error("an imported cache has no documents to read")),
+      };
+      const layer = remoteLayer({
+        fetcher,
+        descriptor: top.descriptor,
+        diffID: top.diffID,
+        store: this.options.store,
+        lease: this.options.lease,
+        ...(top.createdAt ? { createdAt: new Date(top.createdAt) } : {}),
+      });
+      return { layer, chain: chain!, inputs: cache.inputs.get(key) ?? [] };
+    }
+    return undefined;
   }
 
   /** The key of a COPY source: a local directory has none of its own (its content is in the checksum). */
