@@ -152,10 +152,10 @@ describe("errors and exit codes", () => {
     const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=s3,bucket=b,region=r", "--root", fx.store]);
     expect(to.code).toBe(1);
     expect(to.stderr).toContain("cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3)");
-    const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=registry,ref=r.example/a:cache", "--root", fx.store, "--progress", "plain"]);
+    const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=s3,bucket=b,region=r", "--root", fx.store, "--progress", "plain"]);
     expect(from.code).toBe(0);
     expect(from.stderr).toContain(
-      '1 warning found:\n - cache type "registry" (--cache-from): cannot load package @exp/cache-registry; install it (pnpm add @exp/cache-registry) or use one of registry, local, s3, inline; building without this cache\n',
+      '1 warning found:\n - cache type "s3" (--cache-from): cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3) or use one of registry, local, s3, inline; building without this cache\n',
     );
   });
 

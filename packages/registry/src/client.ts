@@ -29,8 +29,8 @@ export interface RegistryClientOptions extends HostOptions, AuthOptions {
 export class RegistryClient {
   readonly transport: Transport;
   private readonly limiters: HostLimiters;
-  /** Blob uploads in progress, per registry and digest: a second push of the same blob waits, then mounts. */
-  private readonly inFlight = new Map<string, { repository: string; done: Promise<unknown> }>();
+  /** Blob uploads in progress, per registry and digest: a second push of the same blob waits, then finds or mounts it. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Repositories known to hold a blob, per registry and digest: mount sources for later pushes. */
   private readonly holders = new Map<string, Set<string>>();
 
@@ -51,17 +51,19 @@ export class RegistryClient {
    */
   async pushBlob(repo: RepositoryRef, source: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
     const key = `${repo.registry}|${source.digest}`;
+    // Wait for a push of the same blob already running: then this one finds it (same repository)
+    // or mounts it (another repository) instead of sending it again.
     const running = this.inFlight.get(key);
-    if (running && running.repository !== repo.repository) await running.done.catch(() => undefined);
+    if (running) await running.catch(() => undefined);
     const mountFrom = [...(options.mountFrom ?? []), ...(this.holders.get(key) ?? [])];
     const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom }));
-    this.inFlight.set(key, { repository: repo.repository, done });
+    this.inFlight.set(key, done);
     try {
       const result = await done;
       this.remember(key, repo.repository);
       return result;
     } finally {
-      if (this.inFlight.get(key)?.done === done) this.inFlight.delete(key);
+      if (this.inFlight.get(key) === done) this.inFlight.delete(key);
     }
   }
 

@@ -1,0 +1,90 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openContentStore } from "@exp/content";
+import { runExport } from "@exp/coordinator";
+import { buildImage } from "@exp/dockerfile";
+import { registryExporter } from "@exp/exporter-image";
+import { HostLimiters, createRegistryClient } from "@exp/registry";
+import { ProgressReporter, type ImportedCache } from "@exp/solver";
+import { skipUnlessTools, startFaultProxy, startRegistry, type FaultProxy, type TestRegistry } from "@exp/testing";
+import { cacheExporter } from "./registry-cache-exporter.js";
+import { cacheImporter } from "./registry-cache-importer.js";
+
+describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", () => {
+  let registry: TestRegistry;
+  let proxy: FaultProxy;
+  let dir: string;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    proxy = await startFaultProxy({ target: registry.url });
+    dir = await mkdtemp(join(tmpdir(), "exp-cache-registry-"));
+    const context = join(dir, "context");
+    await mkdir(join(context, "assets"), { recursive: true });
+    await writeFile(join(context, "assets", "logo.svg"), "<svg/>");
+    await writeFile(join(context, "app.js"), "console.log(1)");
+    await writeFile(join(context, "Dockerfile"), "FROM scratch AS assets\nCOPY assets/ /assets/\nFROM scratch\nCOPY app.js /app/\nCOPY --from=assets /assets /srv/assets\n");
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const client = () => createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
+
+  it("pushes image and cache to one registry in parallel, each blob uploaded once, in BuildKit's format", async () => {
+    proxy.reset();
+    const store = await openContentStore(join(dir, "store-1"));
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+    const c = client();
+    const outcome = await runExport({
+      source: built.source,
+      exporters: [registryExporter.resolve({ name: `${proxy.host}/app/site:v1` })],
+      cacheExporters: [cacheExporter.resolve({ ref: `${proxy.host}/app/site:cache`, mode: "max" })],
+      store,
+      registry: c,
+    });
+    await store.leases.release(built.lease);
+    const finalizes = outcome.timeline.filter((e) => e.phase === "finalize" || e.phase === "cache-finalize");
+    expect(finalizes).toHaveLength(2);
+    const manifest = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/site:cache`], { encoding: "utf8" }));
+    expect(manifest.config.mediaType).toBe("application/vnd.buildkit.cacheconfig.v0");
+    expect(manifest.layers).toHaveLength(3);
+    // Every blob's bytes crossed the wire once: uploads are unique by digest.
+    const uploads = proxy.stats.log.filter((e) => e.method === "PUT" && e.path.includes("/blobs/uploads/")).map((e) => /digest=([^&]+)/.exec(e.path)![1]);
+    expect(new Set(uploads).size).toBe(uploads.length);
+    await c.close();
+  });
+
+  it("a wiped store rebuilds from the registry cache; the push mounts the cached layers, downloading none", async () => {
+    const store = await openContentStore(join(dir, "store-2"));
+    const c = client();
+    const cache = (await cacheImporter.resolve({ ref: `${proxy.host}/app/site:cache` }).load({ store, registry: c, progress: ProgressReporter.root(undefined), signal: new AbortController().signal })) as ImportedCache;
+    expect(cache.results.size).toBe(3);
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000, registry: c, cacheFrom: [cache] });
+    expect(built.cached).toBe(true);
+    proxy.reset();
+    const outcome = await runExport({ source: built.source, exporters: [registryExporter.resolve({ name: `${proxy.host}/app/other:v1` })], store, registry: c });
+    await store.leases.release(built.lease);
+    expect(proxy.stats.log.filter((e) => e.method === "GET" && e.path.includes("/blobs/"))).toEqual([]);
+    expect(proxy.stats.log.filter((e) => e.method === "POST" && e.path.includes("mount=")).length).toBe(2);
+    expect(JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${registry.host}/app/other:v1`], { encoding: "utf8" })).Digest).toBe(outcome.response["containerimage.digest"]);
+    await c.close();
+  });
+
+  it("pushes nothing for an empty cache, and a missing cache ref is no cache", async () => {
+    const store = await openContentStore(join(dir, "store-3"));
+    await writeFile(join(dir, "context", "Dockerfile.empty"), "FROM scratch\nENV A=1\n");
+    const built = await buildImage({ context: join(dir, "context"), dockerfile: join(dir, "context", "Dockerfile.empty"), store });
+    const c = client();
+    await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve({ ref: `${proxy.host}/app/empty:cache` })], store, registry: c });
+    expect(() => execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/empty:cache`], { stdio: "pipe" })).toThrow();
+    expect(await cacheImporter.resolve({ ref: `${proxy.host}/app/empty:cache` }).load({ store, registry: c, progress: ProgressReporter.root(undefined), signal: new AbortController().signal })).toBeUndefined();
+    await store.leases.release(built.lease);
+    await c.close();
+  });
+});
