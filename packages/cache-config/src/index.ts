@@ -3,3 +3,4 @@ export { sortConfig, parentOf } from "./sort-config.js";
 export { buildCacheConfig, uncompressedAnnotation, createdAtAnnotation, type ChainLayer, type ExportRecord, type BuiltConfig } from "./build-config.js";
 export { parseCacheConfig, chainOf, maxCacheConfigBytes, InvalidCacheConfigError } from "./parse-config.js";
 export { cacheConfigMediaType } from "./media-type.js";
+export { cacheRootParts, importedRecords, type CacheRootDocument, type ImportedChainLayer } from "./read-cache.js";

@@ -1,9 +1,9 @@
-import { InvalidOptionError } from "@exp/errors";
-import { AttrReader, collectCacheExportRecords, compressionTypes, leaseHandle, type CacheExporter, type CacheExporterInstance, type CacheMode } from "@exp/solver";
+import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { cacheExportKeys, parseCacheExportOptions } from "./cache-options.js";
 import { writeCacheManifest } from "./cache-manifest.js";
 import { writeCacheDir } from "./write-cache-dir.js";
 
-const keys = ["dest", "mode", "tag", "reset", "compression", "compression-level", "force-compression", "image-manifest", "oci-mediatypes", "ignore-error"] as const;
+const keys = ["dest", "tag", "reset", ...cacheExportKeys] as const;
 
 /**
  * `--cache-to type=local,dest=<dir>`: BuildKit's local cache, an OCI layout holding a cache
@@ -14,19 +14,11 @@ const keys = ["dest", "mode", "tag", "reset", "compression", "compression-level"
 export const cacheExporter: CacheExporter = {
   type: "local",
   resolve(attrs): CacheExporterInstance {
-    const component = "cache exporter local";
-    const reader = new AttrReader(component, attrs, keys);
+    const reader = new AttrReader("cache exporter local", attrs, keys);
     const dest = reader.required("dest", "give the cache directory, e.g. dest=.cache/exp");
-    const mode = reader.oneOf("mode", ["min", "max"] as const, "min") as CacheMode;
     const tag = reader.string("tag") ?? "latest";
     const reset = reader.bool("reset", false);
-    const type = reader.oneOf("compression", compressionTypes, "gzip");
-    const level = reader.int("compression-level", type === "zstd" ? { min: 0, max: 22 } : { min: 0, max: 9 });
-    const force = reader.bool("force-compression", false);
-    const ociMediaTypes = reader.bool("oci-mediatypes", true);
-    const imageManifest = reader.bool("image-manifest", ociMediaTypes);
-    if (imageManifest && !ociMediaTypes) throw new InvalidOptionError(component, "image-manifest", "true", "false with oci-mediatypes=false (an image manifest cache needs OCI media types)");
-    const ignoreError = reader.bool("ignore-error", false);
+    const { mode, compression, imageManifest, ignoreError } = parseCacheExportOptions(reader);
     return {
       type: "local",
       name: `exporting cache to client directory ${dest}`,
@@ -36,7 +28,7 @@ export const cacheExporter: CacheExporter = {
         const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-local" } });
         const hold = leaseHandle(ctx.store, lease.id);
         try {
-          const records = await collectCacheExportRecords(source, ctx, { mode, compression: { type, ...(level === undefined ? {} : { level }), force }, lease: lease.id });
+          const records = await collectCacheExportRecords(source, ctx, { mode, compression, lease: lease.id });
           const written = await writeCacheManifest(ctx.store, records, { imageManifest, lease: lease.id, signal: ctx.signal });
           if (!written) {
             ctx.progress.log("skipping cache export for empty result");

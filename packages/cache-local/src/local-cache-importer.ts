@@ -2,9 +2,9 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
-import { chainOf, parseCacheConfig, cacheConfigMediaType, uncompressedAnnotation } from "@exp/cache-config";
-import { createDigestVerifier, isDigest, parseImageLayoutIndex, verifyDigest, type Descriptor, type Digest } from "@exp/oci-spec";
-import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache, type ImportedLayer } from "@exp/solver";
+import { cacheRootParts, importedRecords, parseCacheConfig, type CacheRootDocument } from "@exp/cache-config";
+import { createDigestVerifier, parseImageLayoutIndex, verifyDigest, type Descriptor } from "@exp/oci-spec";
+import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 
 /**
  * `--cache-from type=local,src=<dir>[,tag=…|digest=…]`: reads a cache BuildKit or exp wrote with
@@ -33,30 +33,11 @@ export const cacheImporter: CacheImporter = {
         const entries = parseImageLayoutIndex(indexText).manifests as Descriptor[];
         const root = digest !== undefined ? entries.find((e) => e.digest === digest) : entries.find((e) => e.annotations?.["org.opencontainers.image.ref.name"] === tag);
         if (!root) return undefined;
-        const document = JSON.parse((await readDocument(root)).toString("utf8")) as { config?: Descriptor; layers?: Descriptor[]; manifests?: Descriptor[] };
-        // image-manifest=true: the config is the manifest's config; false: the index's last entry of the config type.
-        const configDescriptor = document.config?.mediaType === cacheConfigMediaType ? document.config : document.manifests?.find((m) => m.mediaType === cacheConfigMediaType);
-        if (!configDescriptor) return undefined;
-        const layerDescriptors = document.layers ?? (document.manifests ?? []).filter((m) => m.mediaType !== cacheConfigMediaType);
-        const config = parseCacheConfig(await readDocument(configDescriptor));
-        const byDigest = new Map(layerDescriptors.map((d) => [d.digest, d]));
-        const results = new Map<Digest, ImportedLayer[]>();
-        const inputs = new Map<Digest, Digest[]>();
-        for (const record of config.records) {
-          inputs.set(record.digest, (record.inputs ?? []).flatMap((alternatives) => (alternatives[0] ? [config.records[alternatives[0].link]!.digest] : [])));
-          const result = record.layers?.[0];
-          if (!result) continue;
-          const chain: ImportedLayer[] = [];
-          for (const blob of chainOf(config, result.layer)) {
-            const descriptor = byDigest.get(blob);
-            const diffID = descriptor?.annotations?.[uncompressedAnnotation];
-            // A blob deleted from the directory drops the result, not the import (BuildKit's testCacheExportCacheDeletedContent).
-            if (!descriptor || !diffID || !isDigest(diffID) || !(await stat(blobPath(blob)).catch(() => undefined))) break;
-            const createdAt = descriptor.annotations?.["buildkit/createdat"];
-            chain.push({ descriptor, diffID, ...(createdAt ? { createdAt } : {}) });
-          }
-          if (chain.length === chainOf(config, result.layer).length) results.set(record.digest, chain);
-        }
+        const parts = cacheRootParts(JSON.parse((await readDocument(root)).toString("utf8")) as CacheRootDocument);
+        if (!parts) return undefined;
+        const config = parseCacheConfig(await readDocument(parts.config));
+        // A blob deleted from the directory drops the result, not the import (BuildKit's testCacheExportCacheDeletedContent).
+        const { results, inputs } = await importedRecords(config, parts.layers, async (d) => (await stat(blobPath(d)).catch(() => undefined)) !== undefined);
         ctx.progress.log(`${results.size} of ${config.records.length} records have results`);
         const cache: ImportedCache = {
           name: `cache ${src}`,

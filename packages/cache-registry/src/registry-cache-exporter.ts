@@ -1,10 +1,9 @@
-import { InvalidOptionError } from "@exp/errors";
-import { writeCacheManifest } from "@exp/cache-local";
+import { cacheExportKeys, parseCacheExportOptions, writeCacheManifest } from "@exp/cache-local";
 import type { Digest } from "@exp/oci-spec";
 import { createRegistryClient, parseReference, type BlobSource } from "@exp/registry";
-import { AttrReader, collectCacheExportRecords, compressionTypes, leaseHandle, type CacheExporter, type CacheExporterInstance, type CacheMode } from "@exp/solver";
+import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 
-const keys = ["ref", "mode", "compression", "compression-level", "force-compression", "image-manifest", "oci-mediatypes", "registry.insecure", "ignore-error"] as const;
+const keys = ["ref", "registry.insecure", ...cacheExportKeys] as const;
 
 /**
  * `--cache-to type=registry,ref=<repo:tag>`: BuildKit's registry cache. The create phase collects
@@ -16,18 +15,10 @@ const keys = ["ref", "mode", "compression", "compression-level", "force-compress
 export const cacheExporter: CacheExporter = {
   type: "registry",
   resolve(attrs): CacheExporterInstance {
-    const component = "cache exporter registry";
-    const reader = new AttrReader(component, attrs, keys);
+    const reader = new AttrReader("cache exporter registry", attrs, keys);
     const ref = parseReference(reader.required("ref", "give the cache image, e.g. ref=registry.example/app:buildcache"));
-    const mode = reader.oneOf("mode", ["min", "max"] as const, "min") as CacheMode;
-    const type = reader.oneOf("compression", compressionTypes, "gzip");
-    const level = reader.int("compression-level", type === "zstd" ? { min: 0, max: 22 } : { min: 0, max: 9 });
-    const force = reader.bool("force-compression", false);
-    const ociMediaTypes = reader.bool("oci-mediatypes", true);
-    const imageManifest = reader.bool("image-manifest", ociMediaTypes);
-    if (imageManifest && !ociMediaTypes) throw new InvalidOptionError(component, "image-manifest", "true", "false with oci-mediatypes=false (an image manifest cache needs OCI media types)");
+    const { mode, compression, imageManifest, ignoreError } = parseCacheExportOptions(reader);
     const insecure = reader.bool("registry.insecure", false);
-    const ignoreError = reader.bool("ignore-error", false);
     return {
       type: "registry",
       name: `exporting cache to registry ${ref.toString()}`,
@@ -38,7 +29,7 @@ export const cacheExporter: CacheExporter = {
         const hold = leaseHandle(ctx.store, lease.id);
         try {
           // A blob the registry already has (a base layer in this registry) is mounted, not fetched.
-          const records = await collectCacheExportRecords(source, ctx, { mode, compression: { type, ...(level === undefined ? {} : { level }), force }, lease: lease.id, allowRemote: true });
+          const records = await collectCacheExportRecords(source, ctx, { mode, compression, lease: lease.id, allowRemote: true });
           const written = await writeCacheManifest(ctx.store, records, { imageManifest, lease: lease.id, signal: ctx.signal });
           if (!written) {
             ctx.progress.log("skipping cache export for empty result");
