@@ -4,3 +4,4 @@ export { buildCacheConfig, uncompressedAnnotation, createdAtAnnotation, type Cha
 export { parseCacheConfig, chainOf, maxCacheConfigBytes, InvalidCacheConfigError } from "./parse-config.js";
 export { cacheConfigMediaType } from "./media-type.js";
 export { cacheRootParts, importedRecords, type CacheRootDocument, type ImportedChainLayer } from "./read-cache.js";
+export { inlineCacheConfig, inlineCacheField } from "./inline.js";

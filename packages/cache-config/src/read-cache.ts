@@ -45,8 +45,10 @@ export async function importedRecords(
   for (const record of config.records) {
     inputs.set(record.digest, (record.inputs ?? []).flatMap((alternatives) => (alternatives[0] ? [config.records[alternatives[0].link]!.digest] : [])));
     const result = record.layers?.[0];
-    if (!result) continue;
-    const blobs = chainOf(config, result.layer);
+    const explicit = record.chains?.[0];
+    if (!result && !explicit) continue;
+    // A result is the chain ending at a layer entry, or (the inline cache) an explicit list of entries.
+    const blobs = result ? chainOf(config, result.layer) : explicit!.layers.map((i) => (config.layers ?? [])[i]!.blob);
     const chain: ImportedChainLayer[] = [];
     for (const blob of blobs) {
       const descriptor = byDigest.get(blob);

@@ -6,10 +6,11 @@ import type { CacheConfig, CacheInputJSON, CacheLayer, CacheRecordJSON } from ".
  * (blob, parent index as found), records by (digest, number of inputs, their selectors and links'
  * digests), every index remapped to the new positions, and each input's alternatives by link.
  */
-export function sortConfig(config: CacheConfig): CacheConfig {
+export function sortConfig(config: CacheConfig, options: { layerIndexesAreImagePositions?: boolean } = {}): CacheConfig {
   const layers = config.layers ?? [];
   const layerOrder = layers.map((layer, index) => ({ layer, index })).sort((a, b) => compare(a.layer.blob, b.layer.blob) || parentOf(a.layer) - parentOf(b.layer));
-  const newLayerIndex = new Map(layerOrder.map((entry, position) => [entry.index, position]));
+  // The inline cache has no layer table: its results are positions in the image's own layers and stay as they are.
+  const newLayerIndex = options.layerIndexesAreImagePositions ? { get: (i: number) => i } : new Map(layerOrder.map((entry, position) => [entry.index, position]));
   const sortedLayers: CacheLayer[] = layerOrder.map(({ layer }) => withParent(layer, parentOf(layer) === -1 ? -1 : newLayerIndex.get(parentOf(layer))!));
 
   const recordKey = (record: CacheRecordJSON): string =>

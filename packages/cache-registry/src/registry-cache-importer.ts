@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { cacheRootParts, importedRecords, parseCacheConfig, type CacheRootDocument } from "@exp/cache-config";
+import { cacheRootParts, importedRecords, inlineCacheConfig, parseCacheConfig, type CacheRootDocument, type ImportedChainLayer } from "@exp/cache-config";
+import { isIndexMediaType, type Descriptor, type Digest } from "@exp/oci-spec";
 import { createRegistryClient, parseReference, RegistryError } from "@exp/registry";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 
@@ -7,7 +8,7 @@ import { AttrReader, type CacheImporter, type CacheImporterInstance, type Import
  * `--cache-from type=registry,ref=<repo:tag>`: reads a registry cache (an image-manifest cache, or
  * the older index with the config last). Only the manifest and the config are fetched; layers stay
  * in the registry until an exporter needs them, and a push to the same registry mounts them.
- * A missing ref is "no cache".
+ * An image with an inline cache (every platform of an index) is read too. A missing ref is "no cache".
  */
 export const cacheImporter: CacheImporter = {
   type: "registry",
@@ -27,13 +28,40 @@ export const cacheImporter: CacheImporter = {
           if (error instanceof RegistryError && error.status === 404) return undefined;
           throw error;
         }
-        const parts = cacheRootParts(JSON.parse(root.bytes.toString("utf8")) as CacheRootDocument);
-        if (!parts) return undefined; // an image without a cache config (inline caches come later)
-        const chunks: Buffer[] = [];
-        for await (const chunk of await client.getBlob(ref, parts.config, { signal: ctx.signal })) chunks.push(chunk as Buffer);
-        const config = parseCacheConfig(Buffer.concat(chunks));
-        const { results, inputs } = await importedRecords(config, parts.layers);
-        const layerDescriptors = parts.layers;
+        const readBlob = async (descriptor: Descriptor): Promise<Buffer> => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await client.getBlob(ref, descriptor, { signal: ctx.signal })) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks);
+        };
+        const document = JSON.parse(root.bytes.toString("utf8")) as CacheRootDocument & { mediaType?: string };
+        const parts = cacheRootParts(document);
+        // No cache config: an image, whose config may carry an inline cache (every platform of an index is read).
+        const sources = parts
+          ? [{ config: parseCacheConfig(await readBlob(parts.config)), layers: parts.layers }]
+          : await inlineSources(document, root.descriptor.mediaType);
+        const results = new Map<Digest, ImportedChainLayer[]>();
+        const inputs = new Map<Digest, Digest[]>();
+        const layerDescriptors: Descriptor[] = [];
+        for (const source of sources) {
+          const found = await importedRecords(source.config, source.layers);
+          for (const [key, chain] of found.results) results.set(key, chain);
+          for (const [key, keys] of found.inputs) if (!inputs.has(key)) inputs.set(key, keys);
+          layerDescriptors.push(...source.layers);
+        }
+        if (sources.length === 0) return undefined;
+
+        async function inlineSources(doc: CacheRootDocument, mediaType: string) {
+          const manifests = isIndexMediaType(mediaType)
+            ? await Promise.all((doc.manifests ?? []).map(async (m) => JSON.parse((await client.getManifest(ref.withDigest(m.digest), { signal: ctx.signal })).bytes.toString("utf8")) as CacheRootDocument))
+            : [doc];
+          const found = [];
+          for (const manifest of manifests) {
+            if (!manifest.config || !manifest.layers) continue;
+            const inline = inlineCacheConfig(JSON.parse((await readBlob(manifest.config)).toString("utf8")) as Record<string, unknown>, manifest.layers);
+            if (inline) found.push(inline);
+          }
+          return found;
+        }
         for (const blob of layerDescriptors) client.rememberBlob(ref, blob.digest);
         const cache: ImportedCache = {
           name: `cache ${ref.toString()}`,

@@ -79,7 +79,9 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     const exporters: ExporterInstance[] = [];
     for (const output of outputs) exporters.push((await resolveExporter(output.type, { cwd })).resolve(output.attrs));
     const cacheExporters: CacheExporterInstance[] = [];
-    for (const spec of options.cacheTo.map((c) => absolutePaths(c, cwd, ["dest"]))) {
+    // buildx turns on the inline cache with this build arg; BuildKit itself ignores it.
+    const cacheTo = buildArgs.BUILDKIT_INLINE_CACHE === "1" && !options.cacheTo.some((c) => c.type === "inline") ? [...options.cacheTo, { type: "inline", attrs: {} }] : options.cacheTo;
+    for (const spec of cacheTo.map((c) => absolutePaths(c, cwd, ["dest"]))) {
       cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs));
     }
     const importers: Array<{ spec: Spec; instance: CacheImporterInstance }> = [];

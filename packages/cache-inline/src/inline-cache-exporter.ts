@@ -1,0 +1,35 @@
+import { AttrReader, CacheRecords, cacheGraph, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { inlineCacheValue } from "./inline-records.js";
+
+/**
+ * `--cache-to type=inline` (buildx: `--build-arg BUILDKIT_INLINE_CACHE=1`): the cache records go
+ * into the image config under `moby.buildkit.cache.v0`. It runs before the image exporters' create
+ * phase and is called by them for each platform's config (serialized by the coordinator); it has
+ * no finalize. Only mode=min exists for it, as in BuildKit.
+ */
+export const cacheExporter: CacheExporter = {
+  type: "inline",
+  resolve(attrs): CacheExporterInstance {
+    const reader = new AttrReader("cache exporter inline", attrs, ["mode", "ignore-error"]);
+    reader.oneOf("mode", ["min"] as const, "min");
+    const ignoreError = reader.bool("ignore-error", false);
+    return {
+      type: "inline",
+      name: "preparing inline cache",
+      mode: "min",
+      ignoreError,
+      inline: true,
+      async prepare(source, ctx) {
+        const records = new CacheRecords(ctx.store);
+        const graphs = new Map(
+          await Promise.all(
+            source.results.map(async (result) => [result, result.cacheKey ? await cacheGraph(records, [result.cacheKey], { signal: ctx.signal }) : []] as const),
+          ),
+        );
+        return async ({ result, layers }) => inlineCacheValue(graphs.get(result) ?? [], layers);
+      },
+    };
+  },
+};
+
+export const cacheExporters: readonly CacheExporter[] = [cacheExporter];
