@@ -149,13 +149,13 @@ describe("errors and exit codes", () => {
   });
 
   it("a missing cache-to package is an error naming the package; a missing cache-from one only warns", async () => {
-    const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=s3,bucket=b,region=r", "--root", fx.store]);
+    const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=@acme/exp-cache-nope", "--root", fx.store]);
     expect(to.code).toBe(1);
-    expect(to.stderr).toContain("cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3)");
-    const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=s3,bucket=b,region=r", "--root", fx.store, "--progress", "plain"]);
+    expect(to.stderr).toContain("cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope)");
+    const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=@acme/exp-cache-nope", "--root", fx.store, "--progress", "plain"]);
     expect(from.code).toBe(0);
     expect(from.stderr).toContain(
-      '1 warning found:\n - cache type "s3" (--cache-from): cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3) or use one of registry, local, s3, inline; building without this cache\n',
+      '1 warning found:\n - cache type "@acme/exp-cache-nope" (--cache-from): cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline; building without this cache\n',
     );
   });
 

@@ -67,11 +67,12 @@ describe("type -> package", () => {
     await expect(resolveExporter("Not A Package", { cwd: dir })).rejects.toBeInstanceOf(ExporterNotFoundError);
   });
 
-  it("names the cache package to install", async () => {
-    const error = await resolveCacheExporter("s3", { cwd: dir }).catch((e: unknown) => e);
+  it("resolves the built-in cache types, and names the package to install for a missing one", async () => {
+    for (const type of ["registry", "local", "s3", "inline"]) expect((await resolveCacheExporter(type, { cwd: dir })).type).toBe(type);
+    const error = await resolveCacheExporter("@acme/exp-cache-nope", { cwd: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheBackendNotFoundError);
     expect((error as CacheBackendNotFoundError).code).toBe("ERR_CACHE_EXPORTER_NOT_FOUND");
-    expect((error as Error).message).toBe('cache type "s3" (--cache-to): cannot load package @exp/cache-s3; install it (pnpm add @exp/cache-s3) or use one of registry, local, s3, inline');
+    expect((error as Error).message).toBe('cache type "@acme/exp-cache-nope" (--cache-to): cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline');
     await expect(resolveCacheImporter("@acme/no-cache", { cwd: dir })).rejects.toMatchObject({ code: "ERR_CACHE_IMPORTER_NOT_FOUND", packageName: "@acme/no-cache" });
   });
 });

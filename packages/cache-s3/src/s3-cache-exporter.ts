@@ -1,0 +1,98 @@
+import { buildCacheConfig } from "@exp/cache-config";
+import type { Descriptor } from "@exp/oci-spec";
+import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { parseS3Options, s3Keys, type S3CacheOptions } from "./options.js";
+import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
+
+/**
+ * `--cache-to type=s3,bucket=…,region=…`: BuildKit's S3 layout. Blobs go to
+ * `<prefix><blobs_prefix><digest>` (the `sha256:` is part of the key), the cache config, with its
+ * per-layer annotations, to `<prefix><manifests_prefix><name>` for every name. A blob already there
+ * is not sent again, only "touched" (a self-copy with new metadata) once it is older than
+ * touch_refresh, so a bucket lifecycle rule can expire blobs no build uses any more.
+ */
+export const cacheExporter: CacheExporter = {
+  type: "s3",
+  resolve(attrs): CacheExporterInstance {
+    const options = parseS3Options(new AttrReader("cache exporter s3", attrs, s3Keys));
+    return {
+      type: "s3",
+      name: `exporting cache to s3 bucket ${options.bucket}`,
+      mode: options.mode,
+      ignoreError: options.ignoreError,
+      async export(source, ctx) {
+        const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-s3" } });
+        const hold = leaseHandle(ctx.store, lease.id);
+        try {
+          const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+          const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
+          if (layers.length === 0) {
+            ctx.progress.log("skipping cache export for empty result");
+            return { hold };
+          }
+          return {
+            hold,
+            finalize: async ({ signal, progress }) => {
+              const { client, sdk } = await s3Client(options);
+              try {
+                await uploadBlobs(options, layers, async (blob) => {
+                  const key = `${options.prefix}${options.blobsPrefix}${blob.digest}`;
+                  const head = await client.send(new sdk.HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: signal }).catch((error: unknown) => {
+                    if (isNotFound(error)) return undefined;
+                    throw new S3CacheError(`checking ${key} in ${options.bucket}`, error);
+                  });
+                  if (!head) {
+                    const body = await ctx.store.read(blob.digest, { signal });
+                    await client
+                      .send(new sdk.PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body as never, ContentLength: blob.size, ContentType: "application/octet-stream" }), { abortSignal: signal })
+                      .catch((error: unknown) => Promise.reject(new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
+                    progress.log(`${blob.digest}: uploaded`);
+                  } else if (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs) {
+                    await client
+                      .send(
+                        new sdk.CopyObjectCommand({ Bucket: options.bucket, Key: key, CopySource: `${options.bucket}/${key}`, Metadata: { "updated-at": new Date().toISOString() }, MetadataDirective: "REPLACE" }),
+                        { abortSignal: signal },
+                      )
+                      .catch((error: unknown) => Promise.reject(new S3CacheError(`refreshing ${key} in ${options.bucket}`, error)));
+                    progress.log(`${blob.digest}: touched`);
+                  }
+                }, signal);
+                const body = JSON.stringify(config);
+                for (const name of options.names) {
+                  const key = `${options.prefix}${options.manifestsPrefix}${name}`;
+                  await client
+                    .send(new sdk.PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, ContentType: "application/json" }), { abortSignal: signal })
+                    .catch((error: unknown) => Promise.reject(new S3CacheError(`writing ${key} to ${options.bucket}`, error)));
+                }
+              } finally {
+                client.destroy();
+              }
+            },
+          };
+        } catch (error) {
+          await hold.release();
+          throw error;
+        }
+      },
+    };
+  },
+};
+
+/** Age of an object; LastModified has whole seconds (and may be rounded up), so a second of slack is allowed. */
+function ageOf(lastModified: Date): number {
+  return Date.now() - lastModified.getTime() + 1000;
+}
+
+/** Drains the blobs with `upload_parallelism` workers (BuildKit's default is 4). */
+async function uploadBlobs(options: S3CacheOptions, blobs: readonly Descriptor[], upload: (blob: Descriptor) => Promise<void>, signal: AbortSignal): Promise<void> {
+  const queue = [...new Map(blobs.map((b) => [b.digest, b])).values()];
+  const worker = async () => {
+    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) {
+      signal.throwIfAborted();
+      await upload(blob);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.uploadParallelism, queue.length) }, worker));
+}
+
+export const cacheExporters: readonly CacheExporter[] = [cacheExporter];
