@@ -51,6 +51,24 @@ describe("local cache round trip", () => {
     await second.leases.release(rebuilt.lease);
   });
 
+  it.each([["zstd"], ["uncompressed"]])("round-trips a %s cache to the same image (force-compression)", async (compression) => {
+    const first = await openContentStore(join(dir, `store-${compression}-1`));
+    const built = await build(first);
+    const exported = await runExport({
+      source: built.source,
+      exporters: [ociExporter.resolve({ dest: join(dir, `${compression}-1.tar`), compression, "force-compression": "true" })],
+      cacheExporters: [cacheExporter.resolve({ dest: join(dir, `cache-${compression}`), mode: "min" })],
+      store: first,
+    });
+    await first.leases.release(built.lease);
+    const second = await openContentStore(join(dir, `store-${compression}-2`));
+    const rebuilt = await build(second, [await load(join(dir, `cache-${compression}`), second)]);
+    expect(rebuilt.cached).toBe(true);
+    const again = await runExport({ source: rebuilt.source, exporters: [ociExporter.resolve({ dest: join(dir, `${compression}-2.tar`), compression, "force-compression": "true" })], store: second });
+    expect(again.response["containerimage.digest"]).toBe(exported.response["containerimage.digest"]);
+    await second.leases.release(rebuilt.lease);
+  });
+
   it("re-exports a cache after importing one (the CI loop), with the same records", async () => {
     const first = await openContentStore(join(dir, "store-1"));
     const built = await build(first);

@@ -119,6 +119,21 @@ describe.skipIf(skip)("registry client against distribution 2.8 (plain HTTP)", (
     }
   });
 
+  it("does not ask again about a blob it knows the repository has", async () => {
+    const proxy = await startFaultProxy({ target: registry.url });
+    try {
+      const c = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
+      const ref = parseReference(`${proxy.host}/known/a:v1`);
+      expect((await c.pushBlob(ref, image.layers[1]!.source)).status).toBe("uploaded");
+      const requests = proxy.stats.requests;
+      expect((await c.pushBlob(ref, image.layers[1]!.source)).status).toBe("exists");
+      expect(proxy.stats.requests).toBe(requests);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("uploads a blob once when two repositories push it at the same time", async () => {
     const proxy = await startFaultProxy({ target: registry.url });
     try {

@@ -55,6 +55,9 @@ export class RegistryClient {
     // or mounts it (another repository) instead of sending it again.
     const running = this.inFlight.get(key);
     if (running) await running.catch(() => undefined);
+    // Known to be there already (pushed by this client, or read from this repository's cache):
+    // no HEAD, as BuildKit #6123 asked for blobs known from --cache-from.
+    if (this.holders.get(key)?.has(repo.repository) && !options.skipExistsCheck) return { status: "exists", sessions: 0 };
     const mountFrom = [...(options.mountFrom ?? []), ...(this.holders.get(key) ?? [])];
     const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom }));
     this.inFlight.set(key, done);
