@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cacheExporter as localCache } from "@exp/cache-local";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +74,42 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
     expect(proxy.stats.log.filter((e) => e.method === "GET" && e.path.includes("/blobs/"))).toEqual([]);
     expect(proxy.stats.log.filter((e) => e.method === "POST" && e.path.includes("mount=")).length).toBe(2);
     expect(JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${registry.host}/app/other:v1`], { encoding: "utf8" })).Digest).toBe(outcome.response["containerimage.digest"]);
+    await c.close();
+  });
+
+  // With an inline cache as well: see @exp/cache-inline's test (it depends on this package, not the other way).
+  it("several cache exports in one build: two local caches and a registry cache, beside the image push", async () => {
+    const store = await openContentStore(join(dir, "store-many"));
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+    const c = client();
+    await runExport({
+      source: built.source,
+      exporters: [registryExporter.resolve({ name: `${proxy.host}/app/many:v1` })],
+      cacheExporters: [
+        localCache.resolve({ dest: join(dir, "many-a") }),
+        localCache.resolve({ dest: join(dir, "many-b"), mode: "max" }),
+        cacheExporter.resolve({ ref: `${proxy.host}/app/many:cache` }),
+      ],
+      store,
+      registry: c,
+    });
+    await store.leases.release(built.lease);
+    for (const d of ["many-a", "many-b"]) expect(JSON.parse(await readFile(join(dir, d, "index.json"), "utf8")).manifests).toHaveLength(1);
+    expect(JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/many:cache`], { encoding: "utf8" })).config.mediaType).toBe("application/vnd.buildkit.cacheconfig.v0");
+    expect(JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${registry.host}/app/many:v1`], { encoding: "utf8" })).Layers).toHaveLength(2);
+    await c.close();
+  });
+
+  it("ignore-error=true keeps the build green when the cache registry is unreachable; false fails it", async () => {
+    const store = await openContentStore(join(dir, "store-down"));
+    const built = await buildImage({ context: join(dir, "context"), store });
+    // Nothing listens on port 1 of the loopback address; retries are kept short for the test.
+    const c = createRegistryClient({ limiters: new HostLimiters(), retry: { attempts: 2, baseDelayMs: 5 } });
+    const unreachable = { ref: "127.0.0.1:1/app/cache:latest", mode: "max" };
+    const green = await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve({ ...unreachable, "ignore-error": "true" })], store, registry: c });
+    expect(green.warnings.join("\n")).toMatch(/ignored \(ignore-error=true\)/);
+    await expect(runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve(unreachable)], store, registry: c })).rejects.toMatchObject({ code: expect.stringMatching(/ERR_REGISTRY_(NETWORK|RETRIES_EXHAUSTED)/) });
+    await store.leases.release(built.lease);
     await c.close();
   });
 
