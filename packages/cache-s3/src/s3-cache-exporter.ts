@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { buildCacheConfig } from "@exp/cache-config";
 import type { Descriptor } from "@exp/oci-spec";
 import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
@@ -34,6 +35,7 @@ export const cacheExporter: CacheExporter = {
             hold,
             finalize: async ({ signal, progress }) => {
               const { client, sdk } = await s3Client(options);
+              const { Upload } = await import("@aws-sdk/lib-storage");
               try {
                 await uploadBlobs(options, layers, async (blob) => {
                   const key = `${options.prefix}${options.blobsPrefix}${blob.digest}`;
@@ -42,10 +44,19 @@ export const cacheExporter: CacheExporter = {
                     throw new S3CacheError(`checking ${key} in ${options.bucket}`, error);
                   });
                   if (!head) {
-                    const body = await ctx.store.read(blob.digest, { signal });
-                    await client
-                      .send(new sdk.PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body as never, ContentLength: blob.size, ContentType: "application/octet-stream" }), { abortSignal: signal })
-                      .catch((error: unknown) => Promise.reject(new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
+                    // lib-storage's Upload: one PUT for a small blob, a multipart upload (parts of
+                    // 16 MiB, 4 at a time, as BuildKit's transfer manager) for a large one, which
+                    // also lifts PutObject's 5 GiB limit. Parts are the only bytes held in memory.
+                    const upload = new Upload({
+                      client,
+                      params: { Bucket: options.bucket, Key: key, Body: (await ctx.store.read(blob.digest, { signal })) as Readable, ContentType: "application/octet-stream" },
+                      partSize: 16 * 1024 * 1024,
+                      queueSize: 4,
+                      leavePartsOnError: false,
+                      abortController: controllerFor(signal),
+                    });
+                    upload.on("httpUploadProgress", (p) => p.loaded !== undefined && progress.bytes(blob.digest, "uploading", p.loaded, blob.size));
+                    await upload.done().catch((error: unknown) => Promise.reject(new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
                     progress.log(`${blob.digest}: uploaded`);
                   } else if (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs) {
                     await client
@@ -77,6 +88,14 @@ export const cacheExporter: CacheExporter = {
     };
   },
 };
+
+/** lib-storage takes an AbortController; follow the finalize signal with one. */
+function controllerFor(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  return controller;
+}
 
 /** Age of an object; LastModified has whole seconds (and may be rounded up), so a second of slack is allowed. */
 function ageOf(lastModified: Date): number {

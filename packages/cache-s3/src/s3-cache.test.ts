@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { buildImage } from "@exp/dockerfile";
 import { ProgressReporter, type ImportedCache, type ProgressEvent } from "@exp/solver";
 import { registryExporter } from "@exp/exporter-image";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
-import { SWIFT_TOOLS, skipUnlessTools, startRegistry, startS3, type TestS3 } from "@exp/testing";
+import { SWIFT_TOOLS, skipUnlessTools, startFaultProxy, startRegistry, startS3, type TestS3 } from "@exp/testing";
 import { cacheExporter } from "./s3-cache-exporter.js";
 import { cacheImporter } from "./s3-cache-importer.js";
 import { parseDuration } from "./options.js";
@@ -99,6 +100,29 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS, "docker-registry"))("s3 cache ag
       await client.close();
     } finally {
       await registry.stop();
+    }
+  });
+
+  it("sends no aws-chunked body and no checksum headers or trailers, also in a multipart upload", async () => {
+    const proxy = await startFaultProxy({ target: s3.endpoint, preserveHost: true });
+    try {
+      const context = join(dir, "big");
+      await mkdir(context, { recursive: true });
+      // Random bytes do not compress: a layer over 16 MiB goes up as a multipart upload.
+      await writeFile(join(context, "big.bin"), randomBytes(20 * 1024 * 1024));
+      await writeFile(join(context, "Dockerfile"), "FROM scratch\nCOPY big.bin /\n");
+      const store = await openContentStore(join(dir, "store-headers"));
+      const built = await buildImage({ context, store });
+      await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve(attrs({ mode: "max", prefix: "headers/", endpoint_url: proxy.url }))], store });
+      await store.leases.release(built.lease);
+      const writes = proxy.stats.log.filter((e) => e.method === "PUT" || e.method === "POST");
+      expect(writes.some((e) => e.path.includes("uploadId="))).toBe(true);
+      for (const entry of writes) {
+        expect(entry.headers["content-encoding"] ?? "").not.toMatch(/aws-chunked/);
+        expect(Object.keys(entry.headers).filter((h) => /^x-amz-(checksum-|sdk-checksum-algorithm|trailer)/.test(h))).toEqual([]);
+      }
+    } finally {
+      await proxy.stop();
     }
   });
 

@@ -9,6 +9,8 @@ import { endToEndHeaders } from "./http-headers.js";
 import { parseLoopbackUrl } from "./loopback.js";
 
 export interface FaultProxyOptions {
+  /** Forward the client's Host header instead of the target's (for signed requests such as S3's SigV4). */
+  preserveHost?: boolean;
   /** Where to forward, e.g. `http://127.0.0.1:5000`. Must be a loopback address. Only its origin is used. */
   target: string;
   /** For an https target: the CA certificate to trust, as PEM text or a path to a PEM file. */
@@ -30,6 +32,8 @@ export interface FaultLogEntry {
   fault?: FaultType;
   /** Request-body bytes read from the client for this request. */
   requestBytes: number;
+  /** The request's header names, lower-case, with `content-encoding` and `x-amz-*` values kept (to check what a client sends). */
+  headers: Record<string, string>;
 }
 
 export interface FaultProxyStats {
@@ -117,7 +121,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const forward = (req: IncomingMessage, res: ServerResponse, entry: FaultLogEntry, mode: { maxBytes?: number; cutAfter?: number }) => {
     const path = req.url?.startsWith("/") ? req.url : originForm(req.url);
     const headers = endToEndHeaders(req.rawHeaders, ["host"]);
-    headers.host = target.host;
+    // A signed request (S3's SigV4 signs Host) must reach the target with the Host it was signed for.
+    headers.host = options.preserveHost ? (req.headers.host ?? target.host) : target.host;
     const upstream: ClientRequest = (secure ? httpsRequest : httpRequest)({
       host: connectHost,
       port,
@@ -243,7 +248,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
-    const entry: FaultLogEntry = { method, path: req.url ?? "/", requestBytes: 0 };
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      // Values of authorization and other headers may be secrets: keep only the ones tests inspect.
+      headers[name] = name === "content-encoding" || name.startsWith("x-amz-") ? String(value) : "";
+    }
+    const entry: FaultLogEntry = { method, path: req.url ?? "/", requestBytes: 0, headers };
     stats.requests++;
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
     stats.log.push(entry);
