@@ -1,4 +1,5 @@
-import { buildCacheConfig, cacheConfigMediaType, type ExportRecord } from "@exp/cache-config";
+import { buildCacheConfig, cacheConfigMediaType, maxCacheConfigBytes, type ExportRecord } from "@exp/cache-config";
+import { ExpError } from "@exp/errors";
 import { OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST, type Descriptor } from "@exp/oci-spec";
 import type { ContentStore } from "@exp/content";
 
@@ -19,6 +20,10 @@ export async function writeCacheManifest(store: ContentStore, records: ExportRec
   const { config, layers } = buildCacheConfig(records);
   if (layers.length === 0) return undefined;
   const configBytes = JSON.stringify(config);
+  // BuildKit reads a cache config with a 1 MiB limit: a larger one would be a cache nobody can import.
+  if (Buffer.byteLength(configBytes) > maxCacheConfigBytes) {
+    throw new ExpError("ERR_CACHE_TOO_LARGE", `the cache config is ${Buffer.byteLength(configBytes)} bytes, over the ${maxCacheConfigBytes} bytes BuildKit can import; export with mode=min or split the build`);
+  }
   const written = await store.writeBlob(configBytes, { lease: options.lease, signal: options.signal });
   const configDescriptor: Descriptor = { mediaType: cacheConfigMediaType, digest: written.digest, size: written.size };
   const root = options.imageManifest

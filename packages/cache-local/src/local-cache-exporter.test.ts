@@ -93,6 +93,18 @@ describe("local cache exporter", () => {
     for (const layer of manifest.layers) expect(after).toContain(layer.digest.slice(7));
   });
 
+  it("two exports into one directory at the same time keep both index.json entries (the lock)", async () => {
+    const dest = join(dir, "shared");
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+    await Promise.all(
+      ["one", "two", "three"].map((tag) => runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve({ dest, mode: "max", tag })], store })),
+    );
+    await store.leases.release(built.lease);
+    const index = JSON.parse(await readFile(join(dest, "index.json"), "utf8"));
+    expect(index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations["org.opencontainers.image.ref.name"]).sort()).toEqual(["one", "three", "two"]);
+    expect((await readdir(dest)).filter((f) => f.endsWith(".lock") || f.endsWith(".tmp"))).toEqual([]);
+  });
+
   it("the index variant puts the config last, as BuildKit's image-manifest=false does", async () => {
     const dest = join(dir, "cache");
     await exportCache({ dest, mode: "max", "image-manifest": "false" });

@@ -1,8 +1,8 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { ContentStore } from "@exp/content";
+import { tempPathFor, writeFileAtomic, type ContentStore } from "@exp/content";
 import { OCI_IMAGE_INDEX, isIndexMediaType, isManifestMediaType, parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
 import { withLayoutLock } from "./layout-lock.js";
 
@@ -11,11 +11,6 @@ function blobPath(dest: string, digest: string): string {
   return join(dest, "blobs", algorithm, hex);
 }
 
-async function atomicWrite(path: string, content: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, path);
-}
 
 /**
  * Writes a cache into an OCI layout directory as BuildKit's client does: the blobs (ones already
@@ -29,11 +24,12 @@ export async function writeCacheDir(store: ContentStore, dest: string, root: Des
     const path = blobPath(dest, blob.digest);
     if ((await stat(path).catch(() => undefined))?.size === blob.size) continue;
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
+    // A name of its own: several exports (in this process too) may write the same blob at once.
+    const temp = tempPathFor(path);
     await pipeline(await store.read(blob.digest, { signal: options.signal }), createWriteStream(temp, { mode: 0o444 }), { signal: options.signal });
     await rename(temp, path);
   }
-  await atomicWrite(join(dest, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  await writeFileAtomic(join(dest, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   await withLayoutLock(join(dest, "index.json.lock"), options.signal, async () => {
     const existing = await readFile(join(dest, "index.json"), "utf8").then(
       (text) => parseImageLayoutIndex(text).manifests as Descriptor[],
@@ -41,7 +37,7 @@ export async function writeCacheDir(store: ContentStore, dest: string, root: Des
     );
     const entry: Descriptor = { ...root, annotations: { "org.opencontainers.image.ref.name": options.tag } };
     const manifests = [...existing.filter((d) => d.annotations?.["org.opencontainers.image.ref.name"] !== options.tag), entry];
-    await atomicWrite(join(dest, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests }));
+    await writeFileAtomic(join(dest, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests }));
     if (options.reset) await removeUnreferenced(dest, manifests);
   });
 }
@@ -59,6 +55,8 @@ async function removeUnreferenced(dest: string, entries: readonly Descriptor[]):
   for (const entry of entries) await visit(entry);
   const dir = join(dest, "blobs", "sha256");
   for (const name of await readdir(dir)) {
+    // A temp file is another export's blob on its way in (blobs are written outside the lock).
+    if (name.endsWith(".tmp")) continue;
     if (!keep.has(`sha256:${name}`)) await rm(join(dir, name), { force: true });
   }
 }

@@ -37,6 +37,8 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
 
   const client = () => createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
 
+  let firstDigest = "";
+
   it("pushes image and cache to one registry in parallel, each blob uploaded once, in BuildKit's format", async () => {
     proxy.reset();
     const store = await openContentStore(join(dir, "store-1"));
@@ -50,6 +52,7 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
       registry: c,
     });
     await store.leases.release(built.lease);
+    firstDigest = outcome.response["containerimage.digest"]!;
     const finalizes = outcome.timeline.filter((e) => e.phase === "finalize" || e.phase === "cache-finalize");
     expect(finalizes).toHaveLength(2);
     const manifest = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/site:cache`], { encoding: "utf8" }));
@@ -74,6 +77,8 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
     expect(proxy.stats.log.filter((e) => e.method === "GET" && e.path.includes("/blobs/"))).toEqual([]);
     expect(proxy.stats.log.filter((e) => e.method === "POST" && e.path.includes("mount=")).length).toBe(2);
     expect(JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${registry.host}/app/other:v1`], { encoding: "utf8" })).Digest).toBe(outcome.response["containerimage.digest"]);
+    // The same image as the first build's.
+    expect(outcome.response["containerimage.digest"]).toBe(firstDigest);
     await c.close();
   });
 

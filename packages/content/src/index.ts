@@ -33,3 +33,5 @@ export {
   MEDIA_TYPE_OCI_MANIFEST,
 } from "./media-types.js";
 export { DEFAULT_READ_ALL_LIMIT } from "./blobs.js";
+// Atomic file writes, for every package that writes files outside the store (layouts, caches, archives).
+export { writeFileAtomic, tempPathFor } from "./atomic-write.js";

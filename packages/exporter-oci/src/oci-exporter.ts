@@ -1,8 +1,9 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { InvalidOptionError } from "@exp/errors";
+import { tempPathFor } from "@exp/content";
 import { checkAnnotationsFit, commitImage, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/exporter-image";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
 import { dockerManifestJson, imageBlobs, indexEntries, indexJson, ociLayoutFile } from "./layout-files.js";
@@ -81,7 +82,7 @@ async function writeToDest(dest: string, stdout: Writable, write: (out: Writable
     await write(stdout);
     return;
   }
-  const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.tmp`);
+  const temp = tempPathFor(dest);
   await mkdir(dirname(dest), { recursive: true });
   try {
     await write(createWriteStream(temp));

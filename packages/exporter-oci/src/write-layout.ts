@@ -1,8 +1,8 @@
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { ContentStore } from "@exp/content";
+import { tempPathFor, writeFileAtomic, type ContentStore } from "@exp/content";
 import { parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
 import { blobPath, indexJson, ociLayoutFile } from "./layout-files.js";
 
@@ -17,7 +17,7 @@ export async function writeLayout(store: ContentStore, blobs: readonly Descripto
     const path = join(dest, blobPath(blob));
     if ((await stat(path).catch(() => undefined))?.size === blob.size) continue;
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
+    const temp = tempPathFor(path);
     await pipeline(await store.read(blob.digest, { signal }), createWriteStream(temp, { mode: 0o444 }), { signal });
     await rename(temp, path);
   }
@@ -33,7 +33,5 @@ export async function writeLayout(store: ContentStore, blobs: readonly Descripto
 
 async function atomicWrite(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, path);
+  await writeFileAtomic(path, content);
 }
