@@ -13,4 +13,4 @@ export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-
 export { isLoopbackHost } from "./loopback.js";
 export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, ToolFailedError } from "./errors.js";
 export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
-export { writeConformanceContext } from "./conformance-fixture.js";
+export { conformanceSetup, writeConformanceContext } from "./conformance-fixture.js";
