@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { Link, type LinkOptions } from "./link.js";
 import { Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -11,6 +12,8 @@ import { parseLoopbackUrl } from "./loopback.js";
 export interface FaultProxyOptions {
   /** Forward the client's Host header instead of the target's (for signed requests such as S3's SigV4). */
   preserveHost?: boolean;
+  /** Model a slower network: request bodies share this bandwidth, and each request waits the latency. */
+  link?: LinkOptions;
   /** Where to forward, e.g. `http://127.0.0.1:5000`. Must be a loopback address. Only its origin is used. */
   target: string;
   /** For an https target: the CA certificate to trust, as PEM text or a path to a PEM file. */
@@ -77,6 +80,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const port = Number(target.port || (secure ? 443 : 80));
   const servername = target.hostname === "localhost" ? "localhost" : undefined;
   const ca = options.ca === undefined ? undefined : options.ca.includes("-----BEGIN") ? options.ca : await readFile(options.ca, "utf8");
+  const link = options.link ? new Link(options.link) : undefined;
   const agent = secure ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
 
   const seed = options.seed ?? 1;
@@ -146,6 +150,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       stats.requestBytes += chunk.length;
+      if (link) {
+        // Hold the body back at the link's pace: the client feels the uplink through backpressure.
+        req.pause();
+        void link.send(chunk.length).then(() => {
+          if (upstream.write(chunk)) req.resume();
+          else upstream.once("drain", () => req.resume());
+        });
+        return;
+      }
       if (!upstream.write(chunk)) {
         req.pause();
         upstream.once("drain", () => req.resume());
@@ -153,7 +166,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     };
     req.on("data", onData);
     req.once("end", () => {
-      if (!tooLarge) upstream.end();
+      if (tooLarge) return;
+      // With a link, the last chunk may still be waiting its turn: end after it.
+      if (link) void link.send(0).then(() => upstream.end());
+      else upstream.end();
     });
 
     // The client went away before its response was complete: abandon the upstream request too.
@@ -260,6 +276,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const fault: Fault | undefined = picker.pick(method, entry.path);
     switch (fault?.type) {
       case undefined:
+        if (link?.options.latencyMs) {
+          // The body waits (paused) while the request "travels".
+          req.pause();
+          void link.latency().then(() => {
+            if (!res.destroyed) forward(req, res, entry, {});
+          });
+          return;
+        }
         return forward(req, res, entry, {});
       case "status": {
         injected(entry, "status");

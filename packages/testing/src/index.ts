@@ -14,3 +14,4 @@ export { isLoopbackHost } from "./loopback.js";
 export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, ToolFailedError } from "./errors.js";
 export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
 export { conformanceSetup, writeConformanceContext } from "./conformance-fixture.js";
+export { Link, type LinkOptions } from "./link.js";

@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A network link to model: how fast bytes go up, and how long a request takes to start. */
+export interface LinkOptions {
+  /** Upload bandwidth shared by every request through the proxy (a CI runner's uplink). */
+  bytesPerSecond: number;
+  /** Added before each request is forwarded (a round trip to a far registry). */
+  latencyMs?: number;
+}
+
+/**
+ * A shared uplink as a virtual clock: each chunk is sent when the link has finished sending the
+ * chunks before it, so concurrent uploads share the bandwidth as they would on a real uplink.
+ */
+export class Link {
+  private nextFree = 0;
+
+  constructor(readonly options: LinkOptions) {
+    if (!(options.bytesPerSecond > 0)) throw new RangeError(`link bandwidth must be above 0 bytes/s, got ${options.bytesPerSecond}`);
+  }
+
+  /** Resolves when `bytes` more have gone through the link. */
+  async send(bytes: number): Promise<void> {
+    const now = performance.now();
+    const start = Math.max(now, this.nextFree);
+    this.nextFree = start + (bytes / this.options.bytesPerSecond) * 1000;
+    const wait = this.nextFree - now;
+    if (wait > 1) await sleep(wait);
+  }
+
+  async latency(): Promise<void> {
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+  }
+}
