@@ -171,6 +171,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (link) void link.send(0).then(() => upstream.end());
       else upstream.end();
     });
+    // A request held back for the link's latency was paused: let its body (or its end) flow now.
+    req.resume();
 
     // The client went away before its response was complete: abandon the upstream request too.
     res.once("close", () => {
@@ -189,7 +191,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
     upstream.on("response", (upRes) => {
       responded = true;
-      if (tooLarge) return void upRes.resume();
+      // Already answered (a 502 for an upstream error raced this response): drop it.
+      if (tooLarge || res.headersSent) return void upRes.resume();
       const status = upRes.statusCode ?? 502;
       const resHeaders = endToEndHeaders(upRes.rawHeaders, [], rewriteLocation);
       // The target may answer before reading the whole body (a 401 on an upload): discard the rest.
