@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
 import { cacheRootParts, importedRecords, parseCacheConfig, type CacheRootDocument } from "@exp/cache-config";
 import { createDigestVerifier, parseImageLayoutIndex, verifyDigest, type Descriptor } from "@exp/oci-spec";
+import { layoutBlobPath } from "@exp/content";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 
 /**
@@ -22,7 +23,7 @@ export const cacheImporter: CacheImporter = {
       type: "local",
       name: `importing cache manifest from ${src}`,
       async load(ctx) {
-        const blobPath = (d: string) => join(src, "blobs", ...d.split(":"));
+        const blobPath = (d: string) => layoutBlobPath(src, d);
         const readDocument = async (d: Descriptor): Promise<Buffer> => {
           const bytes = await readFile(blobPath(d.digest));
           verifyDigest(bytes, d.digest, `${d.mediaType} in ${src}`);

@@ -35,3 +35,6 @@ export {
 export { DEFAULT_READ_ALL_LIMIT } from "./blobs.js";
 // Atomic file writes, for every package that writes files outside the store (layouts, caches, archives).
 export { writeFileAtomic, tempPathFor } from "./atomic-write.js";
+// OCI image layout directories written from the store (oci exports with tar=false, local caches).
+export { layoutBlobPath, writeLayoutBlobs, updateLayoutIndex } from "./layout-dir.js";
+export { withLayoutLock } from "./layout-lock.js";

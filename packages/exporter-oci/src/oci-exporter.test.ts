@@ -96,6 +96,13 @@ describe.skipIf(skipUnlessTools("skopeo", "umoci", "docker-registry"))("oci and 
     expect((await readdir(join(layout, "blobs", "sha256"))).some((f) => f.endsWith(".tmp"))).toBe(false);
   });
 
+  it("tar=false exports into one layout at the same time keep every name (the layout's lock)", async () => {
+    const layout = join(dir, "shared-layout");
+    await Promise.all(["a", "b", "c"].map((tag) => exportWith([[ociExporter, { dest: layout, tar: "false", name: `example.invalid/site:${tag}` }]])));
+    const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8"));
+    expect(index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations["org.opencontainers.image.ref.name"]).sort()).toEqual(["a", "b", "c"]);
+  });
+
   it("streams to stdout for dest=-", async () => {
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];

@@ -1,17 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { Link } from "./link.js";
 
+/** A clock that only moves when told to: every wait is recorded, none is slept. */
+function fakeClock() {
+  const waits: number[] = [];
+  return { waits, clock: { now: () => 0, sleep: async (ms: number) => void waits.push(ms) } };
+}
+
 describe("Link", () => {
-  it("lets bytes through at its rate, shared between concurrent senders", async () => {
-    const link = new Link({ bytesPerSecond: 1_000_000 });
-    const started = performance.now();
-    // 3 × 50 kB at 1 MB/s: 150 ms in all, whoever sends them.
+  it("queues concurrent senders behind each other at its rate, as one shared uplink", async () => {
+    const { waits, clock } = fakeClock();
+    const link = new Link({ bytesPerSecond: 1_000_000 }, clock);
+    // 3 × 50 kB at 1 MB/s, all sent at time 0: they finish at 50, 100 and 150 ms.
     await Promise.all([link.send(50_000), link.send(50_000), link.send(50_000)]);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(145);
+    expect(waits).toEqual([50, 100, 150]);
   });
 
-  it("refuses a link without bandwidth", () => {
+  it("adds its latency, and refuses a link without bandwidth", async () => {
+    const { waits, clock } = fakeClock();
+    await new Link({ bytesPerSecond: 1, latencyMs: 20 }, clock).latency();
+    expect(waits).toEqual([20]);
     expect(() => new Link({ bytesPerSecond: 0 })).toThrow(/above 0/);
   });
 });

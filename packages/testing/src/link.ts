@@ -15,20 +15,24 @@ export interface LinkOptions {
 export class Link {
   private nextFree = 0;
 
-  constructor(readonly options: LinkOptions) {
+  /** `clock` is injectable so the link's arithmetic can be tested without real time. */
+  constructor(
+    readonly options: LinkOptions,
+    private readonly clock: { now(): number; sleep(ms: number): Promise<unknown> } = { now: () => performance.now(), sleep: (ms) => sleep(ms) },
+  ) {
     if (!(options.bytesPerSecond > 0)) throw new RangeError(`link bandwidth must be above 0 bytes/s, got ${options.bytesPerSecond}`);
   }
 
   /** Resolves when `bytes` more have gone through the link. */
   async send(bytes: number): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     const start = Math.max(now, this.nextFree);
     this.nextFree = start + (bytes / this.options.bytesPerSecond) * 1000;
     const wait = this.nextFree - now;
-    if (wait > 1) await sleep(wait);
+    if (wait > 1) await this.clock.sleep(wait);
   }
 
   async latency(): Promise<void> {
-    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    if (this.options.latencyMs) await this.clock.sleep(this.options.latencyMs);
   }
 }
