@@ -1,20 +1,30 @@
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Scenario } from "./scenario.js";
+import { parseArgs } from "node:util";
+import type { Figure, Scenario, Target } from "./scenario.js";
+import { isSampled } from "./stats.js";
 
 /**
- * `pnpm bench <scenario>`: runs one scenario, writes bench/results/<scenario>.json atomically and
- * regenerates bench/RESULTS.md from every results file.
+ * `pnpm bench [scenario...] [--runs N]`: runs the named scenarios (all of them, in the issue's
+ * order, when none is named) one after another, writes bench/results/<scenario>.json atomically
+ * after each and regenerates bench/RESULTS.md from every results file.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "results");
+/** The order `pnpm bench` runs them in: the issue's scenarios first, then the older ones. */
+const order = ["seed", "same-registry", "names", "rebuild", "skopeo", "memory", "cpu", "coordinator", "build"];
+
+async function available(): Promise<string[]> {
+  const names = (await readdir(join(here, "scenarios"))).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
 
 async function loadScenario(name: string): Promise<Scenario> {
-  const available = (await readdir(join(here, "scenarios"))).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
-  if (!available.includes(name)) {
-    throw new Error(`unknown benchmark scenario ${JSON.stringify(name)}; available: ${available.join(", ")}`);
-  }
+  const names = await available();
+  if (!names.includes(name)) throw new Error(`unknown benchmark scenario ${JSON.stringify(name)}; available: ${names.join(", ")}`);
   const module = (await import(`./scenarios/${name}.ts`)) as { scenario: Scenario };
   return module.scenario;
 }
@@ -28,62 +38,113 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 interface ResultFile {
   scenario: string;
   description: string;
-  target: Scenario["target"];
+  targets: Array<Target & { met: boolean }>;
+  met: boolean;
+  measured_at: string;
+  machine: { node: string; cpus: number; cpu_model: string; memory_gib: number };
+  figures: Record<string, Figure>;
+}
+
+/** The flat format written before figures were sampled: one target, figures at the top level. */
+interface LegacyResultFile {
+  scenario: string;
+  description: string;
+  target: Target;
   met: boolean;
   measured_at: string;
   node: string;
-  [metric: string]: unknown;
+  [figure: string]: unknown;
 }
 
-function targetMet(target: Scenario["target"], value: unknown): boolean {
-  if (typeof value !== "number") return false;
-  return (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
+function upgrade(file: ResultFile | LegacyResultFile): ResultFile {
+  if ("figures" in file) return file as ResultFile;
+  const { scenario, description, target, met, measured_at, node, ...figures } = file as LegacyResultFile;
+  return { scenario, description, targets: [{ ...target, met }], met, measured_at, machine: { node, cpus: 0, cpu_model: "not recorded", memory_gib: 0 }, figures: figures as Record<string, Figure> };
+}
+
+function value(figure: Figure | undefined): number | undefined {
+  if (typeof figure === "number") return figure;
+  return isSampled(figure) ? figure.median : undefined;
+}
+
+function targetMet(target: Target, figure: Figure | undefined): boolean {
+  const v = value(figure);
+  if (v === undefined) return false;
+  return (target.max === undefined || v <= target.max) && (target.min === undefined || v >= target.min);
+}
+
+function describeTarget(t: Target): string {
+  return `${t.metric} ${[t.max === undefined ? "" : `≤ ${t.max}`, t.min === undefined ? "" : `≥ ${t.min}`].filter(Boolean).join(", ")}`;
+}
+
+function describeFigure(name: string, figure: Figure): string {
+  if (!isSampled(figure)) return `${name}=${String(figure)}`;
+  return `${name}=${figure.median} (${figure.min}–${figure.max}, n=${figure.samples.length})`;
 }
 
 async function renderResults(): Promise<void> {
-  const files = (await readdir(resultsDir)).filter((f) => f.endsWith(".json")).sort();
+  const files = (await readdir(resultsDir)).filter((f) => f.endsWith(".json"));
+  const results = await Promise.all(files.map(async (f) => upgrade(JSON.parse(await readFile(join(resultsDir, f), "utf8")) as ResultFile | LegacyResultFile)));
+  const names = await available();
+  results.sort((a, b) => names.indexOf(a.scenario) - names.indexOf(b.scenario));
+  const machines = [...new Set(results.filter((r) => r.machine.cpus > 0).map((r) => `${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.memory_gib} GiB, Node ${r.machine.node}`))];
   const lines = [
     "# Benchmark results",
     "",
-    "Generated by `pnpm bench <scenario>` from `bench/results/*.json`; do not edit by hand.",
-    "Targets are ratios measured within one run, because the machine is shared and noisy.",
+    "Generated by `pnpm bench [scenario]` from `bench/results/*.json`; do not edit by hand.",
+    "Targets are ratios measured within one run, because the machine is shared and noisy. A sampled",
+    "figure reads `median (min–max, n=runs)`; the raw samples are in the JSON files.",
     "",
-    "| scenario | what | target | result | met | measured |",
+    `Machine: ${machines.join("; ")}.`,
+    "",
+    "![timeline of a sequential and a parallel export](timeline.svg)",
+    "",
+    "| scenario | what | target | met | figures | measured |",
     "|---|---|---|---|---|---|",
   ];
-  for (const file of files) {
-    const r = JSON.parse(await readFile(join(resultsDir, file), "utf8")) as ResultFile;
-    const bound = [r.target.max === undefined ? "" : `≤ ${r.target.max}`, r.target.min === undefined ? "" : `≥ ${r.target.min}`].filter(Boolean).join(", ");
-    const metrics = Object.entries(r)
-      .filter(([k]) => !["scenario", "description", "target", "met", "measured_at", "node"].includes(k))
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(", ");
-    lines.push(`| ${r.scenario} | ${r.description} | ${r.target.metric} ${bound} | ${metrics} | ${r.met ? "yes" : "**no**"} | ${r.measured_at.slice(0, 10)} |`);
+  for (const r of results) {
+    const figures = Object.entries(r.figures).map(([k, v]) => describeFigure(k, v)).join(", ");
+    const targets = r.targets.map((t) => `${describeTarget(t)}${t.met ? "" : " (**no**)"}`).join("; ");
+    lines.push(`| ${r.scenario} | ${r.description} | ${targets} | ${r.met ? "yes" : "**no**"} | ${figures} | ${r.measured_at.slice(0, 10)} |`);
   }
-  await writeAtomically(join(here, "RESULTS.md"), `${lines.join("\n")}\n`);
+  const optimizations = await readFile(join(here, "OPTIMIZATIONS.md"), "utf8").catch(() => "");
+  await writeAtomically(join(here, "RESULTS.md"), `${lines.join("\n")}\n${optimizations ? `\n${optimizations}` : ""}`);
 }
 
-async function main(): Promise<void> {
-  const name = process.argv[2];
-  if (!name) throw new Error("usage: pnpm bench <scenario>");
+async function runScenario(name: string, runs: number, signal: AbortSignal): Promise<boolean> {
   const scenario = await loadScenario(name);
-  const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
   console.log(`bench ${scenario.name}: ${scenario.description}`);
-  const metrics = await scenario.run({ signal: controller.signal, log: (line) => console.log(`  ${line}`) });
+  const figures = await scenario.run({ signal, runs, log: (line) => console.log(`  ${line}`) });
+  const targets = scenario.targets.map((t) => ({ ...t, met: targetMet(t, figures[t.metric]) }));
+  const cpu = cpus();
   const result: ResultFile = {
     scenario: scenario.name,
     description: scenario.description,
-    target: scenario.target,
-    ...metrics,
-    met: targetMet(scenario.target, metrics[scenario.target.metric]),
+    targets,
+    met: targets.every((t) => t.met),
     measured_at: new Date().toISOString(),
-    node: process.version,
+    machine: { node: process.version, cpus: cpu.length, cpu_model: cpu[0]?.model.trim() ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30) },
+    figures,
   };
   await writeAtomically(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await renderResults();
-  console.log(JSON.stringify(metrics));
-  console.log(`${scenario.target.metric} = ${String(metrics[scenario.target.metric])} (target ${JSON.stringify(scenario.target)}): ${result.met ? "met" : "NOT met"}`);
+  for (const [k, v] of Object.entries(figures)) console.log(`  ${describeFigure(k, v)}`);
+  for (const t of targets) console.log(`${scenario.name}: ${describeTarget(t)}: ${String(value(figures[t.metric]))} ${t.met ? "met" : "NOT met"}`);
+  return result.met;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string", default: "5" }, "render-only": { type: "boolean" } } });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, got ${JSON.stringify(values.runs)}`);
+  if (values["render-only"]) return renderResults();
+  const names = positionals.length > 0 ? positionals : await available();
+  for (const name of names) await loadScenario(name); // fail on a typo before hours of benchmarking
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  const missed: string[] = [];
+  for (const name of names) if (!(await runScenario(name, runs, controller.signal))) missed.push(name);
+  if (missed.length > 0) console.log(`targets not met: ${missed.join(", ")}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,30 @@
+import type { Sampled } from "./stats.js";
+
+/** A figure in a scenario's result: a count or setting, a label, or a repeated measurement. */
+export type Figure = number | string | Sampled;
+
 /**
  * A benchmark scenario. Targets are ratios measured within one run (the machine is shared and
- * noisy, so absolute times from different runs are not comparable).
+ * noisy, so absolute times from different runs are not comparable). A sampled target metric is
+ * judged by its median.
  */
 export interface Scenario {
   name: string;
   description: string;
-  /** What "good" means, e.g. "ratio <= 0.52". */
-  target: { metric: string; max?: number; min?: number };
-  run(options: { signal: AbortSignal; log: (line: string) => void }): Promise<Record<string, number | string>>;
+  /** What "good" means, e.g. `{ metric: "ratio", max: 0.52 }`; a scenario may have several. */
+  targets: Target[];
+  run(options: ScenarioOptions): Promise<Record<string, Figure>>;
+}
+
+export interface Target {
+  metric: string;
+  max?: number;
+  min?: number;
+}
+
+export interface ScenarioOptions {
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** Repetitions of each measured figure (`--runs N`, default 5: the issue asks for a median of at least 5). */
+  runs: number;
 }

@@ -1,109 +1,91 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { cacheExporter as s3Cache } from "@exp/cache-s3";
 import { openContentStore } from "@exp/content";
-import { runExport } from "@exp/coordinator";
-import { buildImage } from "@exp/dockerfile";
-import { registryExporter } from "@exp/exporter-image";
-import { HostLimiters, createRegistryClient } from "@exp/registry";
-import { requireTools, startFaultProxy, startRegistry, startS3, SWIFT_TOOLS } from "@exp/testing";
+import { writeTimelineSvg } from "../timeline/write-timeline.js";
+import { timedExport, writeRandomContext, type ExportPlan, type TimedExport } from "../rig/image-from-cache.js";
+import { defaultLink, startRig } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
-import { median, round } from "../stats.js";
+import { median, pairRatios, round, sampled } from "../stats.js";
 
 const layers = 10;
 const mibPerLayer = 30;
-const linkMiBps = 60;
-const pairs = 5;
 
 /**
  * PR #6451's measurement, reproduced: an image built from cache (its blobs already compressed),
  * exported to a registry and, with mode=max, its cache to S3, over two equal links modelled by
- * throttling proxies (on loopback everything would be CPU-bound). The old order (--sequential-export)
- * against exp's, each run into fresh repositories and prefixes, median of pairs, with the
- * image-only and cache-only walls to show the parallel run costs no more than the slower of the two.
+ * throttling proxies in their own process (on loopback everything would be CPU-bound). The old
+ * order (--sequential-export) against exp's, each run into fresh repositories and prefixes, with
+ * the image-only and cache-only walls to show the parallel run costs no more than the slower of
+ * the two. Each round runs all four back to back (the order rotates); ratios are per round.
+ * Also draws bench/timeline.svg from the median round's timelines.
  */
 export const scenario: Scenario = {
   name: "seed",
-  description: `${layers * mibPerLayer} MiB image in ${layers} layers from cache: image → registry and cache (max) → S3, ${linkMiBps} MiB/s links, median of ${pairs}`,
-  target: { metric: "ratio", max: 0.52 },
-  async run({ signal, log }) {
-    const tools = requireTools(["docker-registry", ...SWIFT_TOOLS]);
-    if (!tools.available) throw new Error(`pnpm bench seed needs ${tools.missing.join(", ")}: run bash scripts/setup.sh`);
+  description: `${layers * mibPerLayer} MiB image in ${layers} layers from cache: image → registry and cache (max) → S3, ${defaultLink.mibPerSecond} MiB/s links`,
+  targets: [
+    { metric: "parallel_over_sequential", max: 0.52 },
+    { metric: "parallel_over_slower", max: 1.05 },
+  ],
+  async run({ signal, log, runs }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-seed-"));
-    const registry = await startRegistry({ signal });
-    const s3 = await startS3({ bucket: "seed", signal });
-    const link = { bytesPerSecond: linkMiBps * 1024 * 1024, latencyMs: 20 };
-    const registryLink = await startFaultProxy({ target: registry.url, link });
-    const s3Link = await startFaultProxy({ target: s3.endpoint, link, preserveHost: true });
+    const rig = await startRig({ registries: 1, s3: true, signal, scenario: "seed" });
     try {
       const context = join(dir, "context");
-      await mkdir(context, { recursive: true });
-      const lines = ["FROM scratch"];
-      for (let i = 0; i < layers; i++) {
-        await writeFile(join(context, `part-${i}.bin`), randomBytes(mibPerLayer * 1024 * 1024));
-        lines.push(`COPY part-${i}.bin /data/`);
-      }
-      await writeFile(join(context, "Dockerfile"), `${lines.join("\n")}\n`);
+      await writeRandomContext(context, layers, mibPerLayer);
       const store = await openContentStore(join(dir, "store"));
-      let run = 0;
-      const exportOnce = async (what: { image: boolean; cache: boolean; sequential?: boolean }) => {
-        run++;
-        const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
-        const client = createRegistryClient({ limiters: new HostLimiters(), insecure: [registryLink.host] });
-        const started = performance.now();
-        await runExport({
-          source: built.source,
-          store,
-          signal,
-          registry: client,
+      const registry = rig.registries[0]!.link.host;
+      let n = 0;
+      const plan = (what: { image: boolean; cache: boolean; sequential?: boolean }): ExportPlan => {
+        n++;
+        return {
+          ...(what.image ? { images: [`${registry}/seed/run-${n}:v1`] } : {}),
+          ...(what.cache ? { s3Cache: { s3: rig.s3!, prefix: `run-${n}/`, mode: "max" as const } } : {}),
           ...(what.sequential ? { sequential: true } : {}),
-          exporters: what.image ? [registryExporter.resolve({ name: `${registryLink.host}/seed/run-${run}:v1` })] : [],
-          cacheExporters: what.cache
-            ? [s3Cache.resolve({ bucket: "seed", region: s3.region, endpoint_url: s3Link.url, use_path_style: "true", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, prefix: `run-${run}/`, mode: "max" })]
-            : [],
-        });
-        const elapsed = performance.now() - started;
-        await store.leases.release(built.lease);
-        await client.close();
-        return elapsed;
+        };
       };
+      const once = (what: Parameters<typeof plan>[0]) => timedExport({ context, store, plan: plan(what), signal });
       log("warm-up: build and compress once (the build-from-cache state), push once");
-      await exportOnce({ image: true, cache: true });
-      const sequential: number[] = [];
-      const parallel: number[] = [];
-      const imageOnly: number[] = [];
-      const cacheOnly: number[] = [];
-      for (let i = 0; i < pairs; i++) {
-        const order = i % 2 === 0 ? ["seq", "par"] : ["par", "seq"];
-        for (const mode of order) (mode === "seq" ? sequential : parallel).push(await exportOnce({ image: true, cache: true, sequential: mode === "seq" }));
-        imageOnly.push(await exportOnce({ image: true, cache: false }));
-        cacheOnly.push(await exportOnce({ image: false, cache: true }));
-        log(`pair ${i + 1}: sequential ${round(sequential[i]!, 0)} ms, parallel ${round(parallel[i]!, 0)} ms, image only ${round(imageOnly[i]!, 0)} ms, cache only ${round(cacheOnly[i]!, 0)} ms`);
+      await once({ image: true, cache: true });
+      const kinds = ["sequential", "parallel", "image", "cache"] as const;
+      const walls: Record<(typeof kinds)[number], TimedExport[]> = { sequential: [], parallel: [], image: [], cache: [] };
+      for (let i = 0; i < runs; i++) {
+        const rotated = [...kinds.slice(i % kinds.length), ...kinds.slice(0, i % kinds.length)];
+        for (const kind of rotated) {
+          walls[kind].push(
+            await once({ image: kind !== "cache", cache: kind !== "image", ...(kind === "sequential" ? { sequential: true } : {}) }),
+          );
+        }
+        log(`round ${i + 1}: ${kinds.map((k) => `${k} ${round(walls[k][i]!.ms, 0)} ms`).join(", ")}`);
       }
-      const seq = median(sequential);
-      const par = median(parallel);
-      const slower = Math.max(median(imageOnly), median(cacheOnly));
+      const ms = (k: (typeof kinds)[number]) => walls[k].map((w) => w.ms);
+      const slower = ms("image").map((image, i) => Math.max(image, ms("cache")[i]!));
+      const medianRound = medianIndex(pairRatios(ms("parallel"), ms("sequential")));
+      await writeTimelineSvg({
+        sequential: walls.sequential[medianRound]!.timeline,
+        parallel: walls.parallel[medianRound]!.timeline,
+        title: `seed: ${layers * mibPerLayer} MiB image → registry, cache (max) → S3, ${defaultLink.mibPerSecond} MiB/s links`,
+      });
       return {
-        sequential_ms: round(seq, 0),
-        parallel_ms: round(par, 0),
-        image_only_ms: round(median(imageOnly), 0),
-        cache_only_ms: round(median(cacheOnly), 0),
-        ratio: round(par / seq),
-        ratio_min: round(Math.min(...parallel) / Math.max(...sequential)),
-        ratio_max: round(Math.max(...parallel) / Math.min(...sequential)),
-        parallel_over_slower: round(par / slower),
-        pairs,
-        link_mib_s: linkMiBps,
+        sequential_ms: sampled(ms("sequential"), 0),
+        parallel_ms: sampled(ms("parallel"), 0),
+        image_only_ms: sampled(ms("image"), 0),
+        cache_only_ms: sampled(ms("cache"), 0),
+        parallel_over_sequential: sampled(pairRatios(ms("parallel"), ms("sequential"))),
+        parallel_over_slower: sampled(pairRatios(ms("parallel"), slower)),
+        runs,
+        link_mib_s: defaultLink.mibPerSecond,
+        link_latency_ms: defaultLink.latencyMs,
       };
     } finally {
-      await registryLink.stop();
-      await s3Link.stop();
-      await s3.stop();
-      await registry.stop();
+      await rig.stop();
       await rm(dir, { recursive: true, force: true });
     }
   },
 };
+
+/** The index of the sample closest to the median. */
+function medianIndex(values: number[]): number {
+  const m = median(values);
+  return values.reduce((best, v, i) => (Math.abs(v - m) < Math.abs(values[best]! - m) ? i : best), 0);
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { cacheExporter as registryCache } from "@exp/cache-registry";
+import { cacheExporter as s3Cache } from "@exp/cache-s3";
+import type { ContentStore } from "@exp/content";
+import { runExport, type TimelineEntry } from "@exp/coordinator";
+import { buildImage } from "@exp/dockerfile";
+import { registryExporter } from "@exp/exporter-image";
+import { HostLimiters, createRegistryClient } from "@exp/registry";
+import type { CacheExporterInstance, ExporterInstance, LayerBlobs } from "@exp/solver";
+import type { RigS3 } from "./rig.js";
+
+/**
+ * A context of `layers` files of random bytes (incompressible, like the compressed layers of a real
+ * image), one COPY each: built once and exported, its blobs are in the store, which is the state a
+ * build from cache leaves behind.
+ */
+export async function writeRandomContext(dir: string, layers: number, mibPerLayer: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const lines = ["FROM scratch"];
+  for (let i = 0; i < layers; i++) {
+    await writeFile(join(dir, `part-${i}.bin`), randomBytes(mibPerLayer * 1024 * 1024));
+    lines.push(`COPY part-${i}.bin /data/`);
+  }
+  await writeFile(join(dir, "Dockerfile"), `${lines.join("\n")}\n`);
+}
+
+export interface ExportPlan {
+  /** Image names, each pushed with type=registry. */
+  images?: string[];
+  /** Registry cache refs (`host/repo:tag`). */
+  registryCaches?: Array<{ ref: string; mode: "min" | "max" }>;
+  s3Cache?: { s3: RigS3; prefix: string; mode: "min" | "max" };
+  sequential?: boolean;
+  /** Attrs added to every image exporter (e.g. `compression: "zstd"`). */
+  imageAttrs?: Record<string, string>;
+}
+
+export interface TimedExport {
+  ms: number;
+  timeline: TimelineEntry[];
+}
+
+/**
+ * Builds the context (a cache hit after the first time) and times only the export, with a fresh
+ * registry client (so nothing is known about any repository) and fresh repositories or prefixes
+ * chosen by the caller. Every registry host is marked insecure (plain HTTP on loopback).
+ */
+export async function timedExport(options: { context: string; store: ContentStore; plan: ExportPlan; signal: AbortSignal; blobs?: LayerBlobs }): Promise<TimedExport> {
+  const { context, store, plan, signal } = options;
+  const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
+  const hosts = [...(plan.images ?? []), ...(plan.registryCaches ?? []).map((c) => c.ref)].map((n) => n.split("/")[0]!);
+  const client = createRegistryClient({ limiters: new HostLimiters(), insecure: [...new Set(hosts)] });
+  const exporters: ExporterInstance[] = (plan.images ?? []).map((name) => registryExporter.resolve({ name, ...plan.imageAttrs }));
+  const cacheExporters: CacheExporterInstance[] = (plan.registryCaches ?? []).map((c) => registryCache.resolve({ ref: c.ref, mode: c.mode }));
+  if (plan.s3Cache) {
+    const { s3, prefix, mode } = plan.s3Cache;
+    cacheExporters.push(
+      s3Cache.resolve({ bucket: s3.bucket, region: s3.server.region, endpoint_url: s3.link.url, use_path_style: "true", access_key_id: s3.server.accessKeyId, secret_access_key: s3.server.secretAccessKey, prefix, mode }),
+    );
+  }
+  try {
+    const started = performance.now();
+    const outcome = await runExport({
+      source: built.source,
+      store,
+      signal,
+      registry: client,
+      exporters,
+      cacheExporters,
+      ...(plan.sequential ? { sequential: true } : {}),
+      ...(options.blobs ? { blobs: options.blobs } : {}),
+    });
+    return { ms: performance.now() - started, timeline: outcome.timeline };
+  } finally {
+    await store.leases.release(built.lease);
+    await client.close();
+  }
+}

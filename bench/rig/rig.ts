@@ -1,0 +1,66 @@
+import { requireTools, startRegistry, startS3, SWIFT_TOOLS, type TestRegistry, type TestS3 } from "@exp/testing";
+import { startLinkHost, type LinkHost, type RemoteLink } from "./links.js";
+
+/** A modelled CI uplink: every byte a scenario uploads to one destination goes through it. */
+export interface LinkSpec {
+  mibPerSecond: number;
+  latencyMs: number;
+}
+
+export const defaultLink: LinkSpec = { mibPerSecond: 60, latencyMs: 20 };
+
+export interface RigRegistry {
+  server: TestRegistry;
+  /** The throttled way in: push to `link.host`, never to the server directly. */
+  link: RemoteLink;
+}
+
+export interface RigS3 {
+  server: TestS3;
+  link: RemoteLink;
+  bucket: string;
+}
+
+export interface Rig {
+  registries: RigRegistry[];
+  s3?: RigS3;
+  links: LinkHost;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real servers on loopback (distribution registries, Swift's s3api) and one link proxy
+ * in front of each, in a separate process. Everything is stopped by `stop()`, also on failure.
+ */
+export async function startRig(options: { registries: number; s3?: boolean; link?: LinkSpec; signal: AbortSignal; scenario: string }): Promise<Rig> {
+  const needed = [...(options.registries > 0 ? ["docker-registry"] : []), ...(options.s3 ? SWIFT_TOOLS : [])];
+  const tools = requireTools(needed);
+  if (!tools.available) throw new Error(`pnpm bench ${options.scenario} needs ${tools.missing.join(", ")}: run bash scripts/setup.sh`);
+  const link = options.link ?? defaultLink;
+  const linkOptions = { bytesPerSecond: link.mibPerSecond * 1024 * 1024, latencyMs: link.latencyMs };
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const links = await startLinkHost();
+    stops.push(() => links.stop());
+    const registries: RigRegistry[] = [];
+    for (let i = 0; i < options.registries; i++) {
+      const server = await startRegistry({ signal: options.signal });
+      stops.push(() => server.stop());
+      registries.push({ server, link: await links.start({ target: server.url, link: linkOptions }) });
+    }
+    let s3: RigS3 | undefined;
+    if (options.s3) {
+      const bucket = options.scenario.replace(/[^a-z0-9-]/g, "-");
+      const server = await startS3({ bucket, signal: options.signal });
+      stops.push(() => server.stop());
+      s3 = { server, bucket, link: await links.start({ target: server.endpoint, link: linkOptions, preserveHost: true }) };
+    }
+    return { registries, ...(s3 ? { s3 } : {}), links, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
