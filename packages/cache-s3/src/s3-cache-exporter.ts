@@ -1,9 +1,9 @@
-import type { Readable } from "node:stream";
 import { buildCacheConfig } from "@exp/cache-config";
 import type { Descriptor } from "@exp/oci-spec";
 import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { parseS3Options, s3Keys, type S3CacheOptions } from "./options.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
+import { uploadBlob } from "./upload/upload-blob.js";
 
 /**
  * `--cache-to type=s3,bucket=…,region=…`: BuildKit's S3 layout. Blobs go to
@@ -35,7 +35,8 @@ export const cacheExporter: CacheExporter = {
             hold,
             finalize: async ({ signal, progress }) => {
               const { client, sdk } = await s3Client(options);
-              const { Upload } = await import("@aws-sdk/lib-storage");
+              // Streamed bodies cannot be resent by the SDK's retry: uploadBlob retries them itself.
+              const { client: streamClient } = await s3Client(options, { maxAttempts: 1 });
               try {
                 await uploadBlobs(options, layers, async (blob) => {
                   const key = `${options.prefix}${options.blobsPrefix}${blob.digest}`;
@@ -44,19 +45,20 @@ export const cacheExporter: CacheExporter = {
                     throw new S3CacheError(`checking ${key} in ${options.bucket}`, error);
                   });
                   if (!head) {
-                    // lib-storage's Upload: one PUT for a small blob, a multipart upload (parts of
-                    // 16 MiB, 4 at a time, as BuildKit's transfer manager) for a large one, which
-                    // also lifts PutObject's 5 GiB limit. Parts are the only bytes held in memory.
-                    const upload = new Upload({
-                      client,
-                      params: { Bucket: options.bucket, Key: key, Body: (await ctx.store.read(blob.digest, { signal })) as Readable, ContentType: "application/octet-stream" },
+                    // Parts of 16 MiB, 4 at a time per blob, as BuildKit's transfer manager; a
+                    // multipart upload also lifts PutObject's 5 GiB limit.
+                    await uploadBlob({
+                      client: streamClient,
+                      sdk,
+                      bucket: options.bucket,
+                      key,
+                      blob,
+                      store: ctx.store,
+                      signal,
                       partSize: 16 * 1024 * 1024,
-                      queueSize: 4,
-                      leavePartsOnError: false,
-                      abortController: controllerFor(signal),
-                    });
-                    upload.on("httpUploadProgress", (p) => p.loaded !== undefined && progress.bytes(blob.digest, "uploading", p.loaded, blob.size));
-                    await upload.done().catch((error: unknown) => Promise.reject(new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
+                      partConcurrency: 4,
+                      onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
+                    }).catch((error: unknown) => Promise.reject(error instanceof S3CacheError || signal.aborted ? error : new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
                     progress.log(`${blob.digest}: uploaded`);
                   } else if (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs) {
                     await client
@@ -77,6 +79,7 @@ export const cacheExporter: CacheExporter = {
                 }
               } finally {
                 client.destroy();
+                streamClient.destroy();
               }
             },
           };
@@ -88,14 +91,6 @@ export const cacheExporter: CacheExporter = {
     };
   },
 };
-
-/** lib-storage takes an AbortController; follow the finalize signal with one. */
-function controllerFor(signal: AbortSignal): AbortController {
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  return controller;
-}
 
 /** Age of an object; LastModified has whole seconds (and may be rounded up), so a second of slack is allowed. */
 function ageOf(lastModified: Date): number {

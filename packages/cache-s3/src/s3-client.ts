@@ -8,9 +8,10 @@ import type { S3CacheOptions } from "./options.js";
  * trailer, which S3-compatible stores (Swift, MinIO, R2, GCS, OCI) reject or silently store raw
  * (BuildKit #6969/#6970).
  */
-export async function s3Client(options: S3CacheOptions): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
+export async function s3Client(options: S3CacheOptions, tuning: { maxAttempts?: number } = {}): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
   const sdk = await import("@aws-sdk/client-s3");
   const client = new sdk.S3Client({
+    ...(tuning.maxAttempts !== undefined ? { maxAttempts: tuning.maxAttempts } : {}),
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     forcePathStyle: options.pathStyle,
