@@ -31,6 +31,8 @@ export const cacheImporter: CacheImporter = {
         const readBlob = async (descriptor: Descriptor): Promise<Buffer> => {
           const chunks: Buffer[] = [];
           for await (const chunk of await client.getBlob(ref, descriptor, { signal: ctx.signal })) chunks.push(chunk as Buffer);
+          // Read (and verified) from there, so a re-export of the same config to it needs no HEAD.
+          client.rememberBlob(ref, descriptor.digest);
           return Buffer.concat(chunks);
         };
         const document = JSON.parse(root.bytes.toString("utf8")) as CacheRootDocument & { mediaType?: string };

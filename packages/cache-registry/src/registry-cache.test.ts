@@ -82,6 +82,30 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
     await c.close();
   });
 
+  it("a rebuild from the imported cache pushes image and cache again with no HEAD for a blob the import named", async () => {
+    const store = await openContentStore(join(dir, "store-rebuild"));
+    const c = client();
+    const cacheRef = `${proxy.host}/app/site:cache`;
+    const cache = (await cacheImporter.resolve({ ref: cacheRef }).load({ store, registry: c, progress: ProgressReporter.root(undefined), signal: new AbortController().signal })) as ImportedCache;
+    const imported = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/site:cache`], { encoding: "utf8" })) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    const named = new Set([imported.config.digest, ...imported.layers.map((l) => l.digest)]);
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000, registry: c, cacheFrom: [cache] });
+    proxy.reset();
+    await runExport({
+      source: built.source,
+      // A new tag where the cache is, and a new repository.
+      exporters: [registryExporter.resolve({ name: `${proxy.host}/app/site:v2` }), registryExporter.resolve({ name: `${proxy.host}/app/rebuilt:v1` })],
+      cacheExporters: [cacheExporter.resolve({ ref: `${proxy.host}/app/site:cache-2`, mode: "max" })],
+      store,
+      registry: c,
+    });
+    await store.leases.release(built.lease);
+    const heads = proxy.stats.log.filter((e) => e.method === "HEAD" && named.has(/\/blobs\/(sha256:[0-9a-f]+)/.exec(e.path)?.[1] ?? ""));
+    expect(heads.map((e) => e.path)).toEqual([]);
+    expect(proxy.stats.log.filter((e) => e.method === "GET" && e.path.includes("/blobs/"))).toEqual([]);
+    await c.close();
+  });
+
   // With an inline cache as well: see @exp/cache-inline's test (it depends on this package, not the other way).
   it("several cache exports in one build: two local caches and a registry cache, beside the image push", async () => {
     const store = await openContentStore(join(dir, "store-many"));

@@ -134,6 +134,38 @@ describe.skipIf(skip)("registry client against distribution 2.8 (plain HTTP)", (
     }
   });
 
+  it("mounts a blob another repository is known to hold without a HEAD first, whether or not the target has it", async () => {
+    const proxy = await startFaultProxy({ target: registry.url });
+    try {
+      const seeder = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
+      const [layer, other, third] = [image.layers[0]!, image.layers[1]!, image.layers[2]!];
+      const cache = parseReference(`${proxy.host}/rebuild/cache:main`);
+      const app = parseReference(`${proxy.host}/rebuild/app:v1`);
+      // Runner 1: the layer in the cache repository and in the app repository.
+      for (const ref of [cache, app]) await seeder.pushBlob(ref, layer.source);
+      await seeder.pushBlob(app, other.source);
+      await seeder.close();
+      // Runner 2: a fresh client that knows the cache holds the layer, as a --cache-from import tells it.
+      const c = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
+      c.rememberBlob(cache, layer.descriptor.digest);
+      proxy.reset();
+      expect(await c.pushBlob(app, layer.source)).toMatchObject({ status: "mounted", mountedFrom: "rebuild/cache" });
+      expect(await c.pushBlob(parseReference(`${proxy.host}/rebuild/new:v1`), layer.source)).toMatchObject({ status: "mounted", mountedFrom: "rebuild/cache" });
+      expect(proxy.stats.log.map((e) => e.method)).toEqual(["POST", "POST"]);
+      expect(proxy.stats.requestBytes).toBe(0);
+      // Known wrongly (the cache lost them): the refused mount falls back to the check, then to the upload.
+      for (const l of [other, third]) c.rememberBlob(cache, l.descriptor.digest);
+      proxy.reset();
+      expect((await c.pushBlob(app, other.source)).status).toBe("exists");
+      expect(proxy.stats.requestBytes).toBe(0);
+      expect((await c.pushBlob(parseReference(`${proxy.host}/rebuild/other:v1`), third.source)).status).toBe("uploaded");
+      expect(proxy.stats.requestBytes).toBe(third.descriptor.size);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("uploads a blob once when two repositories push it at the same time", async () => {
     const proxy = await startFaultProxy({ target: registry.url });
     try {

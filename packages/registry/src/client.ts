@@ -57,9 +57,13 @@ export class RegistryClient {
     if (running) await running.catch(() => undefined);
     // Known to be there already (pushed by this client, or read from this repository's cache):
     // no HEAD, as BuildKit #6123 asked for blobs known from --cache-from.
-    if (this.holders.get(key)?.has(repo.repository) && !options.skipExistsCheck) return { status: "exists", sessions: 0 };
-    const mountFrom = [...(options.mountFrom ?? []), ...(this.holders.get(key) ?? [])];
-    const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom }));
+    const holders = this.holders.get(key);
+    if (holders?.has(repo.repository) && !options.skipExistsCheck) return { status: "exists", sessions: 0 };
+    const mountFrom = [...(options.mountFrom ?? []), ...(holders ?? [])];
+    // Held by another repository of this registry: mount from it without a HEAD first, whether
+    // or not the target has it (the image pushed next to the cache it was built from).
+    const knownSource = [...(holders ?? [])].find((r) => r !== repo.repository);
+    const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom, ...(knownSource ? { knownSource } : {}) }));
     this.inFlight.set(key, done);
     try {
       const result = await done;

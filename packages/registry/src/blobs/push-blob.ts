@@ -22,6 +22,14 @@ export interface PushBlobOptions {
   onProgress?: (bytes: number, total: number) => void;
   /** Skip the existence check (the caller knows the registry lacks the blob). */
   skipExistsCheck?: boolean;
+  /**
+   * A repository of this registry known to hold the blob (the client pushed it there or read it
+   * from there, e.g. a `--cache-from` cache): its mount is tried before the existence check. A
+   * registry answers a mount with 201 whether or not the target had the blob, so one POST does what
+   * HEAD-then-POST would, and no HEAD is spent on a blob known to be in the registry (BuildKit
+   * #6123). A refused or failed mount falls back to the usual check, mounts and upload.
+   */
+  knownSource?: string;
 }
 
 export interface PushBlobResult {
@@ -39,18 +47,31 @@ interface Session {
 }
 
 /**
- * Uploads one blob: HEAD, cross-repo mount, then a streamed upload. An upload that fails part way
+ * Uploads one blob: HEAD, cross-repo mount, then a streamed upload (a mount from a repository known
+ * to hold the blob goes before the HEAD: see `knownSource`). An upload that fails part way
  * (a reset, a 5xx) is restarted as a new session from `source.open()`, because a half-written
  * session cannot be trusted and undici's own retry never repeats POST/PATCH.
  */
 export async function pushBlob(transport: Transport, repo: RepositoryRef, source: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
   const { signal } = options;
   const action = `pushing blob ${source.digest} to ${repo.registry}/${repo.repository}`;
+  let session: Session | undefined;
+  const known = options.knownSource !== undefined && options.knownSource !== repo.repository ? options.knownSource : undefined;
+  if (known !== undefined) {
+    const mount = await tryMount(transport, repo, source, known, signal).catch((error: unknown) => {
+      // e.g. no pull access to the source: the target may still have the blob, so ask as usual.
+      if (signal?.aborted || !(error instanceof RegistryError)) throw error;
+      return undefined;
+    });
+    if (mount === "mounted") return { status: "mounted", sessions: 0, mountedFrom: known };
+    session = mount;
+  }
   if (!options.skipExistsCheck && (await blobExists(transport, repo, source.digest, { actions: ["pull", "push"], ...(signal ? { signal } : {}) }))) {
+    // A session a refused mount opened is left to the registry's purge of stale uploads.
     return { status: "exists", sessions: 0 };
   }
-  let session: Session | undefined;
-  for (const from of new Set(options.mountFrom ?? [])) {
+  for (const from of new Set(session ? [] : (options.mountFrom ?? []))) {
+    if (from === known) continue; // refused or failed just now
     if (from === repo.repository) continue;
     const mount = await tryMount(transport, repo, source, from, signal);
     if (mount === "mounted") return { status: "mounted", sessions: 0, mountedFrom: from };
