@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   const names = positionals.length > 0 ? positionals : await available();
   for (const name of names) await loadScenario(name); // fail on a typo before hours of benchmarking
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // shared by every concurrent operation of a scenario
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
   const missed: string[] = [];
   for (const name of names) if (!(await runScenario(name, runs, controller.signal))) missed.push(name);

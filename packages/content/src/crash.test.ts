@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { filesUnder, tempRoots } from "./__fixtures__/helpers.js";
+import { checkStore } from "./check.js";
 import { openContentStore } from "./store.js";
 
 const roots = tempRoots();
@@ -63,5 +64,17 @@ describe("a writer killed mid-ingest", () => {
     expect(result.removedIngests).toBe(1);
     expect(result.deleted).toEqual([]);
     expect(await store.du()).toEqual({ blobs: 0, bytes: 0, reclaimableBlobs: 0, reclaimableBytes: 0, ingestBytes: 0 });
+  });
+
+  it("leaves a store that checkStore passes, noting the dead writer's temp file", async () => {
+    const root = await roots.make();
+    const store = await openContentStore(root);
+    await store.writeBlob("kept", { mediaType: "text/plain" });
+    const { tempFiles } = await killMidIngest(root);
+    const report = await checkStore(store);
+    expect(report.faults).toEqual([]);
+    expect(report.blobs).toBe(1);
+    expect(report.notes).toEqual([expect.stringContaining(`temp files left by writers that died`)]);
+    expect(report.notes[0]).toContain(tempFiles[0]);
   });
 });

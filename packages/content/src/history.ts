@@ -44,7 +44,8 @@ export async function getHistory(layout: Layout, id: string): Promise<HistoryRec
   return readHistoryAt(layout.historyPath(checkName("history id", id)));
 }
 
-async function readHistoryAt(path: string): Promise<HistoryRecord | undefined> {
+/** The record in one file; undefined when the file does not exist, CorruptMetadataError when it does not parse. */
+export async function readHistoryAt(path: string): Promise<HistoryRecord | undefined> {
   const raw = await readJsonRecord(path);
   if (!raw) return undefined;
   if (!Array.isArray(raw.results)) throw new CorruptMetadataError(path, '"results" is not an array');

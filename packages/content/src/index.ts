@@ -1,4 +1,6 @@
 export { openContentStore } from "./store.js";
+export { checkStore } from "./check.js";
+export type { StoreCheckReport, StoreFault, StoreFaultCode } from "./check-report.js";
 export type {
   BlobInfo,
   ContentStore,

@@ -189,6 +189,24 @@ export async function listHints(layout: Layout, key: string, value: string | und
   return perValue.flat();
 }
 
+/** Every hint in the index (parked ones included) with its file, for the store check. Read-only. */
+export async function listAllHints(layout: Layout, signal?: AbortSignal): Promise<Array<Hint & { path: string }>> {
+  const hints: Array<Hint & { path: string }> = [];
+  for (const keyHash of (await listDir(layout.labelsDir)).sort()) {
+    if (!hashName.test(keyHash)) continue;
+    for (const valueHash of (await listDir(join(layout.labelsDir, keyHash))).sort()) {
+      if (!hashName.test(valueHash)) continue;
+      throwIfAborted(signal, "listing the label index");
+      const dir = layout.labelValueDir(keyHash, valueHash);
+      for (const name of (await listDir(dir)).sort()) {
+        const parsed = parseHintName(name);
+        if (parsed) hints.push({ ...parsed, keyHash, valueHash, path: join(dir, name) });
+      }
+    }
+  }
+  return hints;
+}
+
 /**
  * Drops a hint that a reader found stale (the blob's record lacks the label). Parked hints belong
  * to a remover still at work, or to a crashed one that gc settles.
@@ -216,6 +234,11 @@ export async function ensureLabelIndex(layout: Layout, signal?: AbortSignal): Pr
   await rebuildLabelIndex(layout, signal);
   await mkdir(layout.labelsDir, { recursive: true });
   await writeFileAtomic(layout.labelIndexMarker, JSON.stringify({ version: MARKER_VERSION, boot }) + "\n", { durable: false, signal });
+}
+
+/** Whether the marker says the index was completed in the running boot (if not, the next open rebuilds it). */
+export async function labelIndexComplete(layout: Layout): Promise<boolean> {
+  return markerMatches(layout, await currentBoot());
 }
 
 async function markerMatches(layout: Layout, boot: string): Promise<boolean> {

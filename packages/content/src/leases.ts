@@ -84,7 +84,12 @@ function serializeLease(lease: Lease): Record<string, unknown> {
 
 /** The lease as stored, expired or not; undefined when there is none. */
 export async function readLease(layout: Layout, id: string): Promise<Lease | undefined> {
-  return readLeaseAt(join(layout.leaseDir(id), leaseFile));
+  return readLeaseIn(layout.leaseDir(id));
+}
+
+/** The lease whose directory is `dir` (see readLeaseAt for what counts as gone). */
+export async function readLeaseIn(dir: string): Promise<Lease | undefined> {
+  return readLeaseAt(join(dir, leaseFile));
 }
 
 /**
@@ -178,7 +183,12 @@ export async function requireLeaseResources(layout: Layout, id: string): Promise
 }
 
 export async function readLeaseResources(layout: Layout, id: string): Promise<LeaseResource[]> {
-  const dir = join(layout.leaseDir(id), resourcesDir);
+  return readLeaseResourcesIn(layout.leaseDir(id));
+}
+
+/** The resources held by the lease whose directory is `leaseDir`. */
+export async function readLeaseResourcesIn(leaseDir: string): Promise<LeaseResource[]> {
+  const dir = leaseResourcesDir(leaseDir);
   const resources: LeaseResource[] = [];
   for (const name of (await listDir(dir)).sort()) {
     const digest = digestFromFileName(name); // temp files start with "." and are not digests
@@ -187,6 +197,11 @@ export async function readLeaseResources(layout: Layout, id: string): Promise<Le
     resources.push(mediaType === undefined ? { digest } : { digest, mediaType });
   }
   return resources;
+}
+
+/** Where a lease directory keeps its resource entries (and the temp files of entries being written). */
+export function leaseResourcesDir(leaseDir: string): string {
+  return join(leaseDir, resourcesDir);
 }
 
 async function readResourceMediaType(path: string): Promise<string | undefined> {

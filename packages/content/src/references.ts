@@ -1,10 +1,12 @@
 import { isDigest, type Digest } from "@exp/oci-spec";
 import { LABEL_GC_REF_CONTENT, isIndexMediaType, isManifestMediaType } from "./media-types.js";
 
-/** A blob GC must keep, with the media type its referrer gave it (if any). */
+/** A blob GC must keep, with the media type (and size) its referrer gave it, if any. */
 export interface Reference {
   digest: Digest;
   mediaType?: string;
+  /** From a descriptor; GC ignores it, the store check compares it with the blob. */
+  size?: number;
 }
 
 /** Whether GC must read this blob to find its children. */
@@ -31,9 +33,12 @@ export function childReferences(mediaType: string | undefined, document: unknown
 
 function pushDescriptor(into: Reference[], value: unknown): void {
   if (typeof value !== "object" || value === null) return;
-  const { digest, mediaType } = value as { digest?: unknown; mediaType?: unknown };
+  const { digest, mediaType, size } = value as { digest?: unknown; mediaType?: unknown; size?: unknown };
   if (!isDigest(digest)) return;
-  into.push(typeof mediaType === "string" ? { digest, mediaType } : { digest });
+  const ref: Reference = { digest };
+  if (typeof mediaType === "string") ref.mediaType = mediaType;
+  if (typeof size === "number" && Number.isSafeInteger(size) && size >= 0) ref.size = size;
+  into.push(ref);
 }
 
 /** Digests pinned by `containerd.io/gc.ref.content` or `containerd.io/gc.ref.content.<anything>` labels. */

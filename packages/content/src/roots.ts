@@ -22,7 +22,8 @@ export async function getRoot(layout: Layout, name: string): Promise<Descriptor 
   return entry?.descriptor;
 }
 
-async function readRootAt(path: string): Promise<{ name: string; descriptor: Descriptor } | undefined> {
+/** The entry in one file; undefined when the file does not exist, CorruptMetadataError when it does not parse. */
+export async function readRootAt(path: string): Promise<{ name: string; descriptor: Descriptor } | undefined> {
   const record = await readJsonRecord(path);
   if (!record) return undefined;
   return { name: recordString(path, record, "name"), descriptor: recordDescriptor(path, record.descriptor, "descriptor") };

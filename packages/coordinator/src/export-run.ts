@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
@@ -58,6 +59,9 @@ export class ExportRun {
   constructor(private readonly init: ExportRunInit) {
     this.buildId = init.buildId;
     this.signal = init.external ? AbortSignal.any([init.external, this.controller.signal]) : this.controller.signal;
+    // Every layer's compression, every blob upload and every limiter wait listens on this one
+    // signal at the same time: dozens of listeners are expected, not a leak.
+    setMaxListeners(0, this.signal);
     const inline = init.cacheExporters.filter(isInlineCacheExporter);
     // BuildKit keeps a single inline cache exporter; more would embed the same records twice.
     if (inline.length > 1) this.warn(`only one inline cache exporter is used; ${inline.length - 1} more ignored`);
