@@ -36,11 +36,11 @@ export async function checkLeases(layout: Layout, blobs: BlobSizes, log: CheckLo
       continue;
     }
     if (isExpired(lease, now)) {
-      log.note("expired leases (gc removes them)", lease.id);
+      log.note("expired leases, or leases whose holding process is gone (gc removes them)", lease.id);
       continue;
     }
-    // Not a fault (a running build holds one), but after a crash nothing releases it: gc only drops expired leases.
-    if (lease.expiresAt === undefined) log.note("leases without an expiry (their blobs are kept until someone releases them; a holder killed mid-build never will)", lease.id);
+    // Not a fault, but nothing but a release ends it: neither an expiry nor a holding process.
+    if (lease.expiresAt === undefined && lease.holder === undefined) log.note("leases without an expiry or a holding process (their blobs are kept until someone releases them)", lease.id);
     for (const resource of await readLeaseResourcesIn(dir)) {
       if (!blobs.has(resource.digest)) log.note("lease entries for blobs not in the store (an ingest that did not finish; harmless)", `${lease.id} ${resource.digest}`);
     }
@@ -54,7 +54,7 @@ async function readLease(dir: string, log: CheckLog): Promise<Lease | undefined 
     return await readLeaseIn(dir);
   } catch (error) {
     if (!(error instanceof CorruptMetadataError)) throw error;
-    log.fault({ code: "BAD_METADATA", path: error.path, message: `${error.message}; expected { id, createdAt, expiresAt?, labels } as the store writes it` });
+    log.fault({ code: "BAD_METADATA", path: error.path, message: `${error.message}; expected { id, createdAt, expiresAt?, labels, holder? } as the store writes it` });
     return "corrupt";
   }
 }

@@ -15,8 +15,8 @@ const childScript = join(here, "__fixtures__", "slow-ingest-child.ts");
 const packageDir = dirname(here);
 
 /** Starts the child, waits until it has written ingest bytes, SIGKILLs it and waits for it to die. */
-async function killMidIngest(root: string): Promise<{ pid: number; tempFiles: string[] }> {
-  const child = spawn(process.execPath, ["--conditions=@exp/source", "--import", "tsx", childScript, root], {
+async function killMidIngest(root: string, options: { lease?: boolean; beforeKill?: () => Promise<void> } = {}): Promise<{ pid: number; tempFiles: string[] }> {
+  const child = spawn(process.execPath, ["--conditions=@exp/source", "--import", "tsx", childScript, root, ...(options.lease ? ["lease"] : [])], {
     cwd: packageDir,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -34,6 +34,7 @@ async function killMidIngest(root: string): Promise<{ pid: number; tempFiles: st
   });
   // Still mid-ingest: its temp file is there, named after it.
   const tempFiles = await readdir(join(root, "ingest"));
+  await options.beforeKill?.();
   child.kill("SIGKILL");
   expect((await exited).signal).toBe("SIGKILL");
   return { pid, tempFiles };
@@ -76,5 +77,24 @@ describe("a writer killed mid-ingest", () => {
     expect(report.blobs).toBe(1);
     expect(report.notes).toEqual([expect.stringContaining(`temp files left by writers that died`)]);
     expect(report.notes[0]).toContain(tempFiles[0]);
+  });
+
+  it("a lease its holder never released holds its blobs while the holder lives, and nothing once it is killed", async () => {
+    const root = await roots.make();
+    const store = await openContentStore(root);
+    const held = (await store.writeBlob("held by the child")).digest;
+    // The parent wrote it without a lease: only the child's lease keeps it from GC.
+    await killMidIngest(root, {
+      lease: true,
+      beforeKill: async () => {
+        expect((await store.gc()).deleted).toEqual([]);
+        expect(await store.exists(held)).toBe(true);
+        expect(await store.leases.list()).toHaveLength(1);
+      },
+    });
+    const result = await store.gc();
+    expect(result.expiredLeases).toHaveLength(1);
+    expect(result.deleted).toEqual([held]);
+    expect(await store.leases.list()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 export { openContentStore } from "./store.js";
 export { checkStore } from "./check.js";
 export type { StoreCheckReport, StoreFault, StoreFaultCode } from "./check-report.js";
+export type { LeaseHolder } from "./lease-holder.js";
 export type {
   BlobInfo,
   ContentStore,

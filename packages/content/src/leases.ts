@@ -10,6 +10,7 @@ import { hasCode, isNotFound, listDir, removeFile, removeTree } from "./fs-util.
 import type { Layout } from "./layout.js";
 import { checkName, digestFileName, digestFromFileName } from "./names.js";
 import { checkDate, checkLabels, readJsonRecord, recordDate, recordLabels, recordOptionalDate, recordString } from "./records.js";
+import { currentHolder, holderIsGone, type LeaseHolder } from "./lease-holder.js";
 import { tempToken } from "./temp-files.js";
 import type { Lease, LeaseResource } from "./types.js";
 
@@ -30,14 +31,21 @@ import type { Lease, LeaseResource } from "./types.js";
 const leaseFile = "lease.json";
 const resourcesDir = "resources";
 
+/** Expired, or (for a lease held by a process) its holder is gone: either way it holds nothing. */
 export function isExpired(lease: Lease, now: Date = new Date()): boolean {
-  return lease.expiresAt !== undefined && lease.expiresAt.getTime() <= now.getTime();
+  if (lease.expiresAt !== undefined && lease.expiresAt.getTime() <= now.getTime()) return true;
+  return lease.holder !== undefined && holderIsGone(lease.holder, lease.createdAt);
 }
 
 export interface CreateLeaseOptions {
   id?: string;
   labels?: Record<string, string>;
   expiresAt?: Date;
+  /**
+   * Whether the lease dies with this process. Default: yes, unless it has an expiry of its own. A
+   * process killed before it released its leases then leaves nothing pinned.
+   */
+  heldByProcess?: boolean;
   signal?: AbortSignal;
 }
 
@@ -45,6 +53,7 @@ export async function createLease(layout: Layout, options: CreateLeaseOptions = 
   const id = options.id === undefined ? `lease-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}` : checkName("lease id", options.id);
   const lease: Lease = { id, createdAt: new Date(), labels: checkLabels("lease labels", options.labels) };
   if (options.expiresAt !== undefined) lease.expiresAt = checkDate("lease expiresAt", options.expiresAt);
+  if (options.heldByProcess ?? options.expiresAt === undefined) lease.holder = currentHolder();
   throwIfAborted(options.signal, `creating lease ${JSON.stringify(id)}`);
 
   // Build the whole lease in a hidden temp directory, then rename it into place: rename onto an
@@ -79,6 +88,7 @@ function serializeLease(lease: Lease): Record<string, unknown> {
     createdAt: lease.createdAt.toISOString(),
     ...(lease.expiresAt ? { expiresAt: lease.expiresAt.toISOString() } : {}),
     labels: lease.labels,
+    ...(lease.holder ? { holder: lease.holder } : {}),
   };
 }
 
@@ -105,11 +115,21 @@ async function readLeaseAt(path: string): Promise<Lease | undefined> {
     const lease: Lease = { id: recordString(path, record, "id"), createdAt: recordDate(path, record, "createdAt"), labels: recordLabels(path, record.labels) };
     const expiresAt = recordOptionalDate(path, record, "expiresAt");
     if (expiresAt) lease.expiresAt = expiresAt;
+    const holder = recordHolder(record.holder);
+    if (holder) lease.holder = holder;
     return lease;
   } catch (error) {
     if (error instanceof CorruptMetadataError && (await writtenBeforeBoot(path))) return undefined;
     throw error;
   }
+}
+
+/** A holder as recorded; anything malformed is ignored (the lease then waits for expiry or release). */
+function recordHolder(value: unknown): LeaseHolder | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { pid, host, start } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(pid) || (pid as number) <= 0 || typeof host !== "string") return undefined;
+  return { pid: pid as number, host, ...(typeof start === "string" ? { start } : {}) };
 }
 
 async function writtenBeforeBoot(path: string): Promise<boolean> {

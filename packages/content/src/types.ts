@@ -1,3 +1,4 @@
+import type { LeaseHolder } from "./lease-holder.js";
 import type { Descriptor, Digest } from "@exp/oci-spec";
 
 export interface BlobInfo {
@@ -35,6 +36,8 @@ export interface Lease {
   createdAt: Date;
   expiresAt?: Date;
   labels: Record<string, string>;
+  /** The process holding it (leases without an expiry): gone with it, as if expired. */
+  holder?: LeaseHolder;
 }
 
 export interface HistoryRecord {
@@ -88,7 +91,7 @@ export interface ContentStore {
   list(options?: SignalOption): AsyncIterable<BlobInfo>;
   findByLabel(key: string, value?: string, options?: SignalOption): Promise<BlobInfo[]>;
   readonly leases: {
-    create(options?: { id?: string; labels?: Record<string, string>; expiresAt?: Date; signal?: AbortSignal }): Promise<Lease>;
+    create(options?: { id?: string; labels?: Record<string, string>; expiresAt?: Date; heldByProcess?: boolean; signal?: AbortSignal }): Promise<Lease>;
     addResource(leaseId: string, resource: Digest | { digest: Digest; mediaType?: string }, options?: SignalOption): Promise<void>;
     removeResource(leaseId: string, digest: Digest, options?: SignalOption): Promise<void>;
     resources(leaseId: string, options?: SignalOption): Promise<Digest[]>;
