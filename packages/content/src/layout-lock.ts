@@ -1,27 +1,33 @@
-import { open, rm, stat } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExpError } from "@exp/errors";
+import { isPidAlive } from "./temp-files.js";
 
 const staleMs = 60_000;
 
 /**
  * Holds `<dir>/index.json.lock` (created exclusively) while `work` runs, so two exports into one
  * cache directory never lose each other's index.json entry, as BuildKit's client does with flock.
- * A lock older than a minute is taken to belong to a process that died and is broken.
+ * The lock names its holder (`<pid> <host>`): a lock whose holder on this host is dead (an export
+ * killed with SIGKILL) is broken at once; any other lock older than a minute is taken to belong
+ * to a process that died and is broken too.
  */
 export async function withLayoutLock<T>(path: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 5 * staleMs;
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(path, "wx");
-      await handle.writeFile(String(process.pid));
+      await handle.writeFile(`${process.pid} ${hostname()}`);
       await handle.close();
       break;
     } catch (error) {
       if ((error as { code?: string }).code !== "EEXIST") throw error;
+      const holder = await readFile(path, "utf8").catch(() => undefined);
       const age = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age > staleMs) {
-        await rm(path, { force: true });
+      if (age > staleMs || (holder !== undefined && holderIsDead(holder))) {
+        // Only if it is still the lock just judged (another waiter may have broken and retaken it).
+        if ((await readFile(path, "utf8").catch(() => undefined)) === holder) await rm(path, { force: true });
         continue;
       }
       if (Date.now() > deadline) throw new ExpError("ERR_CACHE_LOCKED", `${path} has been locked for too long; another export is stuck, or remove the file`, { fault: "server" });
@@ -33,4 +39,10 @@ export async function withLayoutLock<T>(path: string, signal: AbortSignal, work:
   } finally {
     await rm(path, { force: true });
   }
+}
+
+/** `<pid> <host>` of a process on this host that no longer runs (a bare pid, as older versions wrote, is never judged). */
+function holderIsDead(content: string): boolean {
+  const [pid, host] = content.trim().split(" ");
+  return host === hostname() && /^\d+$/.test(pid ?? "") && !isPidAlive(Number(pid));
 }
