@@ -5,3 +5,4 @@ export { parseCacheConfig, chainOf, maxCacheConfigBytes, InvalidCacheConfigError
 export { cacheConfigMediaType } from "./media-type.js";
 export { cacheRootParts, importedRecords, type CacheRootDocument, type ImportedChainLayer } from "./read-cache.js";
 export { inlineCacheConfig, inlineCacheField } from "./inline.js";
+export { parseCacheRoot, checkCacheConfigSize, InvalidCacheManifestError, CacheBlobMissingError } from "./read-root.js";

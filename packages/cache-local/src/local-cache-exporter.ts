@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { InvalidOptionError } from "@exp/errors";
 import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { cacheExportKeys, parseCacheExportOptions } from "./cache-options.js";
 import { writeCacheManifest } from "./cache-manifest.js";
@@ -16,6 +18,8 @@ export const cacheExporter: CacheExporter = {
   resolve(attrs): CacheExporterInstance {
     const reader = new AttrReader("cache exporter local", attrs, keys);
     const dest = reader.required("dest", "give the cache directory, e.g. dest=.cache/exp");
+    // Found before the build rather than as a bare ENOTDIR when the blobs are written.
+    if (statSync(dest, { throwIfNoEntry: false })?.isDirectory() === false) throw new InvalidOptionError("cache exporter local", "dest", dest, "a directory (it is a file)");
     const tag = reader.string("tag") ?? "latest";
     const reset = reader.bool("reset", false);
     const { mode, compression, imageManifest, ignoreError } = parseCacheExportOptions(reader);

@@ -2,15 +2,17 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
-import { cacheRootParts, importedRecords, parseCacheConfig, type CacheRootDocument } from "@exp/cache-config";
-import { createDigestVerifier, parseImageLayoutIndex, verifyDigest, type Descriptor } from "@exp/oci-spec";
+import { CacheBlobMissingError, cacheRootParts, checkCacheConfigSize, importedRecords, parseCacheConfig, parseCacheRoot } from "@exp/cache-config";
+import { InvalidOptionError } from "@exp/errors";
+import { createDigestVerifier, isDigest, parseImageLayoutIndex, verifyDigest, type Descriptor } from "@exp/oci-spec";
 import { layoutBlobPath } from "@exp/content";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 
 /**
  * `--cache-from type=local,src=<dir>[,tag=…|digest=…]`: reads a cache BuildKit or exp wrote with
  * `type=local`. Only the manifest and the config are read; a layer is read (verified) only if the
- * build needs its bytes. A missing directory, tag or blob is "no cache", never an error.
+ * build needs its bytes. A missing directory or tag is "no cache"; a missing layer drops the
+ * results that need it; a missing manifest or config is a damaged cache (ERR_CACHE_BLOB_MISSING).
  */
 export const cacheImporter: CacheImporter = {
   type: "local",
@@ -19,13 +21,18 @@ export const cacheImporter: CacheImporter = {
     const src = reader.required("src", "give the cache directory, e.g. src=.cache/exp");
     const tag = reader.string("tag") ?? "latest";
     const digest = reader.string("digest");
+    // BuildKit parses digest= up front; a typo here would otherwise read as "no cache found".
+    if (digest !== undefined && !isDigest(digest)) throw new InvalidOptionError("cache importer local", "digest", digest, 'a manifest digest, "sha256:" followed by 64 lowercase hex digits');
     return {
       type: "local",
       name: `importing cache manifest from ${src}`,
       async load(ctx) {
         const blobPath = (d: string) => layoutBlobPath(src, d);
-        const readDocument = async (d: Descriptor): Promise<Buffer> => {
-          const bytes = await readFile(blobPath(d.digest));
+        // A blob that index.json or the manifest names must be there: its absence is a damaged cache.
+        const readDocument = async (d: Descriptor, role: string): Promise<Buffer> => {
+          const bytes = await readFile(blobPath(d.digest)).catch((error: unknown) => {
+            throw (error as NodeJS.ErrnoException).code === "ENOENT" ? new CacheBlobMissingError(src, d.digest, role, error) : error;
+          });
           verifyDigest(bytes, d.digest, `${d.mediaType} in ${src}`);
           return bytes;
         };
@@ -34,9 +41,10 @@ export const cacheImporter: CacheImporter = {
         const entries = parseImageLayoutIndex(indexText).manifests as Descriptor[];
         const root = digest !== undefined ? entries.find((e) => e.digest === digest) : entries.find((e) => e.annotations?.["org.opencontainers.image.ref.name"] === tag);
         if (!root) return undefined;
-        const parts = cacheRootParts(JSON.parse((await readDocument(root)).toString("utf8")) as CacheRootDocument);
+        const parts = cacheRootParts(parseCacheRoot(await readDocument(root, "the cache manifest"), root.digest, src));
         if (!parts) return undefined;
-        const config = parseCacheConfig(await readDocument(parts.config));
+        checkCacheConfigSize(parts.config);
+        const config = parseCacheConfig(await readDocument(parts.config, "the cache config"));
         // A blob deleted from the directory drops the result, not the import (BuildKit's testCacheExportCacheDeletedContent).
         const { results, inputs } = await importedRecords(config, parts.layers, async (d) => (await stat(blobPath(d)).catch(() => undefined)) !== undefined);
         ctx.progress.log(`${results.size} of ${config.records.length} records have results`);

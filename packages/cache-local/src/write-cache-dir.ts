@@ -1,7 +1,7 @@
 import { readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { layoutBlobPath, updateLayoutIndex, writeLayoutBlobs, type ContentStore } from "@exp/content";
-import { isIndexMediaType, isManifestMediaType, type Descriptor } from "@exp/oci-spec";
+import { isIndexMediaType, isManifestMediaType, parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
 
 /**
  * Writes a cache into an OCI layout directory as BuildKit's client does: the blobs, and the
@@ -10,6 +10,13 @@ import { isIndexMediaType, isManifestMediaType, type Descriptor } from "@exp/oci
  * so the directory stops growing forever.
  */
 export async function writeCacheDir(store: ContentStore, dest: string, root: Descriptor, blobs: readonly Descriptor[], options: { tag: string; reset: boolean; signal: AbortSignal }): Promise<void> {
+  // An index.json that cannot be merged fails the export before any blob lands beside it, so a
+  // damaged cache directory is left exactly as it was.
+  const existing = await readFile(join(dest, "index.json"), "utf8").catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (existing !== undefined) parseImageLayoutIndex(existing);
   await writeLayoutBlobs(store, dest, [...blobs, root], { signal: options.signal });
   await updateLayoutIndex(
     dest,

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { cacheRootParts, importedRecords, inlineCacheConfig, parseCacheConfig, type CacheRootDocument, type ImportedChainLayer } from "@exp/cache-config";
+import { cacheRootParts, checkCacheConfigSize, importedRecords, inlineCacheConfig, parseCacheConfig, parseCacheRoot, type CacheRootDocument, type ImportedChainLayer } from "@exp/cache-config";
 import { isIndexMediaType, type Descriptor, type Digest } from "@exp/oci-spec";
 import { createRegistryClient, parseReference, RegistryError } from "@exp/registry";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
@@ -35,8 +35,10 @@ export const cacheImporter: CacheImporter = {
           client.rememberBlob(ref, descriptor.digest);
           return Buffer.concat(chunks);
         };
-        const document = JSON.parse(root.bytes.toString("utf8")) as CacheRootDocument & { mediaType?: string };
+        const document = parseCacheRoot(root.bytes, root.descriptor.digest, ref.toString()) as CacheRootDocument & { mediaType?: string };
         const parts = cacheRootParts(document);
+        // A config larger than BuildKit's limit is refused before it is downloaded, not after.
+        if (parts) checkCacheConfigSize(parts.config);
         // No cache config: an image, whose config may carry an inline cache (every platform of an index is read).
         const sources = parts
           ? [{ config: parseCacheConfig(await readBlob(parts.config)), layers: parts.layers }]
@@ -54,12 +56,14 @@ export const cacheImporter: CacheImporter = {
 
         async function inlineSources(doc: CacheRootDocument, mediaType: string) {
           const manifests = isIndexMediaType(mediaType)
-            ? await Promise.all((doc.manifests ?? []).map(async (m) => JSON.parse((await client.getManifest(ref.withDigest(m.digest), { signal: ctx.signal })).bytes.toString("utf8")) as CacheRootDocument))
+            ? await Promise.all((doc.manifests ?? []).map(async (m) => parseCacheRoot((await client.getManifest(ref.withDigest(m.digest), { signal: ctx.signal })).bytes, m.digest, ref.toString())))
             : [doc];
           const found = [];
           for (const manifest of manifests) {
             if (!manifest.config || !manifest.layers) continue;
-            const inline = inlineCacheConfig(JSON.parse((await readBlob(manifest.config)).toString("utf8")) as Record<string, unknown>, manifest.layers);
+            // An image config is read whole: like a cache config, it is refused past BuildKit's limit first.
+            checkCacheConfigSize(manifest.config);
+            const inline = inlineCacheConfig(parseCacheRoot(await readBlob(manifest.config), manifest.config.digest, ref.toString()) as Record<string, unknown>, manifest.layers);
             if (inline) found.push(inline);
           }
           return found;

@@ -44,7 +44,22 @@ export const cacheExporter: CacheExporter = {
                     if (isNotFound(error)) return undefined;
                     throw new S3CacheError(`checking ${key} in ${options.bucket}`, error);
                   });
-                  if (!head) {
+                  let present = head !== undefined;
+                  if (head && (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs)) {
+                    // Gone since the HEAD (a lifecycle rule expired it, or, on Swift, a concurrent
+                    // touch of the same blob by another build): upload it again rather than fail.
+                    present = await client
+                      .send(
+                        new sdk.CopyObjectCommand({ Bucket: options.bucket, Key: key, CopySource: `${options.bucket}/${key}`, Metadata: { "updated-at": new Date().toISOString() }, MetadataDirective: "REPLACE" }),
+                        { abortSignal: signal },
+                      )
+                      .then(
+                        () => true,
+                        (error: unknown) => (isNotFound(error) && !signal.aborted ? false : Promise.reject(new S3CacheError(`refreshing ${key} in ${options.bucket}`, error))),
+                      );
+                    if (present) progress.log(`${blob.digest}: touched`);
+                  }
+                  if (!present) {
                     // Parts of 16 MiB, 4 at a time per blob, as BuildKit's transfer manager; a
                     // multipart upload also lifts PutObject's 5 GiB limit.
                     await uploadBlob({
@@ -60,14 +75,6 @@ export const cacheExporter: CacheExporter = {
                       onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
                     }).catch((error: unknown) => Promise.reject(error instanceof S3CacheError || signal.aborted ? error : new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
                     progress.log(`${blob.digest}: uploaded`);
-                  } else if (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs) {
-                    await client
-                      .send(
-                        new sdk.CopyObjectCommand({ Bucket: options.bucket, Key: key, CopySource: `${options.bucket}/${key}`, Metadata: { "updated-at": new Date().toISOString() }, MetadataDirective: "REPLACE" }),
-                        { abortSignal: signal },
-                      )
-                      .catch((error: unknown) => Promise.reject(new S3CacheError(`refreshing ${key} in ${options.bucket}`, error)));
-                    progress.log(`${blob.digest}: touched`);
                   }
                 }, signal);
                 const body = JSON.stringify(config);

@@ -1,9 +1,11 @@
-import { pipeline, type Readable } from "node:stream";
+import { Readable, pipeline } from "node:stream";
 import { importedRecords, parseCacheConfig, uncompressedAnnotation } from "@exp/cache-config";
 import { createDigestVerifier, type Descriptor } from "@exp/oci-spec";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { parseS3Options, s3Keys } from "./options.js";
+import { resumingBody } from "./resume-body.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
+import { retryStreamed } from "./upload/retry.js";
 
 /**
  * `--cache-from type=s3,…`: reads `<prefix><manifests_prefix><name>` (the first name only, as
@@ -21,12 +23,16 @@ export const cacheImporter: CacheImporter = {
       name: `importing cache manifest from s3://${options.bucket}/${manifestKey}`,
       async load(ctx) {
         const { client, sdk } = await s3Client(options);
-        const got = await client.send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: manifestKey }), { abortSignal: ctx.signal }).catch((error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw new S3CacheError(`reading ${manifestKey} from ${options.bucket}`, error);
-        });
-        if (!got?.Body) return undefined;
-        const config = parseCacheConfig(await got.Body.transformToString());
+        // The SDK retries until the headers arrive; a body that breaks after them is retried here.
+        const text = await retryStreamed(async () => {
+          const got = await client.send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: manifestKey }), { abortSignal: ctx.signal }).catch((error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw new S3CacheError(`reading ${manifestKey} from ${options.bucket}`, error);
+          });
+          return got?.Body ? await got.Body.transformToString() : undefined;
+        }, ctx.signal);
+        if (text === undefined) return undefined;
+        const config = parseCacheConfig(text);
         const layers: Descriptor[] = (config.layers ?? []).flatMap((l) =>
           l.annotations ? [{ mediaType: l.annotations.mediaType, digest: l.blob, size: l.annotations.size, annotations: { [uncompressedAnnotation]: l.annotations.diffID, "buildkit/createdat": l.annotations.createdAt } }] : [],
         );
@@ -37,11 +43,15 @@ export const cacheImporter: CacheImporter = {
           inputs,
           async fetch(descriptor, { signal }): Promise<Readable> {
             const key = `${options.prefix}${options.blobsPrefix}${descriptor.digest}`;
-            const object = await client
-              .send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: key }), signal ? { abortSignal: signal } : {})
-              .catch((error: unknown) => Promise.reject(new S3CacheError(`fetching ${key} from ${options.bucket}`, error)));
+            const get = async (offset: number) => {
+              const object = await client
+                .send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: key, ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }), signal ? { abortSignal: signal } : {})
+                .catch((error: unknown) => Promise.reject(new S3CacheError(`fetching ${key} from ${options.bucket}${offset > 0 ? ` from byte ${offset}` : ""}`, error)));
+              return { status: object.$metadata.httpStatusCode ?? 200, body: object.Body as Readable };
+            };
             const check = createDigestVerifier(descriptor.digest, `s3://${options.bucket}/${key}`, { size: descriptor.size });
-            pipeline(object.Body as Readable, check, () => undefined);
+            // A body cut part way is resumed with a Range request rather than failing the build.
+            pipeline(Readable.from(resumingBody(await get(0), get, descriptor.size, signal), { objectMode: false }), check, () => undefined);
             return check;
           },
         };

@@ -138,6 +138,32 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS, "docker-registry"))("s3 cache ag
     expect(logs.some((m) => m.endsWith(": uploaded"))).toBe(false);
   });
 
+  it("uploads a blob again when it vanished between the HEAD and the touch, instead of failing", async () => {
+    // What a lifecycle rule expiring the blob at that moment looks like (issue 8's soak met it on
+    // Swift, from two builds touching one blob at once): the self-copy answers NoSuchKey.
+    const noSuchKey = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`;
+    const proxy = await startFaultProxy({
+      target: s3.endpoint,
+      preserveHost: true,
+      rules: [{ match: { method: "PUT", path: /[?&]x-id=CopyObject\b/ }, nth: [1], fault: { type: "status", status: 404, body: noSuchKey, headers: { "content-type": "application/xml" } } }],
+    });
+    try {
+      const store = await openContentStore(join(dir, "store-vanished"));
+      const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+      await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve(attrs({ mode: "max", prefix: "vanished/" }))], store });
+      const events: ProgressEvent[] = [];
+      const touch = cacheExporter.resolve(attrs({ mode: "max", prefix: "vanished/", touch_refresh: "0s", endpoint_url: proxy.url }));
+      await runExport({ source: built.source, exporters: [], cacheExporters: [touch], store, onProgress: (e) => events.push(e) });
+      await store.leases.release(built.lease);
+      const logs = events.flatMap((e) => (e.type === "log" ? [e.message] : []));
+      expect(logs.filter((m) => m.endsWith(": uploaded"))).toHaveLength(1);
+      expect(logs.some((m) => m.endsWith(": touched"))).toBe(false);
+      expect(proxy.stats.log.map((e) => `${e.method} ${/x-id=(\w+)/.exec(e.path)?.[1] ?? ""} ${e.status}`)).toEqual(["HEAD  200", "PUT CopyObject 404", "PUT PutObject 200", "PUT PutObject 200"]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("a wrong secret fails with a typed error that never shows it; ignore-error turns it into a warning", async () => {
     const store = await openContentStore(join(dir, "store-bad"));
     const built = await buildImage({ context: join(dir, "context"), store });

@@ -8,19 +8,48 @@ import type { S3CacheOptions } from "./options.js";
  * trailer, which S3-compatible stores (Swift, MinIO, R2, GCS, OCI) reject or silently store raw
  * (BuildKit #6969/#6970).
  */
-export async function s3Client(options: S3CacheOptions, tuning: { maxAttempts?: number } = {}): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
+export async function s3Client(options: S3CacheOptions, tuning: { maxAttempts?: number; socketTimeoutMs?: number } = {}): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
   const sdk = await import("@aws-sdk/client-s3");
   const client = new sdk.S3Client({
-    ...(tuning.maxAttempts !== undefined ? { maxAttempts: tuning.maxAttempts } : {}),
+    maxAttempts: tuning.maxAttempts ?? S3_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: tuning.socketTimeoutMs ?? S3_SOCKET_TIMEOUT_MS },
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     forcePathStyle: options.pathStyle,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    logger: silentLogger,
   });
   return { client, sdk };
 }
+
+/**
+ * With its default logger the SDK writes to the console itself, e.g. "An error was encountered in
+ * a non-retryable streaming request." for every stream upload that fails or is aborted: a line
+ * outside exp's progress output, which breaks `--progress rawjson`. exp reports every S3 failure
+ * itself (S3CacheError), so the SDK gets a logger that says nothing. (It must not be the SDK's
+ * NoOpLogger: that is exactly the case in which the SDK falls back to the console.)
+ */
+export const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Tries per request, the first included, as many as the registry client makes. The SDK's default of
+ * 3 gives up on one request in a thousand when 10% of requests fail, which at a dozen requests per
+ * cache export failed about one export in a hundred (issue 8's flaky-destination test); 7 tries
+ * make it one in ten million per request. Between them the SDK waits a random part of 50 ms
+ * doubling (1 s doubling, capped at 20 s, when throttled): at most 3.15 s for a dead endpoint.
+ */
+export const S3_MAX_ATTEMPTS = 7;
+
+/**
+ * How long S3 may take to accept a connection, and then stay silent (no byte either way) before the
+ * try fails as a TimeoutError, which is retried. The SDK's defaults are no limit at all: an endpoint
+ * that accepted the connection and never answered held a build forever (issue 8). The same limits
+ * as the registry client's connect and headers/body timeouts.
+ */
+export const S3_CONNECT_TIMEOUT_MS = 30_000;
+export const S3_SOCKET_TIMEOUT_MS = 60_000;
 
 /** An S3 failure, named by the service's error code and the key, never with credentials. */
 export class S3CacheError extends ExpError {

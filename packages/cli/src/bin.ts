@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { setMaxListeners } from "node:events";
 import { runCli } from "./cli.js";
 import { processIO } from "./io.js";
 
 // Ctrl-C cancels the build (exporters stop, leases are released, history records the abort);
 // a second Ctrl-C exits at once.
 const controller = new AbortController();
+// The whole build (every layer, every upload) listens on it at once: not a leak.
+setMaxListeners(0, controller.signal);
 let interrupted = false;
 const onSignal = (signal: NodeJS.Signals) => {
   if (interrupted) process.exit(130);

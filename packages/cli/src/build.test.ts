@@ -175,6 +175,16 @@ describe("errors and exit codes", () => {
     expect(result.stderr).not.toContain("ERROR:");
   });
 
+  it("a usage error about a spec never repeats its secret attributes (commander quotes the argument)", async () => {
+    const secret = "s3cr3t-usage-9f2c/+x";
+    for (const spec of [`type=s3,bucket=b,secret_access_key=${secret},session_token=${secret},"bad`, `bucket=b,secret_access_key=${secret}`]) {
+      const result = await run(["build", "--cache-to", spec]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("secret_access_key=****");
+      expect(result.stderr).not.toContain("s3cr3t");
+    }
+  });
+
   it("--debug adds the error code and the stack", async () => {
     const plain = await run(["build", fx.context, "-o", "type=@acme/nope", "--root", fx.store]);
     expect(plain.stderr.trim().split("\n")).toHaveLength(1);

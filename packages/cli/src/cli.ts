@@ -1,13 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isAbortError, isExpError } from "@exp/errors";
 import { normalizePlatform, parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
+import { parseReference } from "@exp/registry";
 import packageJson from "../package.json" with { type: "json" };
 import { runBuild, type BuildCommandOptions } from "./commands/build.js";
+import { runStoreCheck } from "./commands/store-check.js";
 import { runDu, runHistoryInspect, runHistoryLs, runHistoryRm, runPrune, type OutputFormat } from "./commands/store-commands.js";
 import { formatError } from "./errors.js";
 import { processIO, type CliIO } from "./io.js";
 import { progressModes, type ProgressMode } from "./progress/index.js";
 import { SpecError } from "./spec/csv.js";
+import { checkOutputConflicts } from "./spec/conflicts.js";
 import { parseCacheSpec, parseOutputSpec, type Spec } from "./spec/output.js";
 import { parseDuration } from "./util/format.js";
 import { Redactor } from "./util/redact.js";
@@ -79,7 +82,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .description("Build an image from a Dockerfile and export it (docker buildx build)")
     .argument("[context]", "the build context directory", ".")
     .option("-f, --file <path>", "the Dockerfile (default: <context>/Dockerfile)")
-    .option("-t, --tag <name>", "an image name, e.g. registry.example/app:1.2 (repeatable)", collect)
+    .option("-t, --tag <name>", "an image name, e.g. registry.example/app:1.2 (repeatable)", collectTag)
     .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux/amd64)", collectPlatforms)
     .option("--build-arg <key=value>", "a build argument; KEY alone takes its value from the environment (repeatable)", collectBuildArg)
     .option("--target <stage>", "the stage to build")
@@ -107,6 +110,17 @@ Examples:
     )
     .action(async (context: string, raw: Partial<BuildCommandOptions> & { progress: ProgressMode }) => {
       hooks.setDebug(Boolean(raw.debug));
+      checkOutputConflicts(
+        {
+          outputs: raw.output ?? [],
+          cacheTo: raw.cacheTo ?? [],
+          files: [
+            { flag: "--metadata-file", path: raw.metadataFile },
+            { flag: "--trace", path: raw.trace },
+          ],
+        },
+        io.cwd,
+      );
       const options: BuildCommandOptions = {
         ...raw,
         tag: raw.tag ?? [],
@@ -166,10 +180,28 @@ Examples:
     .addOption(rootOption())
     .action(async (ids: string[], options: { root?: string }) => hooks.setExitCode(await runHistoryRm(io, ids, options)));
 
+  const store = program.command("store").description("Maintain the content store");
+  store
+    .command("check")
+    .description("Verify every blob's digest and every metadata reference; exit 1 on any fault")
+    .addOption(rootOption())
+    .addOption(formatOption())
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runStoreCheck(io, options)));
+
   return program;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `-t`: checked as it is read, like buildx's "invalid tag", so a typo is a usage error before any work. */
+function collectTag(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseReference(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
   return [...(previous ?? []), value];
 }
 

@@ -20,3 +20,4 @@ export { buildMetadata } from "./metadata.js";
 export { chromeTrace, type ChromeTrace, type ChromeTraceEvent, type TraceInput } from "./trace.js";
 export { PlainPrinter, TtyPrinter, RawJsonPrinter, createPrinter, type ProgressMode, type ProgressPrinter } from "./progress/index.js";
 export { formatError, UsageError } from "./errors.js";
+export { checkOutputConflicts, InvalidFileFlagError, OutputConflictError, type WriteTargets } from "./spec/conflicts.js";

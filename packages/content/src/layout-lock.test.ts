@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempRoots } from "./__fixtures__/helpers.js";
 import { withLayoutLock } from "./layout-lock.js";
@@ -41,4 +43,26 @@ describe("withLayoutLock", () => {
       expect(await readFile(path, "utf8")).toBe(holder);
     }
   });
+
+  it("a holder killed at any step of taking the lock never leaves a lock the next export must wait out", async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const child = join(here, "__fixtures__", "layout-lock-kill-child.ts");
+    // Kill before each filesystem call in turn, until the child gets through them all.
+    for (let killAt = 1; ; killAt++) {
+      const path = await lockPath();
+      const proc = spawn(process.execPath, ["--conditions=@exp/source", "--import", "tsx", child, path, String(killAt)], { cwd: dirname(here), stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      proc.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      const signal = await new Promise<NodeJS.Signals | null>((resolve) => proc.once("close", (_code, s) => resolve(s)));
+      // Whatever the child left, the lock is free again at once: empty, it would stall us for a minute.
+      const holder = await readFile(path, "utf8").catch(() => undefined);
+      expect(holder === undefined || holder === `${proc.pid} ${hostname()}`, `lock left at call ${killAt}: ${JSON.stringify(holder)}`).toBe(true);
+      expect(await withLayoutLock(path, AbortSignal.timeout(5_000), async () => "ran")).toBe("ran");
+      if (signal === null) {
+        expect(out).toBe("done\n");
+        break;
+      }
+      expect(signal).toBe("SIGKILL");
+    }
+  }, 30_000);
 });

@@ -1,7 +1,9 @@
-import { open, readFile, rm, stat } from "node:fs/promises";
+import { link, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExpError } from "@exp/errors";
+import { tempPathFor } from "./atomic-write.js";
+import { hasCode } from "./fs-util.js";
 import { isPidAlive } from "./temp-files.js";
 
 const staleMs = 60_000;
@@ -17,9 +19,7 @@ export async function withLayoutLock<T>(path: string, signal: AbortSignal, work:
   const deadline = Date.now() + 5 * staleMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(path, "wx");
-      await handle.writeFile(`${process.pid} ${hostname()}`);
-      await handle.close();
+      await createLock(path, `${process.pid} ${hostname()}`);
       break;
     } catch (error) {
       if ((error as { code?: string }).code !== "EEXIST") throw error;
@@ -38,6 +38,31 @@ export async function withLayoutLock<T>(path: string, signal: AbortSignal, work:
     return await work();
   } finally {
     await rm(path, { force: true });
+  }
+}
+
+/**
+ * Creates the lock file with its holder already in it, or fails with EEXIST. Written under a temp
+ * name, then linked to the lock's name (link never replaces a file, so it is as exclusive as
+ * "wx"): a process killed between creating the lock and writing its holder would otherwise leave
+ * an empty lock nobody can judge dead, and every later export would wait `staleMs` for it. A kill
+ * leaves at most the temp file. Filesystems without hard links get the create-then-write order.
+ */
+async function createLock(path: string, holder: string): Promise<void> {
+  const temp = tempPathFor(path);
+  try {
+    await writeFile(temp, holder, { flag: "wx" });
+    await link(temp, path);
+  } catch (error) {
+    if (!hasCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK")) throw error;
+    const handle = await open(path, "wx");
+    try {
+      await handle.writeFile(holder);
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

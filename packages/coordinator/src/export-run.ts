@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { AbortedError } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
@@ -118,7 +119,11 @@ export class ExportRun {
         this.cacheSlots.map((s) => s.result?.response),
       );
     } catch (error) {
-      failure = error;
+      // An external abort (Ctrl-C) fails whichever task notices it first, with whatever error it
+      // makes of it ("Request aborted", an S3 error wrapping an AbortError): history records the
+      // abort itself, as runExport throws it, not a consequence that happened to come first.
+      const external = this.init.external;
+      failure = external?.aborted && !(error instanceof AbortedError) ? new AbortedError("export", external.reason) : error;
       throw error;
     } finally {
       try {

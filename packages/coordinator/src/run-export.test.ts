@@ -252,6 +252,22 @@ describe("runExport: failures", () => {
     expect((failure as AbortedError).code).toBe("ERR_ABORTED");
     expect(await store.leases.list()).toEqual([]);
   });
+
+  it("history records an external abort as the abort, whatever error the first finalizer to notice it throws", async () => {
+    const controller = new AbortController();
+    const image = fakeImageExporter({
+      id: "image",
+      log,
+      push: async (ctx) => {
+        controller.abort(new Error("user pressed ctrl-c"));
+        await aborted(ctx.signal);
+        throw new Error("Request aborted"); // what undici makes of it, say
+      },
+    });
+    const failure = await runExport({ source, exporters: [image], store, signal: controller.signal, buildId: "interrupted" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AbortedError);
+    expect((await store.history.get("interrupted"))?.error).toBe("export was aborted: user pressed ctrl-c");
+  });
 });
 
 describe("runExport: history and garbage collection", () => {

@@ -1,4 +1,5 @@
 import { ExpError } from "@exp/errors";
+import { shortName } from "@exp/solver";
 
 // Every error this package throws on purpose. Each names the offending value (a tar entry, an
 // output path, a layer) so the build log points at it; codes are stable, messages may change.
@@ -11,7 +12,7 @@ import { ExpError } from "@exp/errors";
 export class UnsafePathError extends ExpError {
   readonly entry: string;
   constructor(entry: string, reason: string) {
-    super("ERR_LOCAL_UNSAFE_PATH", `refusing to write ${JSON.stringify(entry)}: ${reason}`);
+    super("ERR_LOCAL_UNSAFE_PATH", `refusing to write ${shortName(entry)}: ${reason}`);
     this.entry = entry;
   }
 }

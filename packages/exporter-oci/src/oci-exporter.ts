@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, statSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
@@ -31,6 +31,7 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
       const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
       if (type === "docker" && !tar) throw new InvalidOptionError(component, "tar", "false", "true: a docker archive is always a tarball (use type=oci,tar=false for a layout directory)");
       if (!tar && dest === "-") throw new InvalidOptionError(component, "dest", "-", "a directory when tar=false");
+      checkDest(component, dest, tar);
       return {
         type,
         name: `exporting to ${type} image format`,
@@ -74,6 +75,20 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
       };
     },
   };
+}
+
+/**
+ * A destination of the wrong kind is refused when the output is resolved, before the build: an
+ * archive cannot replace a directory (the rename after the whole tarball was written would fail
+ * with a bare EISDIR), nor a layout be written into a file.
+ */
+function checkDest(component: string, dest: string, tar: boolean): void {
+  if (dest === "-") return;
+  const existing = statSync(dest, { throwIfNoEntry: false });
+  if (tar && existing?.isDirectory()) {
+    throw new InvalidOptionError(component, "dest", dest, "a file path for the archive; it is a directory (use tar=false to write an OCI layout directory)");
+  }
+  if (!tar && existing && !existing.isDirectory()) throw new InvalidOptionError(component, "dest", dest, "a directory for the layout (tar=false); it is a file");
 }
 
 /** A file is written to a temp sibling and renamed, so a failed export never leaves half a tarball. */

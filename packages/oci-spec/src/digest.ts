@@ -13,8 +13,9 @@ const digestPattern = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 /** A string that is not a valid digest, or names an algorithm we do not support. */
 export class InvalidDigestError extends ExpError {
   readonly value: string;
-  constructor(value: string, reason: string) {
-    super("ERR_INVALID_DIGEST", `invalid digest ${JSON.stringify(value)}: ${reason}; expected "sha256:" followed by 64 lowercase hex digits`);
+  /** `expected` defaults to the sha256 form; a sha512 digest is told what sha512 needs instead. */
+  constructor(value: string, reason: string, expected = '"sha256:" followed by 64 lowercase hex digits') {
+    super("ERR_INVALID_DIGEST", `invalid digest ${JSON.stringify(value)}: ${reason}; expected ${expected}`);
     this.value = value;
   }
 }
@@ -43,7 +44,7 @@ export function parseDigest(value: string): ParsedDigest {
   const hex = match[2] as string;
   if (algorithm !== "sha256" && algorithm !== "sha512") throw new InvalidDigestError(value, `unsupported algorithm "${algorithm}"`);
   if (hex.length !== hexLength[algorithm] || !/^[0-9a-f]+$/.test(hex)) {
-    throw new InvalidDigestError(value, `the ${algorithm} part must be ${hexLength[algorithm]} lowercase hex digits`);
+    throw new InvalidDigestError(value, `the ${algorithm} part must be ${hexLength[algorithm]} lowercase hex digits`, `"${algorithm}:" followed by ${hexLength[algorithm]} lowercase hex digits`);
   }
   return { algorithm, hex };
 }

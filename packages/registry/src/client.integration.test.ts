@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearSkopeoBlobCache, skipUnlessTools, startFaultProxy, startRegistry, tempDir, type TempDir, type TestRegistry } from "@exp/testing";
 import { DigestMismatchError, digestOf } from "@exp/oci-spec";
 import { bytesBlobSource } from "./blobs/blob-source.js";
+import { filePushLocks } from "./blobs/push-lock.js";
 import { createRegistryClient, type RegistryClient } from "./client.js";
 import { RegistryError, RetriesExhaustedError } from "./errors.js";
 import { parseReference } from "./reference/index.js";
@@ -183,6 +184,26 @@ describe.skipIf(skip)("registry client against distribution 2.8 (plain HTTP)", (
     }
   });
 
+  it("two clients (two processes) pushing one blob to one repository at once send it twice, or once with shared push locks", async () => {
+    // A slow link keeps the first upload going while the second client asks whether the blob is there.
+    const proxy = await startFaultProxy({ target: registry.url, link: { bytesPerSecond: 200_000 } });
+    try {
+      const layer = image.layers[1]!;
+      const pushBoth = async (repository: string, locks?: ReturnType<typeof filePushLocks>) => {
+        const clients = [0, 1].map(() => createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host], ...(locks ? { pushLocks: locks } : {}) }));
+        const results = await Promise.all(clients.map((c) => c.pushBlob(parseReference(`${proxy.host}/${repository}:v1`), layer.source)));
+        await Promise.all(clients.map((c) => c.close()));
+        const sent = proxy.stats.log.filter((e) => e.method === "PUT" && e.path.startsWith(`/v2/${repository}/blobs/uploads/`) && e.requestBytes > 0).length;
+        return { statuses: results.map((r) => r.status).sort(), sent };
+      };
+      // Without a lock both HEADs answer 404 and both clients upload: the race the lock is for.
+      expect(await pushBoth("race/unlocked")).toEqual({ statuses: ["uploaded", "uploaded"], sent: 2 });
+      expect(await pushBoth("race/locked", filePushLocks(join(dir.path, "push-locks")))).toEqual({ statuses: ["exists", "uploaded"], sent: 1 });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("uploads in chunks, honouring the chunk size, and the registry has the right blob", async () => {
     const proxy = await startFaultProxy({ target: registry.url });
     try {
@@ -311,6 +332,29 @@ describe.skipIf(skip)("registry client under injected faults", () => {
       const result = await c.pushBlob(parseReference(`${proxy.host}/cut/app:v1`), image.layers[0]!.source);
       expect(result).toMatchObject({ status: "uploaded", sessions: 2 });
       expect(proxy.stats.log.filter((e) => e.method === "POST")).toHaveLength(2);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("resumes a blob GET and retries a manifest GET whose bodies broke after the headers", async () => {
+    const image = await makeImage(join(dir.path, "resume"), [300_000]);
+    const direct = createRegistryClient({ limiters: new HostLimiters() });
+    await pushImage(direct, `${registry.host}/resume/app:v1`, image);
+    await direct.close();
+    // The 1st GET (the blob) and the 3rd (the manifest) are cut part way; the transport's own
+    // retries are over by then, since their headers had arrived.
+    const proxy = await startFaultProxy({ target: registry.url, rules: [{ match: { method: "GET" }, nth: [1, 3], fault: { type: "reset-response", afterBytes: 100_000 } }] });
+    try {
+      const c = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host], retry: { baseDelayMs: 5 } });
+      const ref = parseReference(`${proxy.host}/resume/app:v1`);
+      const layer = image.layers[0]!.descriptor;
+      expect(await drain(await c.getBlob(ref, layer))).toBe(layer.size);
+      expect((await c.getManifest(ref)).bytes.equals(image.manifest.bytes)).toBe(true);
+      // The blob was resumed where it broke (206), not downloaded again.
+      expect(proxy.stats.log.map((e) => [e.status, e.fault])).toEqual([[200, "reset-response"], [206, undefined], [200, "reset-response"], [200, undefined]]);
+      expect(proxy.stats.log[0]!.path).toBe(proxy.stats.log[1]!.path);
       await c.close();
     } finally {
       await proxy.stop();

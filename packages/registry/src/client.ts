@@ -4,6 +4,7 @@ import type { BlobSource } from "./blobs/blob-source.js";
 import { blobExists } from "./blobs/blob-exists.js";
 import { getBlob, type GetBlobOptions } from "./blobs/get-blob.js";
 import { pushBlob, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
+import type { PushLocks } from "./blobs/push-lock.js";
 import { getManifest, headManifest, listTags, putManifest, type FetchedManifest, type ManifestRef } from "./manifests/manifests.js";
 import type { RepositoryRef } from "./repository.js";
 import { Authenticator, type AuthOptions } from "./transport/authenticator.js";
@@ -19,6 +20,11 @@ export interface RegistryClientOptions extends HostOptions, AuthOptions {
    * push and a cache push to one registry share its slots even through different clients.
    */
   limiters?: HostLimiters;
+  /**
+   * Serializes pushes of a blob to a repository with other processes (`filePushLocks`; exp keeps
+   * them in the content store), so that two builds pushing the same layer at once send it once.
+   */
+  pushLocks?: PushLocks;
 }
 
 /**
@@ -33,11 +39,13 @@ export class RegistryClient {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Repositories known to hold a blob, per registry and digest: mount sources for later pushes. */
   private readonly holders = new Map<string, Set<string>>();
+  private readonly pushLocks: PushLocks | undefined;
 
   constructor(options: RegistryClientOptions = {}) {
     const hosts = new Hosts(options);
     this.transport = new Transport(hosts, new Authenticator(hosts, options), retryPolicy(options.retry));
     this.limiters = options.limiters ?? sharedHostLimiters;
+    this.pushLocks = options.pushLocks;
   }
 
   blobExists(repo: RepositoryRef, digest: Digest, options: { signal?: AbortSignal } = {}): Promise<boolean> {
@@ -47,7 +55,8 @@ export class RegistryClient {
   /**
    * Uploads a blob unless the repository has it, mounting it from another repository of the same
    * registry when one is known to hold it. Concurrent pushes of one blob to one registry upload it
-   * once: the later ones wait for the first and then mount from its repository.
+   * once: the later ones wait for the first and then mount from its repository. With `pushLocks`,
+   * a push of the same blob to the same repository by another process is waited for too.
    */
   async pushBlob(repo: RepositoryRef, source: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
     const key = `${repo.registry}|${source.digest}`;
@@ -63,7 +72,13 @@ export class RegistryClient {
     // Held by another repository of this registry: mount from it without a HEAD first, whether
     // or not the target has it (the image pushed next to the cache it was built from).
     const knownSource = [...(holders ?? [])].find((r) => r !== repo.repository);
-    const done = this.limiters.run(repo.registry, "blob", options.signal, () => pushBlob(this.transport, repo, source, { ...options, mountFrom, ...(knownSource ? { knownSource } : {}) }));
+    const push = (waited: boolean) =>
+      this.limiters.run(repo.registry, "blob", options.signal, () =>
+        // After waiting for another process's push of this blob, always ask whether it is there now.
+        pushBlob(this.transport, repo, source, { ...options, ...(waited ? { skipExistsCheck: false } : {}), mountFrom, ...(knownSource ? { knownSource } : {}) }),
+      );
+    // The lock is taken before a connection slot, so a push waiting for another process holds none.
+    const done = this.pushLocks ? this.pushLocks.run({ registry: repo.registry, repository: repo.repository, digest: source.digest }, options.signal, push) : push(false);
     this.inFlight.set(key, done);
     try {
       const result = await done;

@@ -4,6 +4,7 @@ export { repositoryScope } from "./repository.js";
 
 export { fileBlobSource, bytesBlobSource, type BlobSource } from "./blobs/blob-source.js";
 export { defaultChunkSize, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
+export { filePushLocks, type FilePushLockOptions, type PushLockKey, type PushLocks } from "./blobs/push-lock.js";
 export type { GetBlobOptions } from "./blobs/get-blob.js";
 export type { ManifestRef, FetchedManifest } from "./manifests/manifests.js";
 export { manifestAccept, maxManifestBytes } from "./manifests/manifest-accept.js";

@@ -4,6 +4,7 @@ import { createServer as createNetServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isExpError } from "@exp/errors";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
+import { Link } from "./link.js";
 import { rawRequest } from "./test-support.js";
 
 /** What the upstream saw: proves whether a faulted request reached it, and with how many bytes. */
@@ -110,7 +111,7 @@ describe("startFaultProxy", () => {
     const get = await rawRequest(`${proxy.url}/bytes/5000?chunked`);
     expect([get.status, get.body.length, get.complete]).toEqual([200, 5000, true]);
     expect(proxy.stats).toMatchObject({ requests: 2, faults: 0, byMethod: { PUT: 1, GET: 1 }, requestBytes: 100_000 });
-    expect(proxy.stats.log.map(({ headers: _headers, ...rest }) => rest)).toEqual([
+    expect(proxy.stats.log.map(({ headers: _headers, startedAt: _startedAt, endedAt: _endedAt, ...rest }) => rest)).toEqual([
       { method: "PUT", path: "/echo?q=1", status: 201, requestBytes: 100_000 },
       { method: "GET", path: "/bytes/5000?chunked", status: 200, requestBytes: 0 },
     ]);
@@ -129,6 +130,70 @@ describe("startFaultProxy", () => {
       res.on("data", (c: Buffer) => (s += c.toString())).on("end", () => resolve(s));
     });
     expect(JSON.parse(text)).toEqual({ received: 1500 });
+  });
+
+  it("counts open requests and records when each ended, also one whose client went away mid-upload", async () => {
+    const before = Date.now();
+    const done = await rawRequest(`${proxy.url}/echo`, { method: "PUT", body: "x" });
+    expect(done.status).toBe(201);
+    const firstChunk = upstream.firstChunk();
+    const req = request(`${proxy.url}/upload-gated`, { method: "POST", agent: false });
+    req.on("error", () => {}); // destroyed on purpose below
+    req.write(Buffer.alloc(1000, 2));
+    await firstChunk;
+    const [finished, gated] = proxy.stats.log;
+    expect(proxy.stats.open).toBe(1);
+    expect(finished!.startedAt).toBeGreaterThanOrEqual(before);
+    expect(finished!.endedAt).toBeGreaterThanOrEqual(finished!.startedAt);
+    expect(gated!.endedAt).toBeUndefined();
+    // The client gives up half way through its body: the proxy must see that exchange end.
+    const cancelledAt = Date.now();
+    req.destroy();
+    while (proxy.stats.open > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(gated!.endedAt).toBeGreaterThanOrEqual(cancelledAt);
+    // reset() clears the log but not the count of requests still open.
+    proxy.reset();
+    expect(proxy.stats.open).toBe(0);
+  });
+
+  it("a client that gives up while the link holds its body back is seen to go away at once", async () => {
+    // 64 KiB/s: the 4 MiB body sits in kernel buffers, the client's FIN queued behind it.
+    const slow = await startFaultProxy({ target: upstream.url, link: { bytesPerSecond: 64 * 1024 } });
+    try {
+      const req = request(`${slow.url}/echo`, { method: "PUT", agent: false, headers: { "content-length": String(4 << 20) } });
+      req.on("error", () => {}); // destroyed on purpose below
+      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(1 << 20, 1));
+      while (!slow.stats.log[0] || slow.stats.log[0].requestBytes === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const gaveUpAt = Date.now();
+      req.destroy();
+      while (slow.stats.open > 0 && Date.now() - gaveUpAt < 3000) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(slow.stats.open).toBe(0);
+      expect(slow.stats.log[0]!.endedAt! - gaveUpAt).toBeLessThan(500);
+      expect(slow.stats.log[0]!.requestBytes).toBeLessThan(1 << 20);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it("with a link, a body's end never overtakes its last chunk (every byte reaches the target)", async () => {
+    // Each chunk waits its turn; the body's end, which arrives together with the last chunk, has
+    // nothing of its own to send. It must still go after that chunk, however the link times them.
+    class ChunksWait extends Link {
+      override async send(bytes: number): Promise<void> {
+        if (bytes > 0) await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    }
+    const linked = await startFaultProxy({ target: upstream.url, link: new ChunksWait({ bytesPerSecond: 1 }) });
+    try {
+      const outcomes: string[] = [];
+      for (const size of [1, 4_000, 70_000, 150_000]) {
+        const res = await rawRequest(`${linked.url}/echo`, { method: "PUT", body: Buffer.alloc(size, 7) });
+        outcomes.push(`${res.status} ${res.body.toString().slice(0, 120)}`);
+      }
+      expect(outcomes).toEqual([1, 4_000, 70_000, 150_000].map((size) => `201 ${JSON.stringify({ received: size })}`));
+    } finally {
+      await linked.stop();
+    }
   });
 
   it("streams a response body through before the target has finished it", async () => {
@@ -160,7 +225,7 @@ describe("startFaultProxy", () => {
     expect(res.headers?.["retry-after"]).toBe("2");
     expect(JSON.parse(res.body.toString())).toMatchObject({ errors: [{ code: "FAULT_INJECTED" }] });
     expect(upstream.seen).toEqual([]);
-    expect(proxy.stats.log.map(({ headers: _headers, ...rest }) => rest)).toEqual([{ method: "PUT", path: "/echo", status: 503, fault: "status", requestBytes: 200_000 }]);
+    expect(proxy.stats.log.map(({ headers: _headers, startedAt: _startedAt, endedAt: _endedAt, ...rest }) => rest)).toEqual([{ method: "PUT", path: "/echo", status: 503, fault: "status", requestBytes: 200_000 }]);
     expect(proxy.stats).toMatchObject({ faults: 1, requestBytes: 0 });
     // GET does not match the rule and goes through.
     expect((await rawRequest(`${proxy.url}/bytes/3`)).status).toBe(200);

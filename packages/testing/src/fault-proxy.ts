@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { ClientCloseWatch } from "./client-close-watch.js";
 import { Link, type LinkOptions } from "./link.js";
 import { Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -12,8 +13,11 @@ import { parseLoopbackUrl } from "./loopback.js";
 export interface FaultProxyOptions {
   /** Forward the client's Host header instead of the target's (for signed requests such as S3's SigV4). */
   preserveHost?: boolean;
-  /** Model a slower network: request bodies share this bandwidth, and each request waits the latency. */
-  link?: LinkOptions;
+  /**
+   * Model a slower network: request bodies share this bandwidth, and each request waits the
+   * latency. A Link instance may be shared by several proxies (one uplink for a registry and S3).
+   */
+  link?: LinkOptions | Link;
   /** Where to forward, e.g. `http://127.0.0.1:5000`. Must be a loopback address. Only its origin is used. */
   target: string;
   /** For an https target: the CA certificate to trust, as PEM text or a path to a PEM file. */
@@ -37,6 +41,13 @@ export interface FaultLogEntry {
   requestBytes: number;
   /** The request's header names, lower-case, with `content-encoding` and `x-amz-*` values kept (to check what a client sends). */
   headers: Record<string, string>;
+  /** When the proxy received the request (Date.now(), so a test can compare it with when it sent a signal). */
+  startedAt: number;
+  /**
+   * When the exchange with the client ended: the response was sent in full, or the connection
+   * closed (the client went away, or a fault cut it). Absent while the request is still open.
+   */
+  endedAt?: number;
 }
 
 export interface FaultProxyStats {
@@ -46,6 +57,12 @@ export interface FaultProxyStats {
   byMethod: Record<string, number>;
   /** Request-body bytes forwarded to the target. */
   requestBytes: number;
+  /**
+   * Requests whose exchange with the client has not ended yet (see FaultLogEntry.endedAt): how a
+   * test sees that a cancelled client really stopped its requests. reset() leaves it alone, since
+   * those requests are still open.
+   */
+  open: number;
   log: FaultLogEntry[];
 }
 
@@ -80,14 +97,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const port = Number(target.port || (secure ? 443 : 80));
   const servername = target.hostname === "localhost" ? "localhost" : undefined;
   const ca = options.ca === undefined ? undefined : options.ca.includes("-----BEGIN") ? options.ca : await readFile(options.ca, "utf8");
-  const link = options.link ? new Link(options.link) : undefined;
+  const link = options.link === undefined ? undefined : options.link instanceof Link ? options.link : new Link(options.link);
   const agent = secure ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
 
   const seed = options.seed ?? 1;
   let rules = options.rules ?? [];
   let picker = new FaultPicker(rules, seed);
-  const stats: FaultProxyStats = { requests: 0, faults: 0, byMethod: {}, requestBytes: 0, log: [] };
+  const stats: FaultProxyStats = { requests: 0, faults: 0, byMethod: {}, requestBytes: 0, open: 0, log: [] };
   const timers = new Set<NodeJS.Timeout>();
+  const closeWatch = new ClientCloseWatch();
   let proxyOrigin = "";
 
   const rewriteLocation = (name: string, value: string): string => {
@@ -138,6 +156,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
     let responded = false;
     let tooLarge = false;
+    /** The chunk waiting its turn on the link, written when it resolves (at most one: req is paused meanwhile). */
+    let linkWrite: Promise<void> = Promise.resolve();
 
     const onData = (chunk: Buffer) => {
       entry.requestBytes += chunk.length;
@@ -153,7 +173,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (link) {
         // Hold the body back at the link's pace: the client feels the uplink through backpressure.
         req.pause();
-        void link.send(chunk.length).then(() => {
+        linkWrite = link.send(chunk.length).then(() => {
           if (upstream.write(chunk)) req.resume();
           else upstream.once("drain", () => req.resume());
         });
@@ -167,8 +187,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req.on("data", onData);
     req.once("end", () => {
       if (tooLarge) return;
-      // With a link, the last chunk may still be waiting its turn: end after it.
-      if (link) void link.send(0).then(() => upstream.end());
+      // With a link, the last chunk may still be waiting its turn: end after it is written. ("end"
+      // comes as soon as the last chunk is read, paused or not; a second link.send for the end
+      // would race that chunk's timer and could end the request before its last bytes.)
+      if (link) void linkWrite.then(() => upstream.end());
       else upstream.end();
     });
     // A request held back for the link's latency was paused: let its body (or its end) flow now.
@@ -272,7 +294,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       // Values of authorization and other headers may be secrets: keep only the ones tests inspect.
       headers[name] = name === "content-encoding" || name.startsWith("x-amz-") ? String(value) : "";
     }
-    const entry: FaultLogEntry = { method, path: req.url ?? "/", requestBytes: 0, headers };
+    const entry: FaultLogEntry = { method, path: req.url ?? "/", requestBytes: 0, headers, startedAt: Date.now() };
+    stats.open++;
+    // While the body is held back (link, delay) the client's close sits unread behind it: watch
+    // the connection itself, and drop it when the client is gone (see client-close-watch.ts).
+    const unwatch = closeWatch.watch(req.socket, () => req.socket.destroy());
+    req.once("end", unwatch);
+    // "close" comes once per response, whether it finished or its connection went away first.
+    res.once("close", () => {
+      unwatch();
+      entry.endedAt = Date.now();
+      stats.open--;
+    });
     stats.requests++;
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
     stats.log.push(entry);
@@ -356,6 +389,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const stop = (): Promise<void> =>
     (stopped ??= new Promise<void>((resolve) => {
       stopListening();
+      closeWatch.stop();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       server.close(() => resolve());

@@ -237,4 +237,12 @@ describe("startS3 options", () => {
     const error = await startS3({ logLevel: "LOUD" as never }).catch((e: unknown) => e);
     expect(isExpError(error, "ERR_INVALID_OPTION")).toBe(true);
   });
+
+  it("rejects a secret key the proxy config cannot hold, without repeating it", async () => {
+    for (const secretAccessKey of ["", "has space-SECRETVALUE", "per%cent-SECRETVALUE", ".dot-SECRETVALUE"]) {
+      const error = await startS3({ secretAccessKey }).catch((e: unknown) => e);
+      expect(isExpError(error, "ERR_INVALID_OPTION")).toBe(true);
+      expect(String((error as Error).message)).not.toContain("SECRETVALUE");
+    }
+  });
 });

@@ -15,6 +15,7 @@ import {
   SWIFT_ACCOUNT,
   SWIFT_DEVICE,
   SWIFT_KEY,
+  SWIFT_KEY_PATTERN,
   SWIFT_STORAGE_KINDS,
   SWIFT_USER,
   swiftProxyConf,
@@ -31,6 +32,11 @@ export interface StartS3Options {
   bucket?: string;
   /** How long to wait for a signed S3 request to succeed. Default 30 000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * The secret access key of `test:tester`. Default `testing`: a word too common to search output
+   * for, so a test that checks the secret never leaks passes a distinctive one.
+   */
+  secretAccessKey?: string;
   /** Swift's log level (its logs go to `logDir/swift.log`). Default "WARNING"; "INFO" adds an access log line per request. */
   logLevel?: SwiftLogLevel;
   /** Aborting while starting rejects with AbortedError (and cleans up); aborting later stops the server. */
@@ -44,7 +50,8 @@ export interface TestS3 {
   endpoint: string;
   region: "us-east-1";
   accessKeyId: "test:tester";
-  secretAccessKey: "testing";
+  /** `testing` unless `secretAccessKey` was given. */
+  secretAccessKey: string;
   /** The bucket created at start, when `bucket` was given. */
   bucket?: string;
   /** Swift's device root (objects, containers, accounts; metadata in xattrs). */
@@ -83,6 +90,11 @@ export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
   if (bucket !== undefined && (!BUCKET_NAME.test(bucket) || bucket.includes(".."))) {
     throw new InvalidOptionError("startS3", "bucket", bucket, "3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit");
   }
+  const key = options.secretAccessKey ?? SWIFT_KEY;
+  if (!SWIFT_KEY_PATTERN.test(key)) {
+    // The value is a secret: the message describes it without repeating it.
+    throw new InvalidOptionError("startS3", "secretAccessKey", "(set)", "1-128 characters of A-Z, a-z, 0-9 and . _ ~ + = / -, starting with a letter or digit");
+  }
   assertTools(SWIFT_TOOLS, "startS3");
   throwIfAborted(signal, "startS3");
 
@@ -100,11 +112,11 @@ export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
 
     for (let attempt = 1; ; attempt++) {
       const ports = await pickPorts();
-      await writeSwiftFiles(etcDir, dataDir, ports, common);
+      await writeSwiftFiles(etcDir, dataDir, ports, common, key);
       cluster = spawnCluster(etcDir, logDir, ports, work.path);
-      const outcome = await waitReady(cluster, ports, deadline, signal);
+      const outcome = await waitReady(cluster, ports, key, deadline, signal);
       if (outcome.kind === "ready") {
-        const s3 = handle({ cluster, work, syslog, ports, dataDir, logDir, signal });
+        const s3 = handle({ cluster, work, syslog, ports, key, dataDir, logDir, signal });
         if (bucket !== undefined) {
           const res = await s3.request("PUT", `/${bucket}`, signal ? { signal } : {}).catch(async (error: unknown) => {
             await s3.stop();
@@ -154,13 +166,13 @@ async function pickPorts(): Promise<Ports> {
   return ports;
 }
 
-async function writeSwiftFiles(etcDir: string, dataDir: string, ports: Ports, common: SwiftCommon): Promise<void> {
+async function writeSwiftFiles(etcDir: string, dataDir: string, ports: Ports, common: SwiftCommon, key: string): Promise<void> {
   await Promise.all([
     ...SWIFT_STORAGE_KINDS.flatMap((kind) => [
       writeFile(join(etcDir, `${kind}.ring.gz`), swiftRingFile(ports[kind])),
       writeFile(join(etcDir, `${kind}-server.conf`), swiftStorageConf(kind, ports[kind], dataDir, common)),
     ]),
-    writeFile(join(etcDir, "proxy-server.conf"), swiftProxyConf(ports.proxy, ports.memcached, REGION, common)),
+    writeFile(join(etcDir, "proxy-server.conf"), swiftProxyConf(ports.proxy, ports.memcached, REGION, common, key)),
   ]);
 }
 
@@ -221,7 +233,7 @@ function exitedOutcome(cluster: Cluster): Outcome | undefined {
  * refusals error-limits the node for a minute, so the S3 probe must not start before. Then signed
  * ListBuckets until it answers 200 (tempauth + memcached + account autocreate all work).
  */
-async function waitReady(cluster: Cluster, ports: Ports, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
+async function waitReady(cluster: Cluster, ports: Ports, key: string, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
   const pending = new Set<S3ProcessName>(["memcached", "object", "container", "account"]);
   let last = "the back ends were not listening yet";
   while (Date.now() < deadline) {
@@ -233,7 +245,7 @@ async function waitReady(cluster: Cluster, ports: Ports, deadline: number, signa
     } else {
       try {
         const res = await signedRequest(
-          { endpoint: `http://127.0.0.1:${ports.proxy}`, region: REGION, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SWIFT_KEY },
+          { endpoint: `http://127.0.0.1:${ports.proxy}`, region: REGION, accessKeyId: ACCESS_KEY_ID, secretAccessKey: key },
           "GET",
           "/",
           { timeoutMs: Math.max(200, Math.min(5000, deadline - Date.now())), ...(signal ? { signal } : {}) },
@@ -320,6 +332,7 @@ interface Running {
   work: TempDir;
   syslog: Syslog;
   ports: Ports;
+  key: string;
   dataDir: string;
   logDir: string;
   signal: AbortSignal | undefined;
@@ -342,7 +355,7 @@ function handle(r: Running): TestS3 {
     endpoint: `http://127.0.0.1:${r.ports.proxy}`,
     region: REGION,
     accessKeyId: ACCESS_KEY_ID,
-    secretAccessKey: SWIFT_KEY,
+    secretAccessKey: r.key,
     dataDir: r.dataDir,
     logDir: r.logDir,
     ports: { ...r.ports },

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { swiftProxyConf, swiftRingFile, swiftStorageConf, type SwiftCommon } from "./swift-config.js";
+import { SWIFT_KEY_PATTERN, swiftProxyConf, swiftRingFile, swiftStorageConf, type SwiftCommon } from "./swift-config.js";
 import { tempDir } from "./temp-dir.js";
 import { skipUnlessTools } from "./tools.js";
 
@@ -59,5 +59,13 @@ describe("swift configs", () => {
     expect(pipeline.at(-1)).toBe("proxy-server");
     for (const name of pipeline.slice(0, -1)) expect(conf).toContain(`[filter:${name}]\n`);
     expect(conf).toContain("[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n");
+  });
+
+  it("gives test:tester the secret key asked for, which tempauth reads as one word", () => {
+    const conf = swiftProxyConf(7000, 7004, "us-east-1", common, "s3cr3t-K3Y/with+base64=");
+    expect(conf).toContain("user_test_tester = s3cr3t-K3Y/with+base64= .admin\n");
+    expect(conf).not.toContain("= testing ");
+    expect(SWIFT_KEY_PATTERN.test("s3cr3t-K3Y/with+base64=")).toBe(true);
+    for (const bad of ["", "two words", "100%", ".admin", "x".repeat(129)]) expect(SWIFT_KEY_PATTERN.test(bad)).toBe(false);
   });
 });

@@ -82,10 +82,17 @@ export function swiftStorageConf(kind: SwiftStorageKind, port: number, devices: 
 }
 
 /**
- * proxy-server.conf: the pipeline of the verified recipe. memcached is required by tempauth, `copy`
- * gives CopyObject, `slo` multipart uploads; s3api answers in region `region`.
+ * A tempauth key that the config line `user_test_tester = <key> .admin` keeps intact: tempauth
+ * splits the value at whitespace and paste-deploy treats `%` as interpolation, so neither is allowed.
  */
-export function swiftProxyConf(port: number, memcachedPort: number, region: string, c: SwiftCommon): string {
+export const SWIFT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~+=/-]{0,127}$/;
+
+/**
+ * proxy-server.conf: the pipeline of the verified recipe. memcached is required by tempauth, `copy`
+ * gives CopyObject, `slo` multipart uploads; s3api answers in region `region`. `key` is the S3
+ * secret access key of `test:tester` (default `testing`).
+ */
+export function swiftProxyConf(port: number, memcachedPort: number, region: string, c: SwiftCommon, key: string = SWIFT_KEY): string {
   const filters = ["catch_errors", "gatekeeper", "healthcheck", "proxy-logging", "listing_formats", "copy", "slo", "dlo"];
   return [
     ...defaults(port, c, "proxy-server"),
@@ -107,7 +114,7 @@ export function swiftProxyConf(port: number, memcachedPort: number, region: stri
     "",
     "[filter:tempauth]",
     "use = egg:swift#tempauth",
-    `user_${SWIFT_ACCOUNT}_${SWIFT_USER} = ${SWIFT_KEY} .admin`,
+    `user_${SWIFT_ACCOUNT}_${SWIFT_USER} = ${key} .admin`,
     "",
     ...filters.flatMap((f) => [`[filter:${f}]`, `use = egg:swift#${f.replace("-", "_")}`, ""]),
   ].join("\n");

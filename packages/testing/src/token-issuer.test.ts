@@ -89,6 +89,15 @@ describe.skipIf(skipUnlessTools("openssl"))("startTokenIssuer", () => {
     expect(issuer.requests.at(-1)).toMatchObject({ method: "POST", grantType: "refresh_token", scopes: ["repository:a:push"], authorized: true });
   });
 
+  it("lists every access and refresh token it issued, and nothing it refused", async () => {
+    const before = issuer.issued.length;
+    const first = json((await get("service=svc&offline_token=true&scope=repository:a:pull")).body);
+    const refreshed = json((await httpRequest(issuer.realm, form({ grant_type: "refresh_token", refresh_token: String(first.refresh_token), service: "svc" }))).body);
+    expect((await get("service=svc", basic("u", "nope"))).status).toBe(401);
+    // The refresh grant hands the same refresh token back: it is listed once.
+    expect(issuer.issued.slice(before)).toEqual([first.token, first.refresh_token, refreshed.token]);
+  });
+
   it("supports the OAuth2 password grant, with a refresh token only for access_type=offline", async () => {
     const plain = await httpRequest(issuer.realm, form({ grant_type: "password", username: "u", password: "p", service: "svc", scope: "repository:a:pull repository:b:pull" }));
     expect(plain.status).toBe(200);

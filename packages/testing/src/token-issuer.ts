@@ -41,6 +41,12 @@ export interface TokenIssuer {
   certPath: string;
   keyPath: string;
   readonly requests: TokenRequestRecord[];
+  /**
+   * Every access token and refresh token handed out, in order: the tokens are signed JWTs and
+   * random refresh tokens nobody can predict, so a test that checks a client never prints or
+   * stores them needs the exact strings.
+   */
+  readonly issued: readonly string[];
   /** Lifetime of tokens issued from now on. */
   setExpiresIn(seconds: number): void;
   /** Forgets every refresh token issued so far and starts a new token generation (`gen` claim). */
@@ -65,6 +71,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   let generation = 1;
   const refreshTokens = new Map<string, string>(); // refresh token -> username
   const requests: TokenRequestRecord[] = [];
+  const issued: string[] = [];
 
   let cert: Awaited<ReturnType<typeof writeSigningCert>>;
   try {
@@ -81,6 +88,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       cert.keyPem,
       cert.certPem,
     );
+    issued.push(token);
     const body: Record<string, unknown> = { token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString() };
     if (scopes.length > 0) body.scope = scopes.join(" ");
     if (refreshToken) {
@@ -88,6 +96,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     } else if (offline) {
       const fresh = randomBytes(24).toString("base64url");
       refreshTokens.set(fresh, username);
+      issued.push(fresh);
       body.refresh_token = fresh;
     }
     return body;
@@ -168,6 +177,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     certPath: cert.certPath,
     keyPath: cert.keyPath,
     requests,
+    issued,
     setExpiresIn: (seconds) => {
       expiresIn = seconds;
     },

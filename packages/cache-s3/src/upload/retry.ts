@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { S3_MAX_ATTEMPTS } from "../s3-client.js";
 
 /** How often a streamed request is tried, and how long to wait between tries. */
 export interface StreamRetry {
@@ -7,8 +8,8 @@ export interface StreamRetry {
   maxDelayMs: number;
 }
 
-/** The SDK's standard retry mode: 3 tries, backoff from 100 ms, capped at 20 s. */
-export const defaultStreamRetry: StreamRetry = { attempts: 3, baseDelayMs: 100, maxDelayMs: 20_000 };
+/** The SDK's standard retry mode (backoff from 100 ms, capped at 20 s), with as many tries as s3Client's. */
+export const defaultStreamRetry: StreamRetry = { attempts: S3_MAX_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 20_000 };
 
 /**
  * Retries a request whose body is a stream. The SDK's own retry would resend the stream it already

@@ -6,7 +6,7 @@ import { runExport, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
 import { ExpError } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
-import { createRegistryClient, type RegistryClient } from "@exp/registry";
+import { createRegistryClient, filePushLocks, type RegistryClient } from "@exp/registry";
 import {
   ProgressReporter,
   type CacheExporterInstance,
@@ -92,7 +92,14 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
 
     const root = options.root ? resolve(cwd, options.root) : resolve(cwd, defaultStoreRoot(io.env));
     const store = await openContentStore(root, io.signal ? { signal: io.signal } : {});
-    const registry = createRegistryClient({ insecure: options.insecureRegistry, env: { ...io.env }, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}) });
+    const registry = createRegistryClient({
+      insecure: options.insecureRegistry,
+      env: { ...io.env },
+      ...(io.env.HOME ? { homeDir: io.env.HOME } : {}),
+      // Builds sharing a store share these: two of them pushing one layer to one repository at
+      // the same moment send it once (the later one waits, then finds it there).
+      pushLocks: filePushLocks(join(store.root, "locks", "push")),
+    });
     const buildId = newBuildId();
     const startedAt = Date.now();
     const vertexEvents: VertexEvent[] = [];

@@ -12,9 +12,13 @@ export interface StoreOptions {
 
 export type OutputFormat = "table" | "json";
 
+/** The store directory: `--root` (relative to the working directory), else the default. */
+export function storeRoot(io: CliIO, options: StoreOptions): string {
+  return resolve(io.cwd, options.root ?? defaultStoreRoot(io.env));
+}
+
 export function openStore(io: CliIO, options: StoreOptions): Promise<ContentStore> {
-  const root = resolve(io.cwd, options.root ?? defaultStoreRoot(io.env));
-  return openContentStore(root, io.signal ? { signal: io.signal } : {});
+  return openContentStore(storeRoot(io, options), io.signal ? { signal: io.signal } : {});
 }
 
 /** `exp du`: what the store holds and what a GC would reclaim. */

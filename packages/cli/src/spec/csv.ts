@@ -1,4 +1,5 @@
 import { ExpError } from "@exp/errors";
+import { maskSecretAttrs } from "../util/redact.js";
 
 /** A malformed `--output` / `--cache-to` / `--cache-from` value: a usage error (exit code 2). */
 export class SpecError extends ExpError {
@@ -21,7 +22,7 @@ export function splitCsvFields(input: string): string[] {
     if (input[i] === '"') {
       i++;
       for (;;) {
-        if (i >= input.length) throw new SpecError(`${JSON.stringify(input)}: unterminated quoted field`);
+        if (i >= input.length) throw new SpecError(`${shown(input)}: unterminated quoted field`);
         const c = input[i]!;
         if (c === '"') {
           if (input[i + 1] === '"') {
@@ -35,10 +36,10 @@ export function splitCsvFields(input: string): string[] {
         field += c;
         i++;
       }
-      if (i < input.length && input[i] !== ",") throw new SpecError(`${JSON.stringify(input)}: extraneous character ${JSON.stringify(input[i])} after a quoted field`);
+      if (i < input.length && input[i] !== ",") throw new SpecError(`${shown(input)}: extraneous character ${JSON.stringify(input[i])} after a quoted field`);
     } else {
       while (i < input.length && input[i] !== ",") {
-        if (input[i] === '"') throw new SpecError(`${JSON.stringify(input)}: bare " in a non-quoted field (quote the whole field: "key=value")`);
+        if (input[i] === '"') throw new SpecError(`${shown(input)}: bare " in a non-quoted field (quote the whole field: "key=value")`);
         field += input[i];
         i++;
       }
@@ -58,11 +59,16 @@ export function parseCsvSpec(spec: string): Record<string, string> {
   const attrs: Record<string, string> = {};
   for (const field of splitCsvFields(spec)) {
     const eq = field.indexOf("=");
-    if (eq < 0) throw new SpecError(`${JSON.stringify(spec)}: invalid field ${JSON.stringify(field)} (expected key=value)`);
+    if (eq < 0) throw new SpecError(`${shown(spec)}: invalid field ${JSON.stringify(field)} (expected key=value)`);
     const key = field.slice(0, eq).trim().toLowerCase();
-    if (key === "") throw new SpecError(`${JSON.stringify(spec)}: empty key in ${JSON.stringify(field)}`);
+    if (key === "") throw new SpecError(`${shown(spec)}: empty key in ${JSON.stringify(field)}`);
     // defineProperty: a key such as `__proto__` is stored as data, never as the prototype.
     Object.defineProperty(attrs, key, { value: field.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return attrs;
+}
+
+/** The spec as error messages quote it: with the values of secret-looking attributes masked. */
+export function shown(spec: string): string {
+  return JSON.stringify(maskSecretAttrs(spec));
 }

@@ -1,4 +1,4 @@
-import { SpecError, parseCsvSpec } from "./csv.js";
+import { SpecError, parseCsvSpec, shown } from "./csv.js";
 
 /** One `--output` (or `--cache-to` / `--cache-from`) after parsing: its type and the other attributes. */
 export interface Spec {
@@ -25,7 +25,7 @@ export function parseOutputSpec(spec: string): Spec {
   if (spec === "-") return { type: "tar", attrs: { dest: "-" } };
   if (!spec.includes("=") && !spec.startsWith('"')) return { type: "local", attrs: { dest: spec } };
   const { type, ...attrs } = parseCsvSpec(spec);
-  if (type === undefined || type.trim() === "") throw new SpecError(`${JSON.stringify(spec)}: type is required for an output (e.g. type=local,dest=out)`);
+  if (type === undefined || type.trim() === "") throw new SpecError(`${shown(spec)}: type is required for an output (e.g. type=local,dest=out)`);
   return { type: type.trim(), attrs };
 }
 
@@ -37,7 +37,7 @@ export function parseCacheSpec(spec: string, flag: "--cache-to" | "--cache-from"
   if (spec.trim() === "") throw new SpecError(`empty ${flag} value`);
   if (!spec.includes("=") && !spec.startsWith('"')) return { type: "registry", attrs: { ref: spec } };
   const { type, ...attrs } = parseCsvSpec(spec);
-  if (type === undefined || type.trim() === "") throw new SpecError(`${JSON.stringify(spec)}: type is required for ${flag} (e.g. type=registry,ref=host/repo:cache)`);
+  if (type === undefined || type.trim() === "") throw new SpecError(`${shown(spec)}: type is required for ${flag} (e.g. type=registry,ref=host/repo:cache)`);
   return { type: type.trim(), attrs };
 }
 

@@ -24,6 +24,30 @@ describe("splitCsvFields (buildx's csv rules)", () => {
   });
 });
 
+describe("spec errors never repeat a secret attribute", () => {
+  const secret = "s3cr3t-KEY-abc/+x";
+  it.each([
+    [`type=s3,bucket=b,secret_access_key=${secret},"bad`, /unterminated/],
+    [`type=s3,secret_access_key=${secret},session_token=${secret},bad"`, /bare "/],
+    [`type=s3,secret_access_key=${secret},oops`, /invalid field "oops"/],
+    [`bucket=b,secret_access_key=${secret},session_token=${secret}`, /type is required/],
+  ])("%s", (spec, message) => {
+    const error = (() => {
+      try {
+        parseCacheSpec(spec, "--cache-from");
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("expected a SpecError");
+    })();
+    expect(error).toBeInstanceOf(SpecError);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain("s3cr3t");
+    // The rest of the spec is still there to point at the mistake.
+    expect(error.message).toContain("secret_access_key=****");
+  });
+});
+
 describe("parseCsvSpec", () => {
   it("splits each field at its first =, so values may hold =", () => {
     expect(parseCsvSpec("type=local,dest=a=b,annotation.x=k=v")).toEqual({ type: "local", dest: "a=b", "annotation.x": "k=v" });

@@ -70,6 +70,17 @@ describe("Redactor", () => {
     expect(r.redact("cloned with ghp_abcdef123456 and hunter22, version 1.2.3")).toBe("cloned with **** and ****, version 1.2.3");
     expect(r.redact("registry requires Basic authentication")).toBe("registry requires Basic authentication");
   });
+
+  it("masks secret-looking attributes of a spec that a usage error repeats (commander quotes the raw argument)", () => {
+    const r = new Redactor();
+    const secret = "s3cr3t-K/+x";
+    expect(r.redact(`error: option '--cache-to <spec>' argument 'type=s3,bucket=b,access_key_id=AK,secret_access_key=${secret},session_token=${secret}' is invalid. "x,password=${secret}": bad\n`)).toBe(
+      `error: option '--cache-to <spec>' argument 'type=s3,bucket=b,access_key_id=****,secret_access_key=****,session_token=****' is invalid. "x,password=****": bad\n`,
+    );
+    expect(r.redact("'secret_access_key=abc,type=s3'")).toBe("'secret_access_key=****,type=s3'");
+    // Only where a field starts: prose and build steps keep their `=`.
+    expect(r.redact("#3 ENV API_TOKEN_NAME=x\n#4 exporting cache to s3 bucket b, name=main\n")).toBe("#3 ENV API_TOKEN_NAME=x\n#4 exporting cache to s3 bucket b, name=main\n");
+  });
 });
 
 describe("format helpers", () => {

@@ -40,6 +40,9 @@ export interface ImageCommitOptions {
 export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Record<string, string>>, defaults: { ociMediaTypes: boolean }): ImageCommitOptions {
   const component = reader.component;
   const names = (reader.string("name") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  // Checked now, so a typo in a name fails before the build rather than after it (`*` is the
+  // front end's names, known only at export time, and checked then).
+  for (const name of names) if (name !== "*") parseReference(name);
   const type = reader.oneOf("compression", compressionTypes, "gzip");
   const level = reader.int("compression-level", type === "zstd" ? { min: 0, max: 22 } : { min: 0, max: 9 });
   const force = reader.bool("force-compression", false);

@@ -1,4 +1,4 @@
-import type { Stats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { lstat, mkdir, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { InvalidDestError } from "../errors.js";
@@ -40,6 +40,18 @@ export async function resolveOutput(dest: string, kind: "directory" | "file"): P
   if (kind === "directory") await checkDirectory(dest, path, stats);
   else checkFile(dest, stats);
   return { path, exists: true, mode: stats.mode & 0o7777 };
+}
+
+/**
+ * The kind check of resolveOutput, run when the output is resolved (before the build), so that a
+ * file where a directory is wanted, or the reverse, costs no build. resolveOutput checks again at
+ * export time, with the mount point and symlink rules, since the path may change meanwhile.
+ */
+export function precheckOutput(dest: string, kind: "directory" | "file"): void {
+  const stats = statSync(resolve(dest), { throwIfNoEntry: false });
+  if (!stats) return;
+  if (kind === "directory" && !stats.isDirectory()) throw new InvalidDestError(dest, "exists and is not a directory");
+  if (kind === "file") checkFile(dest, stats);
 }
 
 async function checkDirectory(dest: string, path: string, stats: Stats): Promise<void> {

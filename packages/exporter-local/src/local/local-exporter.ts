@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import type { ExportContext, ExportResult, Exporter, ExporterInstance, ExportSource } from "@exp/solver";
 import { removeTree } from "../fsops/remove-tree.js";
-import { resolveOutput } from "../fsops/resolve-output.js";
+import { precheckOutput, resolveOutput } from "../fsops/resolve-output.js";
 import { createWorkDir } from "../fsops/work-dir.js";
 import { parseLocalOptions, type LocalOptions } from "../options.js";
 import { assembleOutput } from "../rootfs/assemble-output.js";
@@ -28,6 +28,7 @@ export function createLocalExporter(factoryOptions: LocalExporterOptions = {}): 
     type: "local",
     resolve(attrs): ExporterInstance {
       const options = parseLocalOptions(attrs);
+      precheckOutput(options.dest, "directory");
       return {
         type: "local",
         name: "exporting to client directory",

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { AbortedError, ExpError, throwIfAborted } from "@exp/errors";
-import type { Layer } from "@exp/solver";
+import { checkTarHeader, tarHeaderError, type Layer } from "@exp/solver";
 import { extract as createExtract, type Extract, type Header } from "tar-stream";
 import { BadHardLinkError, LayerReadError } from "../errors.js";
 import { parseEntryName, splitSafe } from "./entry-name.js";
@@ -57,7 +57,7 @@ export async function applyLayer(tree: RootfsTree, spool: Spool, layer: Layer, i
     throwIfAborted(signal, "exporting files");
     const cause = sourceError ?? error;
     if (cause instanceof ExpError) throw cause;
-    throw new LayerReadError(index, layer.diffID, cause);
+    throw tarHeaderError(cause, `layer ${index} (${layer.diffID})`) ?? new LayerReadError(index, layer.diffID, cause);
   } finally {
     signal?.removeEventListener("abort", onAbort);
     source?.destroy();
@@ -66,6 +66,7 @@ export async function applyLayer(tree: RootfsTree, spool: Spool, layer: Layer, i
 
 async function applyEntry(tree: RootfsTree, spool: Spool, entry: Entry, layer: number, options: ApplyLayerOptions): Promise<void> {
   const header = entry.header as LayerHeader;
+  checkTarHeader(header, `layer ${layer}`);
   const name = parseEntryName(header.name);
   const isFile = header.type === "file" || header.type === "contiguous-file";
   // Only a file that becomes part of the tree is read; every other entry's data (whiteouts are

@@ -1,6 +1,8 @@
 import { UnsafePathError } from "../errors.js";
 
 const WHITEOUT_PREFIX = ".wh.";
+/** NAME_MAX of Linux filesystems: the longest name of one directory entry, in bytes. */
+const maxNameBytes = 255;
 const OPAQUE_MARKER = ".wh..wh..opq";
 /** Names under this prefix are AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs), not files. */
 const META_PREFIX = ".wh..wh.";
@@ -43,5 +45,8 @@ export function splitSafe(name: string): string[] {
   if (name.startsWith("/")) throw new UnsafePathError(name, "absolute paths are not allowed in a layer");
   const parts = name.split("/").filter((part) => part !== "" && part !== ".");
   if (parts.includes("..")) throw new UnsafePathError(name, '".." components are not allowed in a layer');
+  // Checked here rather than met as a bare ENAMETOOLONG when the file is renamed into place.
+  const long = parts.find((part) => Buffer.byteLength(part) > maxNameBytes);
+  if (long !== undefined) throw new UnsafePathError(name, `a name component is ${Buffer.byteLength(long)} bytes long; file names hold at most ${maxNameBytes}`);
   return parts;
 }

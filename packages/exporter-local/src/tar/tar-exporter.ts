@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { InvalidOptionError, throwIfAborted } from "@exp/errors";
 import { writeLayerTar, type ExportContext, type ExportResult, type Exporter, type ExporterInstance, type ExportSource } from "@exp/solver";
 import { removeTree } from "../fsops/remove-tree.js";
-import { resolveOutput } from "../fsops/resolve-output.js";
+import { precheckOutput, resolveOutput } from "../fsops/resolve-output.js";
 import { createWorkDir } from "../fsops/work-dir.js";
 import { parseTarOptions, type TarOptions } from "../options.js";
 import { assembleOutput } from "../rootfs/assemble-output.js";
@@ -24,6 +24,7 @@ export function createTarExporter(factoryOptions: TarExporterOptions = {}): Expo
     type: "tar",
     resolve(attrs): ExporterInstance {
       const options = parseTarOptions(attrs);
+      if (options.dest !== "-") precheckOutput(options.dest, "file");
       return {
         type: "tar",
         name: "exporting to client tarball",

@@ -92,6 +92,12 @@ describe("redactSecrets", () => {
     }
   });
 
+  it("removes a long secret with punctuation whole, not just the part before the punctuation", () => {
+    const secret = "s3cr3t-HELPER-9f2c0a1b2c3d@/+x4e5f6a7b";
+    const result = redactSecrets(`error: keychain entry holds ${secret} which was rejected`);
+    expect(result).toBe(`error: keychain entry holds ${REDACTED} which was rejected`);
+  });
+
   it("keeps ordinary words", () => {
     const text = "credentials not found in native keychain";
     expect(redactSecrets(text)).toBe(text);

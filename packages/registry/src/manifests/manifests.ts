@@ -2,6 +2,7 @@ import { ExpError } from "@exp/errors";
 import { Digester, DigestMismatchError, digestOf, parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
 import { RegistryProtocolError } from "../errors.js";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
+import { backoffDelay, isRetryableNetworkError, wait } from "../transport/retry.js";
 import { header, type SendResult } from "../transport/send.js";
 import type { Transport } from "../transport/transport.js";
 import { manifestAccept, maxManifestBytes } from "./manifest-accept.js";
@@ -30,17 +31,29 @@ function describe(ref: ManifestRef): string {
 
 /** GET a manifest or index. Its bytes are verified against the digest we asked for, or the one the registry claims. */
 export async function getManifest(transport: Transport, ref: ManifestRef, options: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
-  const response = await transport.request({
-    registry: ref.registry,
-    scopes: [repositoryScope(ref, ["pull"])],
-    method: "GET",
-    target: `${repositoryPath(ref)}/manifests/${reference(ref)}`,
-    headers: { accept: manifestAccept },
-    expect: [200],
-    action: `fetching manifest ${describe(ref)}`,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  const bytes = await readLimited(response, maxManifestBytes, describe(ref));
+  let response: SendResult;
+  let bytes: Buffer;
+  // The transport retries until the headers arrive; a body that breaks after them (a reset, a
+  // body timeout) is retried here, within the same policy.
+  for (let attempt = 1; ; attempt++) {
+    response = await transport.request({
+      registry: ref.registry,
+      scopes: [repositoryScope(ref, ["pull"])],
+      method: "GET",
+      target: `${repositoryPath(ref)}/manifests/${reference(ref)}`,
+      headers: { accept: manifestAccept },
+      expect: [200],
+      action: `fetching manifest ${describe(ref)}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    try {
+      bytes = await readLimited(response, maxManifestBytes, describe(ref));
+      break;
+    } catch (error) {
+      if (options.signal?.aborted || !isRetryableNetworkError(error) || attempt >= transport.retry.attempts) throw error;
+      await wait(backoffDelay(transport.retry, attempt), options.signal);
+    }
+  }
   const expected = ref.digest ?? (header(response.headers, "docker-content-digest") as Digest | undefined);
   const algorithm = expected ? parseDigest(expected).algorithm : "sha256";
   const digester = new Digester(algorithm);

@@ -1,5 +1,6 @@
 import { throwIfAborted } from "@exp/errors";
 import { parseDistributionErrors } from "@exp/oci-spec";
+import { removeKnownSecrets, secretsOfAuthorization } from "../auth/redact.js";
 import { RegistryError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "../errors.js";
 import type { Authenticator } from "./authenticator.js";
 import type { Hosts } from "./hosts.js";
@@ -70,15 +71,15 @@ export class Transport {
           attempt--; // an authentication round trip is not a failed attempt
           continue;
         }
-        throw await this.errorFrom(req, response, await this.describeCredentials(req.registry));
+        throw await this.errorFrom(req, response, await this.describeCredentials(req.registry), authorization);
       }
       if (req.expect.includes(response.status)) return response;
       if (retryable && isRetryableStatus(response.status)) {
-        const error = await this.errorFrom(req, response);
+        const error = await this.errorFrom(req, response, undefined, authorization);
         await this.backoffOrGiveUp(req, attempt, started, error, parseRetryAfter(response.headers["retry-after"]));
         continue;
       }
-      throw await this.errorFrom(req, response, response.status === 401 || response.status === 403 ? await this.describeCredentials(req.registry) : undefined);
+      throw await this.errorFrom(req, response, response.status === 401 || response.status === 403 ? await this.describeCredentials(req.registry) : undefined, authorization);
     }
   }
 
@@ -90,14 +91,20 @@ export class Transport {
     await wait(delay, req.signal);
   }
 
-  /** Reads a bounded error body and parses the distribution-spec `errors` array when there is one. */
-  async errorFrom(req: TransportRequest, response: SendResult, credentialsNote?: string): Promise<RegistryError> {
+  /**
+   * Reads a bounded error body and parses the distribution-spec `errors` array when there is one.
+   * Registries and proxies may echo the credentials they were sent ("invalid token <token>"):
+   * whatever the request's Authorization carried is removed from what the error repeats.
+   */
+  async errorFrom(req: TransportRequest, response: SendResult, credentialsNote?: string, sentAuthorization?: string): Promise<RegistryError> {
     const text = await readBounded(response, 64 * 1024);
+    const secrets = secretsOfAuthorization(sentAuthorization);
     return new RegistryError({
       status: response.status,
       method: req.method,
       url: redactUrl(response.url),
-      errors: parseErrors(text),
+      // Before parsing too: a body that is not JSON is cut to its start, which could cut a secret in two.
+      errors: parseErrors(removeKnownSecrets(text, secrets)).map((e) => withoutSecrets(e, secrets)),
       action: credentialsNote ? `${req.action} (${credentialsNote})` : req.action,
     });
   }
@@ -129,6 +136,22 @@ async function readBounded(response: SendResult, limit: number): Promise<string>
     // A broken error body still leaves us the status.
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** An error entry with the given secrets removed from its message and from every string of its detail. */
+function withoutSecrets(error: RegistryErrorDetail, secrets: readonly string[]): RegistryErrorDetail {
+  if (secrets.length === 0) return error;
+  const clean = (value: unknown): unknown => {
+    if (typeof value === "string") return removeKnownSecrets(value, secrets);
+    if (Array.isArray(value)) return value.map(clean);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [removeKnownSecrets(k, secrets), clean(v)]));
+    return value;
+  };
+  return {
+    code: removeKnownSecrets(error.code, secrets),
+    ...(error.message === undefined ? {} : { message: removeKnownSecrets(error.message, secrets) }),
+    ...(error.detail === undefined ? {} : { detail: clean(error.detail) }),
+  };
 }
 
 /** The distribution-spec `errors` array when the body has one; otherwise the start of the text. */

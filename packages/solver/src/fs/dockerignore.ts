@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
+import { DockerignoreReadError } from "./errors.js";
 import { cleanPath } from "./paths.js";
 
 /**
@@ -43,8 +44,10 @@ export async function readDockerignore(contextDir: string, options: { signal?: A
     text = await readFile(join(contextDir, ".dockerignore"), { encoding: "utf8", ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     throwIfAborted(options.signal, "reading .dockerignore");
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return [];
+    const path = join(contextDir, ".dockerignore");
+    throw new DockerignoreReadError(path, code === "EISDIR" ? "it is a directory" : (error as Error).message, error);
   }
   return parseDockerignore(text);
 }

@@ -3,6 +3,15 @@ import { ExpError } from "@exp/errors";
 // Every error this folder throws on purpose. Each names the value that was wrong (a path, a
 // pattern, a COPY source) so a build log points straight at the offending line or file.
 
+/** The context's .dockerignore cannot be read as a file of patterns (it is a directory, or unreadable). */
+export class DockerignoreReadError extends ExpError {
+  readonly path: string;
+  constructor(path: string, reason: string, cause?: unknown) {
+    super("ERR_DOCKERIGNORE_UNREADABLE", `cannot read ${path}: ${reason}; .dockerignore must be a text file of patterns, one per line`, { cause });
+    this.path = path;
+  }
+}
+
 /** The build context is missing or is not a directory. */
 export class ContextNotFoundError extends ExpError {
   readonly contextDir: string;

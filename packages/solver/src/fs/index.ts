@@ -23,6 +23,9 @@ export type { LayerEntry, CopyAttributes } from "./layer-entry.js";
 export { writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from "./write-layer-tar.js";
 export type { MtimePolicy } from "./tar-header.js";
 
+// Limits of the tar headers exp reads
+export { checkTarHeader, maxTarHeaderBytes, shortName, tarHeaderError, TarHeaderTooLargeError } from "./tar-limits.js";
+
 // Orders and errors
 export { compareBytes, compareWalkOrder } from "./path-order.js";
 export {
@@ -31,6 +34,7 @@ export {
   CopyDestNotDirError,
   CopyOutsideContextError,
   CopySourceNotFoundError,
+  DockerignoreReadError,
   FileChangedError,
   FsPathNotFoundError,
   InvalidLayerEntryError,

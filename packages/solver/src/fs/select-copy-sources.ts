@@ -97,7 +97,7 @@ export async function selectCopySources(
     throwIfAborted(signal, "selecting COPY sources");
     const resolved = index.resolve(match.path, true, match.source);
     const entry = resolved === undefined ? undefined : index.get(resolved);
-    if (resolved === undefined || !entry) throw new CopySourceNotFoundError(match.source);
+    if (resolved === undefined || !entry) throw new CopySourceNotFoundError(match.source, danglingLinkDetail(index, match.path));
     if (entry.type === "dir") {
       builder.implyDir(destination.path, fs);
       for (const { entry: child, rel } of selectInside(index, resolved, () => true, exclude)) {
@@ -108,6 +108,17 @@ export async function selectCopySources(
     }
   }
   return builder.build();
+}
+
+/**
+ * Why a source that is there is "not found" all the same: it is a symlink whose target, resolved
+ * inside the root as BuildKit does (an absolute target from the root), is not in the context.
+ * Without this, `COPY link` of `link -> /etc/passwd` reads as a missing file.
+ */
+function danglingLinkDetail(index: FsIndex, path: string): string | undefined {
+  const link = index.get(path);
+  if (link?.type !== "symlink") return undefined;
+  return `it is a symbolic link to ${JSON.stringify(link.linkTarget ?? "")}, which is not in the build context (a symlink is resolved inside the context, an absolute target from its root)`;
 }
 
 function copyWithParents(fs: FsSource, index: FsIndex, builder: CopyPlanBuilder, source: string, destPath: string, exclude?: IgnoreMatcher): void {

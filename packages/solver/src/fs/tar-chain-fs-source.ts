@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
-import { throwIfAborted } from "@exp/errors";
+import { ExpError, throwIfAborted } from "@exp/errors";
 import { extract as createExtract, type Header } from "tar-stream";
 import { FsPathNotFoundError, InvalidLayerTarError } from "./errors.js";
 import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 import { compareBytes } from "./path-order.js";
 import { baseName, cleanPath, parentOf } from "./paths.js";
+import { checkTarHeader, tarHeaderError } from "./tar-limits.js";
 
 /** One uncompressed layer tar, opened afresh on every call. */
 export interface TarLayer {
@@ -104,6 +105,7 @@ async function readLayer(
       throwIfAborted(signal, "indexing a tar chain");
       const header = item.header as LayerHeader;
       item.resume();
+      checkTarHeader(header, `layer ${layerIndex} of the tar chain`);
       const path = cleanPath(header.name.replace(/^\/+/, ""));
       if (path === "." || path.startsWith("../") || path === "..") continue;
       const name = baseName(path);
@@ -122,7 +124,9 @@ async function readLayer(
     }
   } catch (error) {
     throwIfAborted(signal, "indexing a tar chain");
-    throw new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
+    // Our own errors (a layer whose content is not its diff_id, a header too large) say more than "invalid tar".
+    if (error instanceof ExpError) throw error;
+    throw tarHeaderError(error, `layer ${layerIndex} of the tar chain`) ?? new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
   } finally {
     source.destroy();
   }

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import { throwIfAborted } from "@exp/errors";
-import { compressionOfMediaType, createDigestVerifier, type Descriptor, type Digest } from "@exp/oci-spec";
+import { compressionOfMediaType, createDigestVerifier, DigestMismatchError, type Descriptor, type Digest } from "@exp/oci-spec";
 import type { BlobFetcher } from "../sources/blob-fetcher.js";
 import { createDecompressor, type CompressionType } from "./compression.js";
 import type { Layer } from "./layer.js";
@@ -32,6 +32,10 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
   /** Downloads the compressed blob once into the store, with its uncompressed label. */
   async function fetchBlob({ signal, lease }: { signal?: AbortSignal; lease?: string }): Promise<void> {
     if (await store.exists(descriptor.digest)) {
+      // The stored blob matches its digest; the manifest may still lie about its size, which a
+      // copy of the blob under this descriptor would otherwise find only half-way through.
+      const { size } = await store.info(descriptor.digest, signal ? { signal } : {});
+      if (size !== descriptor.size) throw new DigestMismatchError(`size of layer ${descriptor.digest} of ${init.fetcher.name}`, String(descriptor.size), String(size));
       if (lease) await store.leases.addResource(lease, descriptor.digest);
       return;
     }
@@ -53,7 +57,9 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
       throwIfAborted(signal, `reading layer ${diffID}`);
       await fetchBlob({ ...(signal ? { signal } : {}), ...(init.lease ? { lease: init.lease } : {}) });
       const compressed = await store.read(descriptor.digest, signal ? { signal } : {});
-      return verifiedTar(compressed as Readable, compression, diffID, `layer ${diffID} of ${init.fetcher.name}`);
+      // Named by its blob digest: the diffID is what is checked, so naming the layer by it too
+      // would read "layer X: expected X, got Y".
+      return verifiedTar(compressed as Readable, compression, diffID, `the uncompressed content of layer ${descriptor.digest} of ${init.fetcher.name} (against the config's diff_id)`);
     },
   };
 }

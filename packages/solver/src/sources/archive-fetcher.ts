@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { extract } from "tar-stream";
 import type { ContentStore } from "@exp/content";
-import { asDigest, parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
+import { asDigest, DigestMismatchError, parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
+import { checkTarHeader, tarHeaderError, TarHeaderTooLargeError } from "../fs/tar-limits.js";
 import type { BlobFetcher } from "./blob-fetcher.js";
 import { ImageNotFoundError } from "./layout-fetcher.js";
 
@@ -20,6 +21,7 @@ export async function archiveFetcher(path: string, tag: string | undefined, stor
       const entry = header.name.replace(/^\.\//, "");
       const blob = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(entry);
       const consume = async () => {
+        checkTarHeader(header, name);
         if (entry === "index.json") {
           const chunks: Buffer[] = [];
           for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -37,7 +39,16 @@ export async function archiveFetcher(path: string, tag: string | undefined, stor
           }
         }
       };
-      consume().then(() => next(), reject);
+      // A truncated archive fails the entry stream as well as the parser; the parser's error is the
+      // one reported, and an entry stream left without a listener would throw it uncaught.
+      stream.on("error", () => undefined);
+      consume().then(
+        () => next(),
+        (error: unknown) => {
+          reject(error);
+          parser.destroy(error as Error);
+        },
+      );
     });
     parser.on("finish", resolve);
     parser.on("error", reject);
@@ -45,21 +56,36 @@ export async function archiveFetcher(path: string, tag: string | undefined, stor
   const file = createReadStream(path, options.signal ? { signal: options.signal } : {});
   file.on("error", (error) => parser.destroy(error));
   file.pipe(parser);
-  await done.catch((cause: unknown) => Promise.reject(new ImageNotFoundError(name, `cannot read the archive: ${(cause as Error).message}`)));
+  await done.catch((cause: unknown) => {
+    // A blob that is not what its name says is a corrupt archive, not a missing image.
+    if (cause instanceof DigestMismatchError) throw new DigestMismatchError(`blob ${cause.expected} of ${name}`, cause.expected, cause.actual);
+    if (cause instanceof TarHeaderTooLargeError) throw cause;
+    const tooLarge = tarHeaderError(cause, name);
+    if (tooLarge) throw tooLarge;
+    throw new ImageNotFoundError(name, `cannot read the archive: ${(cause as Error).message}`);
+  });
   if (indexJson === undefined) throw new ImageNotFoundError(name, "the archive has no index.json");
   const index = parseImageLayoutIndex(indexJson);
   const entries = tag === undefined ? index.manifests : index.manifests.filter((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
   if (entries.length !== 1) throw new ImageNotFoundError(name, tag === undefined ? `index.json has ${entries.length} entries; name one with :<tag>` : `no entry tagged "${tag}"`);
   const root = entries[0]! as Descriptor;
+  // Ingest checked each blob against its name; a descriptor may still lie about the size, which an
+  // exporter copying the blob would otherwise find only as a bare "Size mismatch" half-way through.
+  const checkSize = async (descriptor: Pick<Descriptor, "digest" | "size">, signal: AbortSignal | undefined): Promise<void> => {
+    const info = await store.info(descriptor.digest, signal ? { signal } : {}).catch(() => Promise.reject(new ImageNotFoundError(name, `blob ${descriptor.digest} is not in the archive`)));
+    if (info.size !== descriptor.size) throw new DigestMismatchError(`size of blob ${descriptor.digest} in ${name}`, String(descriptor.size), String(info.size));
+  };
   return {
     name,
     async root({ signal }) {
       return { descriptor: root, bytes: await store.readAll(root.digest, signal ? { signal } : {}) };
     },
     async fetch(descriptor, { signal }): Promise<Readable> {
+      await checkSize(descriptor, signal);
       return (await store.read(descriptor.digest, signal ? { signal } : {})) as Readable;
     },
     async fetchDocument(descriptor, { signal }) {
+      await checkSize(descriptor, signal);
       return store.readAll(descriptor.digest, signal ? { signal } : {});
     },
   };
