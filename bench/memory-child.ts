@@ -20,7 +20,7 @@ export interface MemoryChildConfig {
 export interface MemoryChildResult {
   /** getrusage maxrss over the whole process, KiB. */
   max_rss_kib: number;
-  /** RSS with every module loaded, before any work (Node, tsx's loader and transpiled code, exp's modules; the AWS SDK loads later, on first use), KiB. */
+  /** RSS with every module loaded, before any work (Node and exp's modules; the AWS SDK loads later, on first use), KiB. */
   baseline_rss_kib: number;
   /** maxrss once the build is done and before the export starts, KiB. */
   build_max_rss_kib: number;

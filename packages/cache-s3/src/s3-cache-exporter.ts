@@ -60,7 +60,8 @@ export const cacheExporter: CacheExporter = {
                     if (present) progress.log(`${blob.digest}: touched`);
                   }
                   if (!present) {
-                    // Parts of 16 MiB, 4 at a time per blob, as BuildKit's transfer manager; a
+                    // Parts of 16 MiB, 2 at a time per blob (upload_parallelism blobs at once share
+                    // one link, so more would only hold more buffers: bench/OPTIMIZATIONS.md); a
                     // multipart upload also lifts PutObject's 5 GiB limit.
                     await uploadBlob({
                       client: streamClient,
@@ -71,7 +72,7 @@ export const cacheExporter: CacheExporter = {
                       store: ctx.store,
                       signal,
                       partSize: 16 * 1024 * 1024,
-                      partConcurrency: 4,
+                      partConcurrency: 2,
                       onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
                     }).catch((error: unknown) => Promise.reject(error instanceof S3CacheError || signal.aborted ? error : new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
                     progress.log(`${blob.digest}: uploaded`);

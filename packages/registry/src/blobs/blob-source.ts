@@ -13,7 +13,7 @@ export interface BlobSource {
 }
 
 export function fileBlobSource(path: string, digest: Digest, size: number): BlobSource {
-  return { digest, size, open: async ({ signal }) => createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) }) };
+  return { digest, size, open: async ({ signal }) => createReadStream(path, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) }) };
 }
 
 export function bytesBlobSource(bytes: Uint8Array, digest: Digest): BlobSource {
