@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { spawnSync } from "node:child_process";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -43,6 +44,8 @@ interface ResultFile {
   met: boolean;
   measured_at: string;
   machine: { node: string; cpus: number; cpu_model: string; memory_gib: number };
+  /** The exp commit measured, and the versions of the tools and servers it was measured against. */
+  versions?: Record<string, string>;
   figures: Record<string, Figure>;
 }
 
@@ -61,6 +64,22 @@ function upgrade(file: ResultFile | LegacyResultFile): ResultFile {
   if ("figures" in file) return file as ResultFile;
   const { scenario, description, target, met, measured_at, node, ...figures } = file as LegacyResultFile;
   return { scenario, description, targets: [{ ...target, met }], met, measured_at, machine: { node, cpus: 0, cpu_model: "not recorded", memory_gib: 0 }, figures: figures as Record<string, Figure> };
+}
+
+/** What one command prints, first line, or "unknown" when it is not there. */
+function firstLine(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  return result.status === 0 ? (result.stdout || result.stderr).split("\n")[0]!.trim() : "unknown";
+}
+
+function versions(): Record<string, string> {
+  return {
+    exp_commit: firstLine("git", ["rev-parse", "--short", "HEAD"]),
+    "docker-registry": firstLine("docker-registry", ["--version"]).replace(/^docker-registry github\.com\/docker\/distribution /, ""),
+    skopeo: firstLine("skopeo", ["--version"]).replace(/^skopeo version /, ""),
+    swift: firstLine("dpkg-query", ["-W", "-f", "${Version}", "swift-proxy"]),
+    zstd: firstLine("zstd", ["--version"]).replace(/^.*\bv(\d[\d.]*).*$/, "$1"),
+  };
 }
 
 function value(figure: Figure | undefined): number | undefined {
@@ -97,6 +116,7 @@ async function renderResults(): Promise<void> {
     "figure reads `median (min–max, n=runs)`; the raw samples are in the JSON files.",
     "",
     `Machine: ${machines.join("; ")}.`,
+    `Versions: ${[...new Set(results.filter((r) => r.versions).map((r) => Object.entries(r.versions!).filter(([k]) => k !== "exp_commit").map(([k, v]) => `${k} ${v}`).join(", ")))].join("; ")}; each row's exp commit is in its JSON file.`,
     "",
     "![timeline of a sequential and a parallel export](timeline.svg)",
     "",
@@ -125,6 +145,7 @@ async function runScenario(name: string, runs: number, signal: AbortSignal): Pro
     met: targets.every((t) => t.met),
     measured_at: new Date().toISOString(),
     machine: { node: process.version, cpus: cpu.length, cpu_model: cpu[0]?.model.trim() ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30) },
+    versions: versions(),
     figures,
   };
   await writeAtomically(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
