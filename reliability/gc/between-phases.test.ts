@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,10 +8,10 @@ import { buildImage } from "@exp/dockerfile";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { skipUnlessTools, startRegistry, type TestRegistry } from "@exp/testing";
 import { trials } from "../soak.js";
-import { leaseDirs, writeContext } from "../abort/support/store.js";
-import { expectHistoryIntact, gcExporters } from "./support/export-setup.js";
-import { GcRecorder, intersect } from "./support/gc-recorder.js";
-import { pullAndUnpack, verifyRepository } from "./support/registry-content.js";
+import { writeContext } from "../abort/support/store.js";
+import { gcExporters } from "./support/export-setup.js";
+import { GcRecorder } from "./support/gc-recorder.js";
+import { expectExportSurvivedGc } from "./support/verify-after-gc.js";
 
 // Issue 8: a GC forced between the create phase and the finalizers (runExport's betweenPhases
 // hook, where exp itself may collect) deletes nothing an export is about to push or that history
@@ -54,17 +54,7 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "umoci"))("GC betwe
       expect(run!.deleted).toContain(run!.junk);
       expect(await store.exists(run!.junk)).toBe(false);
 
-      const image = await verifyRepository(registry.url, `gc/${name}`, "v1");
-      const cache = await verifyRepository(registry.url, `gc/${name}-cache`, "c1");
-      expect(intersect([...image, ...cache], new Set(run!.deleted))).toEqual([]);
-      const rootfs = await pullAndUnpack(registry.host, `gc/${name}`, "v1", join(work, "pulled"));
-      expect(await readFile(join(rootfs, "big.bin"))).toEqual(await readFile(join(work, "ctx", "big.bin")));
-
-      // Once the export is over, a GC keeps what history and the local image name keep.
-      const after = await gc.collect();
-      expect(after.deleted).toContain(after.junk);
-      expect(await expectHistoryIntact(store)).toEqual({ faults: [], missing: [], records: 1 });
-      expect(await leaseDirs(store.root)).toEqual([]);
+      await expectExportSurvivedGc({ registry, name, work, store, gc, deleted: new Set(run!.deleted) });
     }
   }, 120_000);
 });

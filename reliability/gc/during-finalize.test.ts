@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,10 +9,10 @@ import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { skipUnlessTools, startFaultProxy, startRegistry, type FaultProxy, type TestRegistry } from "@exp/testing";
 import { trials } from "../soak.js";
 import { isBlobUpload, waitFor } from "../abort/support/requests.js";
-import { leaseDirs, writeContext } from "../abort/support/store.js";
-import { expectHistoryIntact, gcExporters } from "./support/export-setup.js";
-import { GcRecorder, intersect } from "./support/gc-recorder.js";
-import { pullAndUnpack, verifyRepository } from "./support/registry-content.js";
+import { writeContext } from "../abort/support/store.js";
+import { gcExporters } from "./support/export-setup.js";
+import { GcRecorder } from "./support/gc-recorder.js";
+import { expectExportSurvivedGc } from "./support/verify-after-gc.js";
 
 // Issue 8: GCs forced again and again while the finalizers push to a slow registry, reading
 // their blobs from the store as they go: nothing they still have to send may be collected, while
@@ -66,16 +66,7 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "umoci"))("GC durin
       expect(during.length).toBeGreaterThanOrEqual(5);
       for (const run of gc.runs) expect(run.deleted).toContain(run.junk);
 
-      const image = await verifyRepository(registry.url, `gc/${name}`, "v1");
-      const cache = await verifyRepository(registry.url, `gc/${name}-cache`, "c1");
-      expect(intersect([...image, ...cache], gc.deletedBy(exportEnded))).toEqual([]);
-      const rootfs = await pullAndUnpack(registry.host, `gc/${name}`, "v1", join(work, "pulled"));
-      expect(await readFile(join(rootfs, "big.bin"))).toEqual(await readFile(join(work, "ctx", "big.bin")));
-
-      const after = await gc.collect();
-      expect(after.deleted).toContain(after.junk);
-      expect(await expectHistoryIntact(store)).toEqual({ faults: [], missing: [], records: 1 });
-      expect(await leaseDirs(store.root)).toEqual([]);
+      await expectExportSurvivedGc({ registry, name, work, store, gc, deleted: gc.deletedBy(exportEnded) });
     }
   }, 120_000);
 });
