@@ -324,6 +324,31 @@ describe.skipIf(skip)("registry client under injected faults", () => {
     }
   });
 
+  it("tries a manifest refused for an unknown blob once more (distribution's blob-link race), and no more when the blob is really missing", async () => {
+    const image = await makeImage(join(dir.path, "race"), [50_000]);
+    const blobUnknown = JSON.stringify({ errors: [{ code: "MANIFEST_BLOB_UNKNOWN", message: "blob unknown to registry", detail: image.layers[0]!.descriptor.digest }] });
+    const proxy = await startFaultProxy({
+      target: registry.url,
+      rules: [{ match: { method: "PUT", path: /\/manifests\// }, nth: [1], fault: { type: "status", status: 400, body: blobUnknown, headers: { "content-type": "application/json" } } }],
+    });
+    try {
+      const c = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
+      expect((await pushImage(c, `${proxy.host}/race/app:v1`, image)).digest).toBe(image.manifest.descriptor.digest);
+      expect(proxy.stats.log.filter((e) => e.method === "PUT" && e.path.includes("/manifests/")).map((e) => e.status)).toEqual([400, 201]);
+      // A manifest whose layer was never pushed: the registry refuses it twice, and the error says why.
+      proxy.setRules([]);
+      proxy.reset();
+      const missing = await makeImage(join(dir.path, "missing"), [40_000]);
+      const failure = await c.putManifest(parseReference(`${proxy.host}/race/missing:v1`), missing.manifest.bytes, missing.manifest.descriptor.mediaType).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RegistryError);
+      expect((failure as RegistryError).hasCode("MANIFEST_BLOB_UNKNOWN")).toBe(true);
+      expect(proxy.stats.log.filter((e) => e.method === "PUT").length).toBe(2);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("restarts an upload whose body was cut mid-way as a new session", async () => {
     const image = await makeImage(join(dir.path, "cut"), [300_000]);
     const proxy = await startFaultProxy({ target: registry.url, rules: [{ match: { method: "PUT" }, nth: [1], fault: { type: "reset-request", afterBytes: 100_000 } }] });

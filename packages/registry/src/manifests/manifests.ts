@@ -1,6 +1,6 @@
 import { ExpError } from "@exp/errors";
 import { Digester, DigestMismatchError, digestOf, parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
-import { RegistryProtocolError } from "../errors.js";
+import { RegistryError, RegistryProtocolError } from "../errors.js";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
 import { backoffDelay, isRetryableNetworkError, wait } from "../transport/retry.js";
 import { header, type SendResult } from "../transport/send.js";
@@ -91,6 +91,9 @@ export async function headManifest(transport: Transport, ref: ManifestRef, optio
  * PUT a manifest or index under a tag (or its own digest). Returns its descriptor; the digest is
  * computed from the bytes and checked against the registry's Docker-Content-Digest.
  */
+/** How long a manifest PUT refused for an unknown blob waits before its one more try. */
+const blobLinkRaceDelayMs = 250;
+
 export async function putManifest(
   transport: Transport,
   ref: ManifestRef,
@@ -101,16 +104,27 @@ export async function putManifest(
   const digest = digestOf(bytes);
   if (ref.digest !== undefined && ref.digest !== digest) throw new DigestMismatchError(`manifest for ${describe(ref)}`, ref.digest, digest);
   const target = ref.tag ?? digest;
-  const response = await transport.request({
-    registry: ref.registry,
-    scopes: [repositoryScope(ref, ["pull", "push"])],
-    method: "PUT",
-    target: `${repositoryPath(ref)}/manifests/${target}`,
-    headers: { "content-type": mediaType, "content-length": String(bytes.byteLength) },
-    body: bytes,
-    expect: [201, 200, 204],
-    action: `pushing manifest ${digest} to ${ref.registry}/${ref.repository}:${target}`,
-    ...(options.signal ? { signal: options.signal } : {}),
+  const put = () =>
+    transport.request({
+      registry: ref.registry,
+      scopes: [repositoryScope(ref, ["pull", "push"])],
+      method: "PUT",
+      target: `${repositoryPath(ref)}/manifests/${target}`,
+      headers: { "content-type": mediaType, "content-length": String(bytes.byteLength) },
+      body: bytes,
+      expect: [201, 200, 204],
+      action: `pushing manifest ${digest} to ${ref.registry}/${ref.repository}:${target}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  const response = await put().catch(async (error: unknown) => {
+    // distribution 2.x rewrites a repository's blob link in place (truncate, then write) on every
+    // upload or mount, so while another build mounts a blob this one uploaded, the registry can
+    // read the link empty or cut short and refuse a manifest whose blobs are all there (as unknown
+    // or as an invalid digest). One more try, a moment later, tells that race from a blob that is
+    // really missing (which fails again, as it should).
+    if (!(error instanceof RegistryError) || !error.hasCode("MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", "DIGEST_INVALID")) throw error;
+    await wait(blobLinkRaceDelayMs, options.signal);
+    return put();
   });
   await response.body.dump();
   const committed = header(response.headers, "docker-content-digest");
