@@ -1,11 +1,10 @@
 import { performance } from "node:perf_hooks";
-import { cacheExporter as registryCache, cacheImporter as registryCacheImporter } from "@exp/cache-registry";
+import { cacheImporter as registryCacheImporter } from "@exp/cache-registry";
 import type { ContentStore } from "@exp/content";
 import { runExport, type ExportOutcome } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
-import { registryExporter } from "@exp/exporter-image";
-import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { LayerBlobs, ProgressReporter, type ImportedCache } from "@exp/solver";
+import { exportersFor, loopbackClient } from "./image-from-cache.js";
 
 /** What one CI job does, as `exp build --cache-from type=registry,ref=… --cache-to type=registry,ref=…,mode=max --output type=registry,name=…`. */
 export interface RunnerJob {
@@ -38,8 +37,7 @@ export interface RunnerResult {
  */
 export async function runJob(job: RunnerJob): Promise<RunnerResult> {
   const { context, store, signal } = job;
-  const refs = [...job.images, ...(job.cacheFrom ?? []), ...(job.cacheTo ? [job.cacheTo] : [])];
-  const client = createRegistryClient({ limiters: new HostLimiters(), insecure: [...new Set(refs.map((r) => r.split("/")[0]!))] });
+  const client = loopbackClient([...job.images, ...(job.cacheFrom ?? []), ...(job.cacheTo ? [job.cacheTo] : [])]);
   const blobs = new LayerBlobs(store);
   try {
     const started = performance.now();
@@ -58,8 +56,7 @@ export async function runJob(job: RunnerJob): Promise<RunnerResult> {
         signal,
         registry: client,
         blobs,
-        exporters: job.images.map((name) => registryExporter.resolve({ name })),
-        cacheExporters: job.cacheTo ? [registryCache.resolve({ ref: job.cacheTo, mode: "max" })] : [],
+        ...exportersFor({ images: job.images, ...(job.cacheTo ? { registryCaches: [{ ref: job.cacheTo, mode: "max" as const }] } : {}) }),
       });
       const ended = performance.now();
       return { ms: ended - started, exportMs: ended - exportStarted, cached: built.cached, blobs, outcome };

@@ -8,7 +8,7 @@ import type { ContentStore } from "@exp/content";
 import { runExport, type TimelineEntry } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { registryExporter } from "@exp/exporter-image";
-import { HostLimiters, createRegistryClient } from "@exp/registry";
+import { HostLimiters, createRegistryClient, type RegistryClient } from "@exp/registry";
 import type { CacheExporterInstance, ExporterInstance, LayerBlobs } from "@exp/solver";
 import type { RigS3 } from "./rig.js";
 
@@ -38,22 +38,17 @@ export interface ExportPlan {
   imageAttrs?: Record<string, string>;
 }
 
-export interface TimedExport {
-  ms: number;
-  timeline: TimelineEntry[];
+/**
+ * A fresh registry client (so nothing is known about any repository) with its own limiters, and
+ * every registry named in `refs` marked insecure (plain HTTP on loopback).
+ */
+export function loopbackClient(refs: readonly string[]): RegistryClient {
+  return createRegistryClient({ limiters: new HostLimiters(), insecure: [...new Set(refs.map((r) => r.split("/")[0]!))] });
 }
 
-/**
- * Builds the context (a cache hit after the first time) and times only the export, with a fresh
- * registry client (so nothing is known about any repository) and fresh repositories or prefixes
- * chosen by the caller. Every registry host is marked insecure (plain HTTP on loopback).
- */
-export async function timedExport(options: { context: string; store: ContentStore; plan: ExportPlan; signal: AbortSignal; blobs?: LayerBlobs }): Promise<TimedExport> {
-  const { context, store, plan, signal } = options;
-  const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
-  const hosts = [...(plan.images ?? []), ...(plan.registryCaches ?? []).map((c) => c.ref)].map((n) => n.split("/")[0]!);
-  const client = createRegistryClient({ limiters: new HostLimiters(), insecure: [...new Set(hosts)] });
-  const exporters: ExporterInstance[] = (plan.images ?? []).map((name) => registryExporter.resolve({ name, ...plan.imageAttrs }));
+/** The exporter instances of a plan: `type=registry` per image, registry caches, the S3 cache. */
+export function exportersFor(plan: ExportPlan): { exporters: ExporterInstance[]; cacheExporters: CacheExporterInstance[] } {
+  const exporters = (plan.images ?? []).map((name) => registryExporter.resolve({ name, ...plan.imageAttrs }));
   const cacheExporters: CacheExporterInstance[] = (plan.registryCaches ?? []).map((c) => registryCache.resolve({ ref: c.ref, mode: c.mode }));
   if (plan.s3Cache) {
     const { s3, prefix, mode } = plan.s3Cache;
@@ -61,6 +56,23 @@ export async function timedExport(options: { context: string; store: ContentStor
       s3Cache.resolve({ bucket: s3.bucket, region: s3.server.region, endpoint_url: s3.link.url, use_path_style: "true", access_key_id: s3.server.accessKeyId, secret_access_key: s3.server.secretAccessKey, prefix, mode }),
     );
   }
+  return { exporters, cacheExporters };
+}
+
+export interface TimedExport {
+  ms: number;
+  timeline: TimelineEntry[];
+}
+
+/**
+ * Builds the context (a cache hit after the first time) and times only the export, with a fresh
+ * loopbackClient and fresh repositories or prefixes chosen by the caller.
+ */
+export async function timedExport(options: { context: string; store: ContentStore; plan: ExportPlan; signal: AbortSignal; blobs?: LayerBlobs }): Promise<TimedExport> {
+  const { context, store, plan, signal } = options;
+  const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
+  const client = loopbackClient([...(plan.images ?? []), ...(plan.registryCaches ?? []).map((c) => c.ref)]);
+  const { exporters, cacheExporters } = exportersFor(plan);
   try {
     const started = performance.now();
     const outcome = await runExport({
