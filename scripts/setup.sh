@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # swift-* and memcached: the private S3 server of @exp/testing's startS3 (Swift 2.30 with s3api).
+# mmdebstrap, buildah, attr, pigz: the real Debian base and the buildah peer of the differential
+# suite (@exp/testing's debianBaseImage, buildahBuild, snapshotTree).
 apt_packages=(zstd oci-image-tool skopeo umoci docker-registry apache2-utils openssl curl
-  swift-proxy swift-account swift-container swift-object memcached)
+  swift-proxy swift-account swift-container swift-object memcached
+  mmdebstrap buildah attr pigz)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
