@@ -62,3 +62,17 @@ export class S3StartError extends ExpError {
     this.logTail = logTail;
   }
 }
+
+/**
+ * A cached test artifact (the Debian base) is being made by another live process and did not
+ * appear in time. The message names the lock file and its holder, so a stuck holder can be found.
+ */
+export class TestCacheLockError extends ExpError {
+  readonly lockPath: string;
+  constructor(lockPath: string, holder: string, waitedMs: number) {
+    super("ERR_TEST_CACHE_LOCK", `waited ${Math.round(waitedMs / 1000)} s for ${lockPath} (held by pid ${holder || "?"}); remove it if that process is stuck`, {
+      fault: "server",
+    });
+    this.lockPath = lockPath;
+  }
+}

@@ -21,6 +21,11 @@ const APT_PACKAGES: Readonly<Record<string, string>> = {
   "swift-container-server": "swift-container",
   "swift-object-server": "swift-object",
   memcached: "memcached",
+  mmdebstrap: "mmdebstrap",
+  buildah: "buildah",
+  getfattr: "attr",
+  setfattr: "attr",
+  chroot: "coreutils",
 };
 
 /** The Debian package that provides `tool` (the tool's own name when it is not in the table). */
