@@ -11,7 +11,38 @@ export { clearSkopeoBlobCache, skopeoBlobCachePaths } from "./skopeo-cache.js";
 export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
-export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, ToolFailedError } from "./errors.js";
+export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError } from "./errors.js";
 export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
 export { conformanceSetup, writeConformanceContext } from "./conformance-fixture.js";
 export { Link, type LinkOptions } from "./link.js";
+export { runTool, type RunToolOptions } from "./run-tool.js";
+export {
+  testCacheDir,
+  makeOnce,
+  debianBaseRootfs,
+  debianBaseImage,
+  serveDebianBase,
+  buildahBuild,
+  buildahPull,
+  buildahStorageArgs,
+  createBuildahStorage,
+  umociUnpack,
+  snapshotTree,
+  diffTrees,
+  formatDifferences,
+  describeEntry,
+  readXattrs,
+  parseGetfattr,
+  DEBIAN_SUITE,
+  DEBIAN_BASE_TAG,
+  type MakeOnceOptions,
+  type DebianBaseImage,
+  type BuildahBuildOptions,
+  type BuildahBuildResult,
+  type BuildahStorage,
+  type SnapshotOptions,
+  type TreeDifference,
+  type TreeEntry,
+  type TreeEntryType,
+  type TreeSnapshot,
+} from "./debian-base/index.js";
