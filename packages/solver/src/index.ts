@@ -39,7 +39,7 @@ export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesE
 export { ProgressReporter } from "./progress/reporter.js";
 
 // Build graph
-export { scratch, image, local, copy, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type InlineFile } from "./graph/nodes.js";
+export { scratch, image, local, copy, mkdir, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type MkdirNode, type InlineFile } from "./graph/nodes.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";

@@ -46,7 +46,7 @@ CMD ["--port", "8080"]
 const files = { Dockerfile: dockerfile, "package.json": "{}", "bin/start": "#!/bin/sh\n", ".dockerignore": "*.md\n", "README.md": "not sent" };
 
 describe("buildImage", () => {
-  it("builds the config the Dockerfile describes, with one layer per COPY and matching history", async () => {
+  it("builds the config the Dockerfile describes, with one layer per COPY and WORKDIR and matching history", async () => {
     const result = await buildImage({ context: await context("a", files), store, sourceDateEpoch: 1_700_000_000 });
     const [only] = result.source.results;
     const config = only!.config as Record<string, any>;
@@ -57,10 +57,11 @@ describe("buildImage", () => {
     expect(config.config.ExposedPorts).toEqual({ "8080/tcp": {} });
     expect(config.config.User).toBe("1000:1000");
     expect(config.config.Labels).toEqual({ "org.opencontainers.image.title": "demo" });
-    expect(only!.ref.layers).toHaveLength(3);
+    expect(only!.ref.layers).toHaveLength(4);
     expect(config.rootfs.diff_ids).toEqual(only!.ref.layers.map((l) => l.diffID));
     const layered = config.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer);
-    expect(layered).toHaveLength(3);
+    expect(layered.map((h: { created_by: string }) => h.created_by.split(" ")[0])).toEqual(["WORKDIR", "COPY", "COPY", "COPY"]);
+    expect(layered).toHaveLength(4);
     expect(config.created).toBe("2023-11-14T22:13:20.000Z");
     expect(config.history.every((h: { created: string }) => h.created === config.created)).toBe(true);
     await store.leases.release(result.lease);

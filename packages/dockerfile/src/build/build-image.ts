@@ -11,6 +11,7 @@ import {
   image,
   loadHashCache,
   local,
+  mkdir,
   readDockerignore,
   saveHashCache,
   scratch,
@@ -25,7 +26,7 @@ import { parseDockerfile } from "../parse/parse-dockerfile.js";
 import { planBuild } from "../plan/plan-build.js";
 import { DockerfileError } from "../errors.js";
 import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
-import { parseChmod, parseChown } from "./chown.js";
+import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
 import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 
 export interface BuildImageOptions {
@@ -157,7 +158,15 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
       const parent = states.get(stage.base.index)!;
       state = { node: parent.node, config: structuredClone(parent.config) };
     } else state = { node: imageNode(stage.base.ref, platform), config: baseConfig(env.baseConfigs.get(stage.base.ref)!) };
+    // The base's ONBUILD triggers ran at the start of this stage (its plan put them first), so they
+    // do not carry over: BuildKit clears them (convert.go, after initOnBuildTriggers and in init()).
+    delete state.config.config.OnBuild;
     for (const step of stage.steps) {
+      if (step.kind === "workdir" && !step.emptyLayer) {
+        // BuildKit creates the directory as its own step, owned by the stage's USER (convert.go dispatchWorkdir).
+        const user = state.config.config.User;
+        state.node = mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description: step.createdBy });
+      }
       if (step.kind !== "copy") {
         applyConfigStep(state.config, step, env.created);
         continue;
@@ -175,7 +184,7 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
         link: step.link,
         parents: step.parents,
         exclude: step.exclude,
-        inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
+        inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
         description: step.createdBy,
       });
       state.config.history.push({ created: env.created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0" });

@@ -38,7 +38,8 @@ export function scratchConfig(platform: Platform): StageConfig["config"] {
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
-    config: { Env: [`PATH=${DEFAULT_PATH_ENV}`] },
+    // BuildKit's emptyImage (dockerfile2llb/image.go) sets WorkingDir "/" as well as PATH.
+    config: { Env: [`PATH=${DEFAULT_PATH_ENV}`], WorkingDir: "/" },
     rootfs: { type: "layers", diff_ids: [] },
     history: [],
   };
@@ -54,9 +55,12 @@ export function baseConfig(config: ImageConfigJSON): StageConfig["config"] {
   return copy;
 }
 
+/** Replaces a variable where it is, or appends it (BuildKit's addEnv in convert.go). */
 function setEnv(env: string[] | undefined, key: string, value: string): string[] {
-  const next = (env ?? []).filter((e) => e.split("=", 1)[0] !== key);
-  next.push(`${key}=${value}`);
+  const next = [...(env ?? [])];
+  const at = next.findIndex((e) => e.split("=", 1)[0] === key);
+  if (at < 0) next.push(`${key}=${value}`);
+  else next[at] = `${key}=${value}`;
   return next;
 }
 
@@ -112,7 +116,6 @@ export function applyConfigStep(state: StageConfig["config"], step: Exclude<Plan
     case "arg":
       break;
   }
-  // exp writes no layer for a config step (WORKDIR included: exp does not create the directory
-  // as a layer the way BuildKit's mkdir does), so every such history entry is empty.
-  state.history.push({ created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
+  // Config steps write no layer, but WORKDIR (other than /), whose mkdir is a layer as in BuildKit.
+  state.history.push({ created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0", ...(step.emptyLayer ? { empty_layer: true } : {}) });
 }

@@ -57,15 +57,17 @@ describe.skipIf(skipUnlessTools("docker-registry"))("FROM an image in a registry
     const context = join(dir, "app");
     await mkdir(context, { recursive: true });
     await writeFile(join(context, "app.js"), "1");
-    await writeFile(join(context, "Dockerfile"), `FROM ${baseRef}\nENV PATH=/app/bin:$PATH\nCOPY app.js ./\n`);
+    // --link: the COPY does not read the base, so its layers need not be downloaded.
+    await writeFile(join(context, "Dockerfile"), `FROM ${baseRef}\nENV PATH=/app/bin:$PATH\nCOPY --link app.js ./\n`);
     const built = await buildImage({ context, store, registry: client, sourceDateEpoch: 1_700_000_000 });
     const result = built.source.results[0]!;
     const config = result.config as Record<string, any>;
     expect(config.config.Env).toContain("BASE=yes");
     expect(config.config.Env).toContain("PATH=/app/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     expect(config.config.WorkingDir).toBe("/base");
-    expect(result.ref.layers).toHaveLength(2);
-    expect(config.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer)).toHaveLength(2);
+    // The base's COPY and WORKDIR layers, then the app's COPY.
+    expect(result.ref.layers).toHaveLength(3);
+    expect(config.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer)).toHaveLength(3);
     const base = result.ref.layers[0]!;
     expect(base.origin).toEqual({ registry: registry.host, repository: "exp/base" });
     expect(await store.exists(base.knownBlobs![0]!.digest)).toBe(false);

@@ -11,14 +11,14 @@ export interface ChecksumCopyOptions extends CopyAttributes {
 }
 
 // Bumped whenever the record format changes, so old cache keys can never collide with new ones.
-const FORMAT = "exp/copy-checksum/v1\n";
+const FORMAT = "exp/copy-checksum/v2\n";
 // Files hashed at once: overlaps disk latency without opening hundreds of descriptors.
 const CONCURRENCY = 8;
 
 /**
  * The cache-key input of a COPY: sha256 over one record per entry, in plan order, of destination
  * path, type, mode (after --chmod), uid and gid (after --chown), link target, size and the sha256
- * of a file's content. Times and inode numbers are left out on purpose: the same files checked
+ * of a file's content, and its extended attributes. Times and inode numbers are left out on purpose: the same files checked
  * out twice (new mtimes, new inodes) give the same checksum, while any change of content, mode,
  * owner or symlink target changes it. Records are NUL-separated with a fixed field count, so no
  * file name can forge a boundary.
@@ -31,7 +31,11 @@ export async function checksumCopy(plan: CopyPlan | readonly LayerEntry[], optio
   const hash = createHash("sha256").update(FORMAT);
   entries.forEach((entry, i) => {
     const size = entry.type === "file" ? entry.size : 0;
-    const fields = [entry.path, entry.type, entry.mode.toString(8), entry.uid, entry.gid, entry.linkTarget ?? "", size, contents[i]];
+    const xattrs = Object.entries(entry.xattrs ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => `${name}=${value}`)
+      .join("\u0001");
+    const fields = [entry.path, entry.type, entry.mode.toString(8), entry.uid, entry.gid, entry.linkTarget ?? "", size, contents[i], xattrs];
     hash.update(fields.join("\0") + "\n");
   });
   return `sha256:${hash.digest("hex")}` as Digest;

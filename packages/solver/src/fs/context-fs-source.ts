@@ -39,6 +39,7 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
       size: entry.size,
       mtimeMs: entry.mtimeMs,
       ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
+      ...(entry.xattrs ? { xattrs: entry.xattrs } : {}),
     };
     if (entry.type === "file" && entry.nlink > 1) {
       const inode = `${entry.dev}:${entry.ino}`;

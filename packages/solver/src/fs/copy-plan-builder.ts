@@ -1,5 +1,7 @@
 import { CopyDestConflictError } from "./errors.js";
+import { DestTree } from "./dest-tree.js";
 import type { FsEntry, FsSource } from "./fs-source.js";
+import type { FsIndex } from "./fs-index.js";
 import type { CopyPlan, CopyPlanEntry } from "./copy-plan.js";
 import { compareWalkOrder } from "./path-order.js";
 import { ancestorsOf } from "./paths.js";
@@ -8,13 +10,48 @@ import { ancestorsOf } from "./paths.js";
  * Collects the entries of one COPY. Later sources overwrite earlier ones at the same path, as
  * BuildKit does (file over file, directory over directory); a directory against a non-directory
  * is an error, as it is for BuildKit's copier. Parent directories are implied as they are needed.
+ *
+ * With a base (the filesystem the COPY runs on), a parent that the base already holds as a
+ * directory is written with the base's own metadata (`kept`), as BuildKit's differ writes the
+ * parents of every change; only missing parents are created.
  */
 export class CopyPlanBuilder {
   private readonly entries = new Map<string, CopyPlanEntry>();
   /** Hard-link group of an entry: files sharing an inode in their source. */
   private readonly groups = new Map<CopyPlanEntry, string>();
+  /** The base with what this COPY has written so far on top, for resolving destinations. */
+  readonly tree: DestTree;
 
-  constructor(private readonly impliedDirMtimeMs: number) {}
+  constructor(
+    private readonly impliedDirMtimeMs: number,
+    base?: FsIndex,
+  ) {
+    const added = (to: string): FsEntry | undefined => this.entries.get(to)?.from;
+    this.tree = base ? new DestTree(base, added) : DestTree.empty(added);
+  }
+
+  /** `mkdir -p` of a resolved absolute path: its missing directories are created (implied). */
+  mkdirAll(path: string, source: FsSource): void {
+    for (const dir of this.tree.missingDirs(path)) {
+      this.implyParents(dir, source);
+      this.put({ from: this.impliedDirEntry(), source, to: dir, implied: true });
+    }
+  }
+
+  /**
+   * The top directory of a directory copy, which exists by now (in the base, or made by mkdirAll):
+   * it keeps its mode and owner but takes the copied directory's times (fsutil copy.go copy(),
+   * restoreFileTimestamp). A directory an earlier source of this COPY wrote is left as it is.
+   */
+  restoreDirTimes(to: string, mtimeMs: number, source: FsSource): void {
+    if (to === "/") return;
+    const existing = this.entries.get(to);
+    if (existing && !existing.implied && !existing.kept) return;
+    this.implyParents(to, source);
+    const from = existing?.from ?? this.tree.lstat(to);
+    if (!from) return;
+    this.entries.set(to, { ...(existing ?? { source, to, kept: true as const }), from: { ...from, mtimeMs } });
+  }
 
   /**
    * Adds a copied entry and implies its parents. `linkGroup` names the entry's hard-link group
@@ -25,13 +62,6 @@ export class CopyPlanBuilder {
     const entry: CopyPlanEntry = { from, source, to };
     if (linkGroup !== undefined) this.groups.set(entry, linkGroup);
     this.put(entry);
-  }
-
-  /** Implies a directory COPY creates (the destination of a directory source) and its parents. */
-  implyDir(to: string, source: FsSource): void {
-    if (to === "/") return;
-    this.implyParents(to, source);
-    this.put({ from: this.impliedDirEntry(), source, to, implied: true });
   }
 
   /** Takes an entry of an already built plan as it is (used to merge plans). */
@@ -47,7 +77,11 @@ export class CopyPlanBuilder {
 
   private implyParents(to: string, source: FsSource): void {
     for (const parent of ancestorsOf(to.slice(1))) {
-      this.put({ from: this.impliedDirEntry(), source, to: `/${parent}`, implied: true });
+      const path = `/${parent}`;
+      if (this.entries.has(path)) continue;
+      const inBase = this.tree.inBase(path) ? this.tree.lstat(path) : undefined;
+      if (inBase?.type === "dir") this.entries.set(path, { from: inBase, source, to: path, kept: true });
+      else this.put({ from: this.impliedDirEntry(), source, to: path, implied: true });
     }
   }
 
@@ -62,8 +96,9 @@ export class CopyPlanBuilder {
     if (existingIsDir !== incomingIsDir) {
       throw new CopyDestConflictError(entry.to, kind(existing.from), kind(entry.from));
     }
-    // An implied directory never replaces a copied one; a copied one replaces an implied one.
+    // An implied directory never replaces a copied or kept one; a copied one replaces both.
     if (entry.implied && !existing.implied) return;
+    if (entry.kept && !existing.implied && !existing.kept) return;
     this.entries.set(entry.to, entry);
   }
 

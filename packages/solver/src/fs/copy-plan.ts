@@ -14,10 +14,17 @@ export interface CopyPlanEntry {
   /** A later name of a hard-link group: the `to` of the earlier entry that holds the content. */
   linkTo?: string;
   /**
-   * A parent directory that COPY creates (BuildKit's MkdirAll): mode 0755, owner from --chown,
-   * and --chmod does not apply to it.
+   * A parent directory that COPY creates (fsutil's MkdirAll): owner from --chown, mode 0755 or
+   * the octal --chmod (fsutil copy.go Copy and prepareTargetDir pass the copy's mode to MkdirAll
+   * since fsutil#228; a symbolic --chmod leaves it 0755).
    */
   implied?: boolean;
+  /**
+   * A directory the base already holds, written with the base's own metadata because something
+   * below it changed (BuildKit's differ writes the parents of every change). --chown and --chmod
+   * never apply to it: an existing directory keeps its mode, owner and xattrs.
+   */
+  kept?: boolean;
 }
 
 /**

@@ -116,3 +116,48 @@ export class InvalidLayerTarError extends ExpError {
     this.layerIndex = layerIndex;
   }
 }
+
+function kindOf(type: string): string {
+  return type === "dir" ? "directory" : type === "symlink" ? "symbolic link" : "file";
+}
+
+/** A COPY destination whose parent path runs through something that is not a directory in the image. */
+export class CopyParentNotDirError extends ExpError {
+  readonly path: string;
+  constructor(path: string, component: string, type: string) {
+    super(
+      "ERR_COPY_PARENT_NOT_DIR",
+      `COPY cannot create ${JSON.stringify(path)}: ${JSON.stringify(component)} is a ${kindOf(type)} in the image, not a directory; choose a destination whose parents are directories`,
+    );
+    this.path = path;
+  }
+}
+
+/**
+ * A directory copied onto a path the image holds as a file or symlink. BuildKit's copier refuses
+ * it ("cannot copy to non-directory"): it never replaces the image's entry, so a usrmerge symlink
+ * such as /lib -> usr/lib stays.
+ */
+export class CopyDirOntoNonDirError extends ExpError {
+  readonly path: string;
+  constructor(path: string, type: string, linkTarget?: string) {
+    const hint =
+      type === "symlink" && linkTarget !== undefined
+        ? `; copy into the directory it points to (${JSON.stringify(linkTarget)}) instead`
+        : "; copy into a path that is a directory";
+    super("ERR_COPY_DIR_ONTO_NON_DIR", `COPY cannot copy a directory onto ${JSON.stringify(path)}, which is a ${kindOf(type)} in the image${hint}`);
+    this.path = path;
+  }
+}
+
+/** A file (or symlink) copied onto a path the image holds as a directory, below a copied directory. */
+export class CopyFileOntoDirError extends ExpError {
+  readonly path: string;
+  constructor(path: string, type: string) {
+    super(
+      "ERR_COPY_FILE_ONTO_DIR",
+      `COPY cannot replace the directory ${JSON.stringify(path)} of the image with a ${kindOf(type)}; rename the source or copy it into that directory`,
+    );
+    this.path = path;
+  }
+}

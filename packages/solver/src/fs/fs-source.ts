@@ -19,6 +19,11 @@ export interface FsEntry {
   mtimeMs: number;
   /** A symlink's target verbatim, or a hardlink's first name (relative to the root). */
   linkTarget?: string;
+  /**
+   * Extended attributes (security.capability, user.*), name to value in base64, as BuildKit
+   * carries them (`SCHILY.xattr.<name>` PAX records in layer tars). Absent when there are none.
+   */
+  xattrs?: Readonly<Record<string, string>>;
 }
 
 export interface FsReadOptions {

@@ -17,6 +17,10 @@ export { selectCopySources, type SelectCopySourcesOptions } from "./select-copy-
 export type { CopyPlan, CopyPlanEntry } from "./copy-plan.js";
 export { mergeCopyPlans } from "./merge-copy-plans.js";
 export { checksumCopy, type ChecksumCopyOptions } from "./checksum-copy.js";
+export { FsIndex } from "./fs-index.js";
+export { DestTree } from "./dest-tree.js";
+export { CopyPlanBuilder } from "./copy-plan-builder.js";
+export { FileModeChange, InvalidModeError } from "./symbolic-mode.js";
 
 // Layer tars
 export type { LayerEntry, CopyAttributes } from "./layer-entry.js";
@@ -32,6 +36,9 @@ export {
   ContextNotFoundError,
   CopyDestConflictError,
   CopyDestNotDirError,
+  CopyDirOntoNonDirError,
+  CopyFileOntoDirError,
+  CopyParentNotDirError,
   CopyOutsideContextError,
   CopySourceNotFoundError,
   DockerignoreReadError,

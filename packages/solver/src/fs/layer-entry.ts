@@ -4,6 +4,8 @@ import type { CopyPlan } from "./copy-plan.js";
 import type { FsEntry } from "./fs-source.js";
 import { InvalidLayerEntryError } from "./errors.js";
 import { compareWalkOrder } from "./path-order.js";
+import type { FileModeChange } from "./symbolic-mode.js";
+import { LAYER_XATTRS } from "./walk-context.js";
 
 /**
  * One entry of a layer tar, with its final metadata: an FsEntry whose path is in the image ("/app/x"
@@ -19,33 +21,42 @@ export interface LayerEntry extends FsEntry {
 /** Ownership and permissions COPY --chown / --chmod impose. */
 export interface CopyAttributes {
   chown?: { uid: number; gid: number };
-  /** Replaces the permission bits (0..0o7777) of files and directories, as --chmod does; symlinks keep theirs. */
-  chmod?: number;
+  /**
+   * --chmod for copied files and directories (symlinks keep their mode): a number replaces the
+   * permission bits (0..0o7777), a FileModeChange (symbolic, `u=rwX`) is applied to each entry's
+   * own mode. An octal value is also the mode of the parent directories the COPY creates.
+   */
+  chmod?: number | FileModeChange;
 }
 
 export function isCopyPlan(input: CopyPlan | readonly LayerEntry[]): input is CopyPlan {
   return !Array.isArray(input) && Array.isArray((input as CopyPlan).entries);
 }
 
+/** How --chown and --chmod apply to an entry: see CopyPlanEntry's `implied` and `kept`. */
+type EntryRole = "copied" | "implied" | "kept";
+
 /**
- * The entries to write (or checksum), sorted in walk order, with --chown on everything (implied
- * directories included, as BuildKit's MkdirAll chowns them) and --chmod on copied files and
- * directories (not on symlinks, not on implied directories, which stay 0755).
+ * The entries to write (or checksum), sorted in walk order, with --chown on what the COPY writes
+ * (created parent directories included, as fsutil's MkdirAll chowns them) and --chmod on copied
+ * files and directories (not on symlinks). Created parents get the octal --chmod or 0755;
+ * directories the base already holds keep all of their own metadata.
  */
 export function resolveLayerEntries(input: CopyPlan | readonly LayerEntry[], attributes: CopyAttributes = {}): LayerEntry[] {
-  const entries = isCopyPlan(input) ? planEntries(input, attributes) : input.map((entry) => withAttributes(entry, attributes, true));
+  const entries = isCopyPlan(input) ? planEntries(input, attributes) : input.map((entry) => withAttributes(entry, attributes, "copied"));
   const sorted = entries.map((entry) => ({ ...entry, path: tarPath(entry.path) })).sort((a, b) => compareWalkOrder(a.path, b.path));
   checkEntries(sorted);
   return sorted;
 }
 
 function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
-  return plan.entries.map(({ from, source, to, linkTo, implied }) => {
+  return plan.entries.map(({ from, source, to, linkTo, implied, kept }) => {
+    const xattrs = from.xattrs ? { xattrs: from.xattrs } : {};
     if (linkTo !== undefined) {
-      return withAttributes({ path: to, type: "hardlink", mode: from.mode, uid: from.uid, gid: from.gid, size: 0, mtimeMs: from.mtimeMs, linkTarget: linkTo }, attributes, true);
+      return withAttributes({ path: to, type: "hardlink", mode: from.mode, uid: from.uid, gid: from.gid, size: 0, mtimeMs: from.mtimeMs, linkTarget: linkTo, ...xattrs }, attributes, "copied");
     }
     const type = from.type === "hardlink" ? "file" : from.type;
-    const entry: LayerEntry = { path: to, type, mode: from.mode, uid: from.uid, gid: from.gid, size: type === "file" ? from.size : 0, mtimeMs: from.mtimeMs };
+    const entry: LayerEntry = { path: to, type, mode: from.mode, uid: from.uid, gid: from.gid, size: type === "file" ? from.size : 0, mtimeMs: from.mtimeMs, ...xattrs };
     if (type === "symlink") entry.linkTarget = from.linkTarget ?? "";
     if (type === "file") {
       entry.open = (options) => source.open(from.path, options);
@@ -54,18 +65,34 @@ function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
         entry.contentDigest = (options) => digest(from, options);
       }
     }
-    return withAttributes(entry, attributes, !implied);
+    return withAttributes(entry, attributes, kept ? "kept" : implied ? "implied" : "copied");
   });
 }
 
-function withAttributes(entry: LayerEntry, attributes: CopyAttributes, chmodApplies: boolean): LayerEntry {
+function withAttributes(entry: LayerEntry, attributes: CopyAttributes, role: EntryRole): LayerEntry {
   const out = { ...entry, mode: entry.mode & 0o7777 };
+  carriedXattrs(out);
+  if (role === "kept") return out;
   if (attributes.chown) {
     out.uid = attributes.chown.uid;
     out.gid = attributes.chown.gid;
   }
-  if (attributes.chmod !== undefined && chmodApplies && entry.type !== "symlink") out.mode = attributes.chmod & 0o7777;
+  const { chmod } = attributes;
+  if (role === "implied") {
+    const octal = typeof chmod === "number" ? chmod : chmod?.octal;
+    out.mode = octal === undefined ? 0o755 : octal & 0o7777;
+  } else if (chmod !== undefined && entry.type !== "symlink") {
+    out.mode = typeof chmod === "number" ? chmod & 0o7777 : chmod.apply(out.mode, entry.type === "dir");
+  }
   return out;
+}
+
+/** Keeps only the xattrs a layer carries (LAYER_XATTRS), as BuildKit's tar writer does. */
+function carriedXattrs(entry: LayerEntry): void {
+  if (!entry.xattrs) return;
+  const kept = Object.entries(entry.xattrs).filter(([name]) => LAYER_XATTRS.includes(name));
+  if (kept.length === 0) delete entry.xattrs;
+  else entry.xattrs = Object.fromEntries(kept);
 }
 
 /** The tar name: no leading "/", no "./"; directories get their trailing "/" at header time. */

@@ -41,7 +41,6 @@ describe("selectCopySources: Docker's COPY rules", () => {
   it.each<[string, string[], string, Partial<SelectCopySourcesOptions>, string[]]>([
     ["file -> file", ["config.json"], "/etc/app.json", {}, ["+/etc", "/etc/app.json"]],
     ["file -> dir/", ["config.json"], "/etc/app/", {}, ["+/etc", "+/etc/app", "/etc/app/config.json"]],
-    ["file -> existing dir without slash (destIsDir)", ["config.json"], "/etc", { destIsDir: (p) => p === "/etc" }, ["+/etc", "/etc/config.json"]],
     ["dir copies its contents", ["docs"], "/srv/docs", {}, ["+/srv", "+/srv/docs", "/srv/docs/guide.md", "/srv/docs/img", "/srv/docs/img/logo.png"]],
     ["empty dir creates dest only", ["empty"], "/e", {}, ["+/e"]],
     ["dot copies the whole root", ["."], "/", {}, shapeOfWholeContext()],
@@ -96,8 +95,8 @@ describe("selectCopySources: Docker's COPY rules", () => {
 
   it("refuses a file and a directory at the same destination path, naming it", async () => {
     const fs = memoryFsSource({ x: "file", "sub/x/y": "in a dir" });
-    await expect(selectCopySources(fs, ["x", "sub"], "/d/", { workdir: "/" })).rejects.toMatchObject({ code: "ERR_COPY_DEST_CONFLICT", path: "/d/x" });
-    await expect(selectCopySources(fs, ["sub", "x"], "/d/", { workdir: "/" })).rejects.toMatchObject({ code: "ERR_COPY_DEST_CONFLICT", path: "/d/x" });
+    await expect(selectCopySources(fs, ["x", "sub"], "/d/", { workdir: "/" })).rejects.toMatchObject({ code: "ERR_COPY_DIR_ONTO_NON_DIR", path: "/d/x" });
+    await expect(selectCopySources(fs, ["sub", "x"], "/d/", { workdir: "/" })).rejects.toMatchObject({ code: "ERR_COPY_FILE_ONTO_DIR", path: "/d/x" });
   });
 
   it("a later source overwrites an earlier file at the same path", async () => {

@@ -1,5 +1,5 @@
 import { throwIfAborted } from "@exp/errors";
-import { CopyDestNotDirError, CopySourceNotFoundError } from "./errors.js";
+import { CopyDestNotDirError, CopyDirOntoNonDirError, CopyFileOntoDirError, CopySourceNotFoundError } from "./errors.js";
 import { CopyPlanBuilder } from "./copy-plan-builder.js";
 import type { CopyPlan } from "./copy-plan.js";
 import { imagePath, resolveDestination, sourceRelativePath } from "./copy-paths.js";
@@ -7,7 +7,7 @@ import { FsIndex } from "./fs-index.js";
 import type { FsEntry, FsSource } from "./fs-source.js";
 import { containsWildcards } from "./glob.js";
 import { createIgnoreMatcher, type IgnoreMatcher } from "./ignore-matcher.js";
-import { ancestorsOf, baseName, joinRelative } from "./paths.js";
+import { ancestorsOf, baseName, joinRelative, parentOf } from "./paths.js";
 import { expandWildcards } from "./wildcards.js";
 
 export interface SelectCopySourcesOptions {
@@ -23,11 +23,13 @@ export interface SelectCopySourcesOptions {
    */
   allowEmptyWildcard?: boolean;
   /**
-   * Whether `path` is already a directory in the image being copied into. A destination spelled
-   * without "/" that is an existing directory receives files inside it, as in BuildKit. Without
-   * this hook only the spelling decides.
+   * The filesystem the COPY runs on (its base's listing), for placing files as BuildKit's copier
+   * does: symlinks on the way to the destination are followed inside the image, a file copied to
+   * an existing directory goes inside it, existing directories keep their metadata, and a
+   * directory is never copied over a file or symlink. Without it the COPY is placed on an empty
+   * filesystem (FROM scratch, --link, or a cache key that must not depend on the base).
    */
-  destIsDir?: (path: string) => boolean;
+  onto?: FsIndex;
   /** mtime (ms) of the parent directories COPY creates; 0 by default, so plans are reproducible. */
   impliedDirMtimeMs?: number;
   signal?: AbortSignal;
@@ -68,12 +70,12 @@ export async function selectCopySources(
   const exclude = options.exclude && options.exclude.length > 0 ? createIgnoreMatcher(options.exclude) : undefined;
   const destination = resolveDestination(dest, options.workdir);
   const index = new FsIndex(await fs.list(signal ? { signal } : {}));
-  const builder = new CopyPlanBuilder(options.impliedDirMtimeMs ?? 0);
+  const builder = new CopyPlanBuilder(options.impliedDirMtimeMs ?? 0, options.onto);
 
   if (options.parents) {
     for (const source of sources) {
       throwIfAborted(signal, "selecting COPY sources");
-      copyWithParents(fs, index, builder, source, destination.path, exclude);
+      copyWithParents(fs, index, builder, source, destination, exclude);
     }
     return builder.build();
   }
@@ -90,8 +92,9 @@ export async function selectCopySources(
     for (const path of found) matches.push({ source, path });
   }
 
-  const destIsDir = destination.dirSyntax || (options.destIsDir?.(destination.path) ?? false);
-  if (matches.length > 1 && !destIsDir) throw new CopyDestNotDirError(dest, matches.length);
+  if (matches.length > 1 && !destination.dirSyntax && builder.tree.stat(destination.path)?.type !== "dir") {
+    throw new CopyDestNotDirError(dest, matches.length);
+  }
 
   for (const match of matches) {
     throwIfAborted(signal, "selecting COPY sources");
@@ -99,15 +102,65 @@ export async function selectCopySources(
     const entry = resolved === undefined ? undefined : index.get(resolved);
     if (resolved === undefined || !entry) throw new CopySourceNotFoundError(match.source, danglingLinkDetail(index, match.path));
     if (entry.type === "dir") {
-      builder.implyDir(destination.path, fs);
-      for (const { entry: child, rel } of selectInside(index, resolved, () => true, exclude)) {
-        builder.add(child, imagePath(destination.path, rel), fs, index.linkGroupOf(child));
-      }
+      placeDirectory(builder, fs, destination, entry, selectInside(index, resolved, () => true, exclude), index);
     } else {
-      builder.add(entry, destIsDir ? imagePath(destination.path, baseName(match.path)) : destination.path, fs, index.linkGroupOf(entry));
+      const to = prepareTarget(builder, fs, destination, false, baseName(match.path));
+      const there = builder.tree.lstat(to);
+      // fsutil copy.go ensureEmptyFileTarget: a file or symlink is replaced, a directory never is.
+      if (there?.type === "dir") throw new CopyFileOntoDirError(to, entry.type);
+      builder.add(entry, to, fs, index.linkGroupOf(entry));
     }
   }
   return builder.build();
+}
+
+/**
+ * Where one source goes, following fsutil's copy.go Copy and prepareTargetDir: the destination's
+ * parent (the destination itself when spelled as a directory) is resolved through the image's
+ * symlinks and created; then a file whose destination is an existing directory goes inside it
+ * under its own name, and a directory copies its contents onto the destination. The directories
+ * the target needs are created (mkdir -p); existing ones are left as they are.
+ */
+function prepareTarget(builder: CopyPlanBuilder, fs: FsSource, destination: { path: string; dirSyntax: boolean }, sourceIsDir: boolean, sourceName: string): string {
+  const { tree } = builder;
+  const ensure = destination.dirSyntax ? destination.path : absoluteParent(destination.path);
+  builder.mkdirAll(tree.resolve(ensure, true), fs);
+  let target = tree.resolve(destination.path, true);
+  const existing = tree.stat(target);
+  if (!sourceIsDir && existing?.type === "dir") target = imagePath(target, sourceName);
+  builder.mkdirAll(sourceIsDir && !existing ? target : absoluteParent(target), fs);
+  return target;
+}
+
+/**
+ * A directory's contents onto the destination (Docker's COPY copies what is inside a directory).
+ * Below the top, paths are not resolved through the image's symlinks: fsutil's copier refuses a
+ * directory over a file or symlink ("cannot copy to non-directory") and a file over a directory.
+ */
+function placeDirectory(
+  builder: CopyPlanBuilder,
+  fs: FsSource,
+  destination: { path: string; dirSyntax: boolean },
+  dir: FsEntry,
+  inside: Array<{ entry: FsEntry; rel: string }>,
+  index: FsIndex,
+): void {
+  const { tree } = builder;
+  const top = prepareTarget(builder, fs, destination, true, "");
+  const there = tree.lstat(top);
+  if (there && there.type !== "dir") throw new CopyDirOntoNonDirError(top, there.type, there.linkTarget);
+  builder.restoreDirTimes(top, dir.mtimeMs, fs);
+  for (const { entry: child, rel } of inside) {
+    const to = imagePath(top, rel);
+    const existing = tree.lstat(to);
+    if (existing && child.type === "dir" && existing.type !== "dir") throw new CopyDirOntoNonDirError(to, existing.type, existing.linkTarget);
+    if (existing && child.type !== "dir" && existing.type === "dir") throw new CopyFileOntoDirError(to, child.type);
+    builder.add(child, to, fs, index.linkGroupOf(child));
+  }
+}
+
+function absoluteParent(path: string): string {
+  return `/${parentOf(path.slice(1))}`;
 }
 
 /**
@@ -121,7 +174,7 @@ function danglingLinkDetail(index: FsIndex, path: string): string | undefined {
   return `it is a symbolic link to ${JSON.stringify(link.linkTarget ?? "")}, which is not in the build context (a symlink is resolved inside the context, an absolute target from its root)`;
 }
 
-function copyWithParents(fs: FsSource, index: FsIndex, builder: CopyPlanBuilder, source: string, destPath: string, exclude?: IgnoreMatcher): void {
+function copyWithParents(fs: FsSource, index: FsIndex, builder: CopyPlanBuilder, source: string, destination: { path: string; dirSyntax: boolean }, exclude?: IgnoreMatcher): void {
   // dockerfile2llb: an optional "/./" marks the pivot; what follows it is kept below dest.
   const pivotAt = source.indexOf("/./");
   const pivot = pivotAt < 0 ? "" : source.slice(0, pivotAt);
@@ -135,10 +188,8 @@ function copyWithParents(fs: FsSource, index: FsIndex, builder: CopyPlanBuilder,
   }
   const include = pattern === "" ? undefined : createIgnoreMatcher([pattern]);
   const included = include ? (rel: string, isDir: boolean) => include.ignores(rel, isDir) : () => true;
-  builder.implyDir(destPath, fs);
-  for (const { entry, rel } of selectInside(index, base, included, exclude)) {
-    builder.add(entry, imagePath(destPath, rel), fs, index.linkGroupOf(entry));
-  }
+  // dockerfile2llb copies the pivot directory's contents with include patterns, so the placement is a directory copy's.
+  placeDirectory(builder, fs, destination, baseEntry, selectInside(index, base, included, exclude), index);
 }
 
 /**

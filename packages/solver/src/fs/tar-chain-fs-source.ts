@@ -6,6 +6,7 @@ import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 import { compareBytes } from "./path-order.js";
 import { baseName, cleanPath, parentOf } from "./paths.js";
 import { checkTarHeader, tarHeaderError } from "./tar-limits.js";
+import { xattrsFromPax } from "./tar-pax-binary.js";
 
 /** One uncompressed layer tar, opened afresh on every call. */
 export interface TarLayer {
@@ -141,7 +142,9 @@ function toIndexed(
   lower: ReadonlyMap<string, IndexedEntry>,
 ): IndexedEntry | undefined {
   const pax = header.pax ?? {};
+  const xattrs = xattrsFromPax(pax);
   const base = {
+    ...(xattrs ? { xattrs } : {}),
     path,
     mode: (header.mode ?? 0) & 0o7777,
     uid: pax.uid !== undefined ? Number(pax.uid) : (header.uid ?? 0),

@@ -1,6 +1,7 @@
 import type { Header } from "tar-stream";
 import type { LayerEntry } from "./layer-entry.js";
 import { tarPath } from "./layer-entry.js";
+import { xattrsToPax } from "./tar-pax-binary.js";
 
 /** How entry mtimes reach the tar: as they are, clamped to an epoch (BuildKit's rewrite-timestamp), or all set to it. */
 export type MtimePolicy = { mode: "keep" } | { mode: "clamp"; epochSeconds: number } | { mode: "set"; epochSeconds: number };
@@ -22,7 +23,7 @@ const TAR_TYPES = { file: "file", dir: "directory", symlink: "symlink", hardlink
 /**
  * The header of one entry, written like containerd's (BuildKit's) layer tars: no leading "/",
  * directories end with "/", numeric uid/gid only (empty uname/gname), no atime/ctime, size 0 for
- * everything but files, links by name. PAX records carry sizes of 8 GiB and more, ids beyond
+ * everything but files, links by name, xattrs as `SCHILY.xattr.*` records. PAX records carry sizes of 8 GiB and more, ids beyond
  * 2097151 and far-future mtimes; tar-stream itself switches to PAX for long or non-ASCII names.
  */
 export function tarHeader(entry: LayerEntry, mtime: MtimePolicy): PaxHeaders {
@@ -44,6 +45,7 @@ export function tarHeader(entry: LayerEntry, mtime: MtimePolicy): PaxHeaders {
   if (entry.gid > MAX_ID) pax.gid = String(entry.gid);
   if (size > MAX_SIZE) pax.size = String(size);
   if (seconds > MAX_USTAR_MTIME) pax.mtime = String(seconds);
+  Object.assign(pax, xattrsToPax(entry.xattrs));
   if (Object.keys(pax).length > 0) header.pax = pax;
   return header;
 }

@@ -111,13 +111,13 @@ describe("writeLayerTar", () => {
     });
   });
 
-  it("applies --chmod to files and copied dirs but not to symlinks or implied dirs", async () => {
+  it("applies --chmod to files, copied dirs and created parents (fsutil#228), not to symlinks", async () => {
     await withTempDir(async (dir) => {
       await makeContext(dir, 1_700_000_000);
       const items = await readTar((await layerOf(dir, { chmod: 0o640 })).bytes);
       const modes = Object.fromEntries(items.map((i) => [i.header.name, i.header.mode]));
-      expect(modes["srv/"]).toBe(0o755);
-      expect(modes["srv/app/"]).toBe(0o755);
+      expect(modes["srv/"]).toBe(0o640);
+      expect(modes["srv/app/"]).toBe(0o640);
       expect(modes["srv/app/lib/"]).toBe(0o640);
       expect(modes["srv/app/server.js"]).toBe(0o640);
       expect(modes["srv/app/main.js"]).not.toBe(0o640);

@@ -39,12 +39,14 @@ async function baseLayout(platform = amd64, id = "exp-test"): Promise<string> {
 }
 
 describe("Solver with a base image from an OCI layout", () => {
-  it("stacks a COPY on the base without downloading the base layer", async () => {
+  it("stacks a COPY --link on the base without downloading the base layer", async () => {
     const layout = await baseLayout();
     const context = join(dir, "app");
     await mkdir(context, { recursive: true });
     await writeFile(join(context, "app.js"), "1");
-    const solved = await (await solver(store)).solve(copy(image(`oci-layout://${layout}:v1`, amd64), { from: local(context), sources: ["app.js"], dest: "/app/", description: "COPY app.js /app/" }));
+    // Without --link the COPY reads the base's tree to place its files (as BuildKit unpacks it).
+    const node = copy(image(`oci-layout://${layout}:v1`, amd64), { from: local(context), sources: ["app.js"], dest: "/app/", link: true, description: "COPY --link app.js /app/" });
+    const solved = await (await solver(store)).solve(node);
     expect(solved.ref.layers).toHaveLength(2);
     expect(solved.base?.config.os).toBe("linux");
     const baseLayer = solved.ref.layers[0]!;

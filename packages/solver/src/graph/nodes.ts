@@ -6,7 +6,7 @@ import type { ChownSpec } from "./chown.js";
  * build without RUN needs. Image config changes (ENV, CMD, …) are not nodes: they produce no
  * layer and are applied by the front end on top of a node's result.
  */
-export type FsNode = ScratchNode | ImageNode | LocalNode | CopyNode;
+export type FsNode = ScratchNode | ImageNode | LocalNode | CopyNode | MkdirNode;
 
 export interface ScratchNode {
   readonly kind: "scratch";
@@ -45,7 +45,8 @@ export interface CopyNode {
   readonly workdir: string;
   /** Numeric ids, or names looked up in the base's /etc/passwd and /etc/group (as BuildKit does). */
   readonly chown?: ChownSpec;
-  readonly chmod?: number;
+  /** Octal bits, or the --chmod text (octal or symbolic such as `u=rwX,go=rX`, as BuildKit accepts). */
+  readonly chmod?: number | string;
   /** `--link`: the layer does not depend on `base`, so a changed base keeps its cache. */
   readonly link: boolean;
   readonly parents: boolean;
@@ -55,9 +56,26 @@ export interface CopyNode {
   readonly description: string;
 }
 
+/**
+ * `mkdir -p` in `base`, as a layer of its own: what WORKDIR does in BuildKit (dockerfile2llb
+ * convert.go dispatchWorkdir: llb.Mkdir with parents, mode 0755, owned by the USER of the stage).
+ * An existing directory leaves the layer empty, as BuildKit's does.
+ */
+export interface MkdirNode {
+  readonly kind: "mkdir";
+  readonly base: FsNode;
+  /** Absolute; symlinks on the way are followed inside the image. */
+  readonly path: string;
+  /** Owner of the directories it creates (the stage's USER); root when absent. */
+  readonly user?: ChownSpec;
+  readonly description: string;
+}
+
 export const scratch = (): ScratchNode => ({ kind: "scratch" });
 export const image = (ref: string, platform: Platform): ImageNode => ({ kind: "image", ref, platform });
 export const local = (path: string, excludes: readonly string[] = []): LocalNode => ({ kind: "local", path, excludes });
+
+export const mkdir = (base: FsNode, options: Omit<MkdirNode, "kind" | "base">): MkdirNode => ({ kind: "mkdir", base, ...options });
 
 export function copy(base: FsNode, options: Omit<CopyNode, "kind" | "base" | "link" | "parents" | "exclude" | "inline" | "workdir"> & Partial<Pick<CopyNode, "link" | "parents" | "exclude" | "inline" | "workdir">>): CopyNode {
   return { kind: "copy", base, link: false, parents: false, exclude: [], inline: [], workdir: "/", ...options };

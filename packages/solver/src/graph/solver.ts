@@ -5,6 +5,7 @@ import { platformKey, type Descriptor, type Digest } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
 import {
   checksumCopy,
+  CopyPlanBuilder,
   contextFsSource,
   createIgnoreMatcher,
   inlineFilesSource,
@@ -13,7 +14,10 @@ import {
   tarChainFsSource,
   walkContext,
   writeLayerTar,
+  FileModeChange,
+  FsIndex,
   type ContentHashCache,
+  type CopyAttributes,
   type CopyPlan,
   type FsSource,
 } from "../fs/index.js";
@@ -32,7 +36,7 @@ import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
 import { CacheRecords } from "./cache-records.js";
 import { resolveChown } from "./chown.js";
 import { digestOfValue } from "./canonical.js";
-import type { CopyNode, FsNode, ImageNode, LocalNode } from "./nodes.js";
+import type { CopyNode, FsNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
 import { MissingRegistryClientError } from "./solve-errors.js";
 
 export interface SolverOptions {
@@ -73,6 +77,7 @@ export interface SolvedFs {
 export class Solver {
   private readonly memo = new Map<FsNode, Promise<SolvedFs>>();
   private readonly sources = new Map<FsNode, Promise<FsSource>>();
+  private readonly trees = new Map<FsNode, Promise<FsIndex>>();
   /** Every layer a solve produced or came across, by diffID (ExportSource.knownLayer). */
   private readonly layers = new Map<Digest, Layer>();
   /** Image nodes are solved once per reference and platform, however many node objects name them. */
@@ -116,7 +121,57 @@ export class Solver {
         throw new TypeError("a local directory is only a COPY source, not a filesystem to build on");
       case "copy":
         return this.solveCopy(node);
+      case "mkdir":
+        return this.solveMkdir(node);
     }
+  }
+
+  /** WORKDIR's `mkdir -p`, a layer of its own (empty when the directory exists). */
+  private async solveMkdir(node: MkdirNode): Promise<SolvedFs> {
+    const base = await this.solve(node.base);
+    const vertex = this.vertex(node.description);
+    vertex.status("started");
+    try {
+      const cacheKey = digestOfValue({ v: 1, op: "mkdir", path: node.path, user: node.user, base: base.cacheKey, epoch: this.options.sourceDateEpoch });
+      const hit = await this.cachedLayer(cacheKey);
+      let layer: Layer;
+      if (hit) {
+        layer = hit;
+        vertex.status("cached");
+      } else {
+        const builder = new CopyPlanBuilder(0, node.base.kind === "scratch" ? undefined : await this.treeOf(node.base));
+        builder.mkdirAll(builder.tree.resolve(node.path, true), emptyFsSource);
+        const chown = node.user ? await resolveChown(node.user, () => this.source(node.base), this.options.signal) : undefined;
+        layer = await this.writeLayer(cacheKey, { inputs: [base.cacheKey], ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, builder.build(), node.description, chown ? { chown } : {});
+        vertex.status("completed");
+      }
+      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
+    } catch (error) {
+      vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
+      throw error;
+    }
+  }
+
+  /**
+   * The layer of `key` from the local cache (held by the build's lease), else from the first
+   * imported cache that has it, else undefined.
+   */
+  private async cachedLayer(key: Digest): Promise<Layer | undefined> {
+    const record = await this.records.get(key, this.signalOption());
+    if (record) {
+      await this.options.store.leases.addResource(this.options.lease, record.diffID);
+      return storedLayer(this.options.store, { ...record, createdAt: new Date(record.createdAt) });
+    }
+    const imported = this.importedLayer(key);
+    if (!imported) return undefined;
+    // A hit in an imported cache: the layer stays in the cache until someone needs its bytes.
+    // Its chain is recorded so this build's own records, and a cache exported from it, can name it.
+    await this.records.putKnownChain(
+      key,
+      { layers: imported.chain.map((l) => ({ diffID: l.diffID, blob: l.descriptor, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })), inputs: imported.inputs },
+      this.signalOption(),
+    );
+    return imported.layer;
   }
 
   private vertex(name: string): ProgressReporter {
@@ -150,8 +205,9 @@ export class Solver {
       const fromLocal = node.from?.kind === "local";
       let plan: CopyPlan | undefined = fromLocal || !node.from ? await this.copyPlan(node, node.from ? await this.source(node.from) : undefined) : undefined;
       const content = plan ? await checksumCopy(plan, this.signalOption()) : await this.sourceKey(node.from!);
+      // v2: files are placed onto the base as BuildKit's copier places them (v1 placed them on nothing).
       const cacheKey = digestOfValue({
-        v: 1,
+        v: 2,
         op: "copy",
         sources: node.sources,
         dest: node.dest,
@@ -166,54 +222,62 @@ export class Solver {
         epoch: this.options.sourceDateEpoch,
         content,
       });
-      const record = await this.records.get(cacheKey, this.signalOption());
-      const imported = record ? undefined : this.importedLayer(cacheKey);
+      const hit = await this.cachedLayer(cacheKey);
       let layer: Layer;
-      if (record) {
-        await this.options.store.leases.addResource(this.options.lease, record.diffID);
-        layer = storedLayer(this.options.store, { ...record, createdAt: new Date(record.createdAt) });
-        vertex.status("cached");
-      } else if (imported) {
-        // A hit in an imported cache: the layer stays in the cache until someone needs its bytes.
-        // Its chain is recorded so this build's own records, and a cache exported from it, can name it.
-        layer = imported.layer;
-        await this.records.putKnownChain(
-          cacheKey,
-          { layers: imported.chain.map((l) => ({ diffID: l.diffID, blob: l.descriptor, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })), inputs: imported.inputs },
-          this.signalOption(),
-        );
+      if (hit) {
+        layer = hit;
         vertex.status("cached");
       } else {
-        plan ??= await this.copyPlan(node, await this.source(node.from!));
+        // Placing files onto the base (symlinked parents, existing directories, a file onto a
+        // directory) needs the base's tree; --link and FROM scratch place them on nothing.
+        const onto = node.link || node.base.kind === "scratch" ? undefined : await this.treeOf(node.base);
+        const from = node.from ? await this.source(node.from) : undefined;
+        const writePlan = onto || !plan ? await this.copyPlan(node, from, onto) : plan;
         const chown = node.chown ? await resolveChown(node.chown, () => this.source(node.base), this.options.signal) : undefined;
-        const chownChmod = { ...(chown ? { chown } : {}), ...(node.chmod !== undefined ? { chmod: node.chmod } : {}) };
+        const chmod = typeof node.chmod === "string" ? FileModeChange.parse(node.chmod) : node.chmod;
+        const attributes: CopyAttributes = { ...(chown ? { chown } : {}), ...(chmod !== undefined ? { chmod } : {}) };
         const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
-        layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node, chownChmod);
+        layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, writePlan, node.description, attributes);
         vertex.status("completed");
       }
-      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && (record !== undefined || imported !== undefined), ...(base.base ? { base: base.base } : {}) };
+      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
     } catch (error) {
       vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
       throw error;
     }
   }
 
-  private async copyPlan(node: CopyNode, from: FsSource | undefined): Promise<CopyPlan> {
+  /**
+   * What a COPY writes. Without `onto` the files are placed on an empty filesystem, which is what
+   * the cache key is computed from (the base is in the key already) and what --link writes.
+   */
+  private async copyPlan(node: CopyNode, from: FsSource | undefined, onto?: FsIndex): Promise<CopyPlan> {
     const plans: CopyPlan[] = [];
+    const placement = { workdir: node.workdir, ...(onto ? { onto } : {}), ...this.signalOption() };
     if (from && node.sources.length > 0) {
-      plans.push(await selectCopySources(from, [...node.sources], node.dest, { workdir: node.workdir, exclude: [...node.exclude], parents: node.parents }));
+      plans.push(await selectCopySources(from, [...node.sources], node.dest, { ...placement, exclude: [...node.exclude], parents: node.parents }));
     }
     if (node.inline.length > 0) {
-      plans.push(await selectCopySources(inlineFilesSource(node.inline), node.inline.map((f) => f.name), node.dest, { workdir: node.workdir }));
+      plans.push(await selectCopySources(inlineFilesSource(node.inline), node.inline.map((f) => f.name), node.dest, placement));
     }
     return mergeCopyPlans(plans);
   }
 
+  /** The filesystem a node produces, indexed by path (once per node). */
+  private treeOf(node: FsNode): Promise<FsIndex> {
+    let pending = this.trees.get(node);
+    if (!pending) {
+      pending = this.source(node).then(async (fs) => new FsIndex(await fs.list(this.signalOption())));
+      this.trees.set(node, pending);
+    }
+    return pending;
+  }
+
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
-  private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, node: CopyNode, chownChmod: { chown?: { uid: number; gid: number }; chmod?: number }): Promise<Layer> {
+  private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, description: string, attributes: CopyAttributes): Promise<Layer> {
     const tar = new PassThrough();
     const epoch = this.options.sourceDateEpoch;
-    const writing = writeLayerTar(plan, tar, { ...chownChmod, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
+    const writing = writeLayerTar(plan, tar, { ...attributes, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
     const ingesting = this.options.store.ingest(tar, {
       lease: this.options.lease,
       labels: { [compressionLabel]: "uncompressed" },
@@ -223,8 +287,8 @@ export class Solver {
     if (stored.digest !== diffID) throw new Error(`internal: layer tar hashed to ${diffID} but stored as ${stored.digest}`);
     await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
     const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
-    await this.records.put(cacheKey, { ...links, diffID, size, createdAt: createdAt.toISOString(), description: node.description }, { lease: this.options.lease, ...this.signalOption() });
-    return storedLayer(this.options.store, { diffID, size, createdAt, description: node.description });
+    await this.records.put(cacheKey, { ...links, diffID, size, createdAt: createdAt.toISOString(), description }, { lease: this.options.lease, ...this.signalOption() });
+    return storedLayer(this.options.store, { diffID, size, createdAt, description });
   }
 
   /** The layer a key's record gives in the first imported cache that has it, lazily fetched from there. */
@@ -299,6 +363,9 @@ export class Solver {
     return this.options.signal ? { signal: this.options.signal } : {};
   }
 }
+
+/** A filesystem with nothing in it: where WORKDIR's directories "come from" (they have no content). */
+const emptyFsSource = inlineFilesSource([]);
 
 /** "path[:tag]": a tag is what follows the last colon, unless that colon is part of the path. */
 function splitTag(spec: string): [string, string | undefined] {
