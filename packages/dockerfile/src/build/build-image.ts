@@ -90,7 +90,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });
-    const excludes = await readDockerignore(options.context, signal ? { signal } : {});
+    const excludes = await readDockerignore(options.context, { dockerfile: dockerfilePath, ...(signal ? { signal } : {}) });
     const context = local(resolve(options.context), excludes);
     const warnings: string[] = [];
     const results: PlatformResult[] = [];

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDockerignore, readDockerignore } from "./dockerignore.js";
@@ -21,6 +21,19 @@ describe("readDockerignore", () => {
       expect(await readDockerignore(dir)).toEqual([]);
       await writeFile(join(dir, ".dockerignore"), "*.tmp\n!important.tmp\n");
       expect(await readDockerignore(dir)).toEqual(["*.tmp", "!important.tmp"]);
+    });
+  });
+
+  it("prefers <Dockerfile>.dockerignore beside the Dockerfile, instead of (not merged with) the context's", async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, "build"));
+      await writeFile(join(dir, ".dockerignore"), "from-context\n");
+      const dockerfile = join(dir, "build", "app.Dockerfile");
+      expect(await readDockerignore(dir, { dockerfile })).toEqual(["from-context"]);
+      await writeFile(`${dockerfile}.dockerignore`, "secrets/\n");
+      expect(await readDockerignore(dir, { dockerfile })).toEqual(["secrets"]);
+      await mkdir(`${join(dir, "build", "dir.Dockerfile")}.dockerignore`);
+      await expect(readDockerignore(dir, { dockerfile: join(dir, "build", "dir.Dockerfile") })).rejects.toMatchObject({ code: "ERR_DOCKERIGNORE_UNREADABLE" });
     });
   });
 

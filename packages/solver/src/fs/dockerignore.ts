@@ -34,19 +34,32 @@ export function parseDockerignore(text: string): string[] {
 }
 
 /**
- * Reads `<contextDir>/.dockerignore`; no file means no patterns. The file is read whole: it is a
- * short list of patterns that must all be known before the walk starts.
+ * The ignore patterns of a build: `<Dockerfile>.dockerignore` beside the Dockerfile when there is
+ * one (`build/app.Dockerfile.dockerignore` for `-f build/app.Dockerfile`), else the context's
+ * `.dockerignore`, as BuildKit's front end chooses (frontend/dockerui/config.go: the Dockerfile's
+ * own file replaces the context's, it is not merged with it). No file means no patterns.
  */
-export async function readDockerignore(contextDir: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-  throwIfAborted(options.signal, "reading .dockerignore");
+export async function readDockerignore(contextDir: string, options: { signal?: AbortSignal; dockerfile?: string } = {}): Promise<string[]> {
+  if (options.dockerfile !== undefined) {
+    const own = await readIgnoreFile(`${options.dockerfile}.dockerignore`, options.signal);
+    if (own !== undefined) return own;
+  }
+  return (await readIgnoreFile(join(contextDir, ".dockerignore"), options.signal)) ?? [];
+}
+
+/**
+ * One ignore file's patterns, or undefined when there is no such file. It is read whole: a short
+ * list of patterns that must all be known before the walk starts.
+ */
+async function readIgnoreFile(path: string, signal: AbortSignal | undefined): Promise<string[] | undefined> {
+  throwIfAborted(signal, `reading ${path}`);
   let text: string;
   try {
-    text = await readFile(join(contextDir, ".dockerignore"), { encoding: "utf8", ...(options.signal ? { signal: options.signal } : {}) });
+    text = await readFile(path, { encoding: "utf8", ...(signal ? { signal } : {}) });
   } catch (error) {
-    throwIfAborted(options.signal, "reading .dockerignore");
+    throwIfAborted(signal, `reading ${path}`);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return [];
-    const path = join(contextDir, ".dockerignore");
+    if (code === "ENOENT") return undefined;
     throw new DockerignoreReadError(path, code === "EISDIR" ? "it is a directory" : (error as Error).message, error);
   }
   return parseDockerignore(text);

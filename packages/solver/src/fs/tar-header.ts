@@ -37,21 +37,23 @@ export function tarHeader(entry: LayerEntry, mtime: MtimePolicy): PaxHeaders {
     uid: Math.min(entry.uid, MAX_ID),
     gid: Math.min(entry.gid, MAX_ID),
     size,
-    mtime: new Date(Math.min(seconds, MAX_USTAR_MTIME) * 1000),
+    mtime: new Date(Math.min(Math.max(seconds, 0), MAX_USTAR_MTIME) * 1000),
   };
   if (entry.type === "symlink") header.linkname = entry.linkTarget ?? "";
   if (entry.type === "hardlink") header.linkname = tarPath(entry.linkTarget ?? "");
   if (entry.uid > MAX_ID) pax.uid = String(entry.uid);
   if (entry.gid > MAX_ID) pax.gid = String(entry.gid);
   if (size > MAX_SIZE) pax.size = String(size);
-  if (seconds > MAX_USTAR_MTIME) pax.mtime = String(seconds);
+  // USTAR's octal field holds neither; Go's archive/tar (BuildKit's writer) uses PAX for both.
+  if (seconds > MAX_USTAR_MTIME || seconds < 0) pax.mtime = String(seconds);
   Object.assign(pax, xattrsToPax(entry.xattrs));
   if (Object.keys(pax).length > 0) header.pax = pax;
   return header;
 }
 
 export function mtimeSeconds(mtimeMs: number, policy: MtimePolicy): number {
-  const seconds = Math.max(0, Math.floor(mtimeMs / 1000));
+  // Times before 1970 stay what they are (negative), as BuildKit keeps them.
+  const seconds = Math.floor(mtimeMs / 1000);
   switch (policy.mode) {
     case "keep":
       return seconds;

@@ -124,6 +124,13 @@ describe("writeLayerTar", () => {
     });
   });
 
+  it("keeps a time before 1970 in a PAX record, as Go's archive/tar writes it", () => {
+    const old: LayerEntry = { path: "/old", type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: -86_400_500 };
+    const header = tarHeader(old, { mode: "keep" });
+    expect(header.pax).toEqual({ mtime: "-86401" });
+    expect(header.mtime?.getTime()).toBe(0);
+  });
+
   it("clamps only times later than the epoch, keeps or sets them otherwise", () => {
     const entry: LayerEntry = { path: "/f", type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: 2_000_500 };
     expect(tarHeader(entry, { mode: "keep" }).mtime?.getTime()).toBe(2_000_000);
