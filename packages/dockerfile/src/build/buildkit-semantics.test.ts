@@ -83,6 +83,19 @@ describe("WORKDIR creates its directory, as its own layer", () => {
   });
 });
 
+describe("each step places its files onto what the steps before it wrote", () => {
+  it("in the same build and when the steps before come from the cache", async () => {
+    const files = { "tree/x": { symlink: "opt" }, "tree/opt/keep": "k", f: "one", Dockerfile: "FROM scratch AS base\nCOPY tree/ /\nFROM base\nCOPY f /x/f\n" };
+    const root = await context(files);
+    const first = await buildImage({ context: root, store });
+    expect(await entries(first.source.results[0]!.ref.layers[1]!)).toEqual(["opt/ 755 0:0", "opt/f 644 0:0"]);
+    await writeFile(join(root, "f"), "two");
+    const second = await buildImage({ context: root, store });
+    expect(second.source.results[0]!.ref.layers[0]!.diffID).toBe(first.source.results[0]!.ref.layers[0]!.diffID);
+    expect(await entries(second.source.results[0]!.ref.layers[1]!)).toEqual(["opt/ 755 0:0", "opt/f 644 0:0"]);
+  });
+});
+
 describe("config", () => {
   it("FROM scratch has WorkingDir / (BuildKit's emptyImage)", async () => {
     const { config } = await build({ f: "x", Dockerfile: "FROM scratch\nCOPY f /f\n" });

@@ -36,6 +36,24 @@ export class FsIndex {
     return undefined;
   }
 
+  /**
+   * This filesystem with a layer's entries applied as a tar extraction applies them: an entry
+   * replaces what is at its path (a directory's metadata included), and a non-directory, or a
+   * directory where a non-directory was, first removes whatever was there with its subtree.
+   */
+  withChanges(changes: readonly FsEntry[]): FsIndex {
+    const next = new Map(this.byPath);
+    for (const change of changes) {
+      const existing = next.get(change.path);
+      if (existing && (change.type !== "dir" || existing.type !== "dir")) {
+        const prefix = `${change.path}/`;
+        for (const key of next.keys()) if (key.startsWith(prefix)) next.delete(key);
+      }
+      next.set(change.path, change);
+    }
+    return new FsIndex([...next.values()]);
+  }
+
   get(path: string): FsEntry | undefined {
     return path === "" ? ROOT_ENTRY : this.byPath.get(path);
   }

@@ -23,7 +23,7 @@ export { CopyPlanBuilder } from "./copy-plan-builder.js";
 export { FileModeChange, InvalidModeError } from "./symbolic-mode.js";
 
 // Layer tars
-export type { LayerEntry, CopyAttributes } from "./layer-entry.js";
+export { resolveLayerEntries, type LayerEntry, type CopyAttributes } from "./layer-entry.js";
 export { writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from "./write-layer-tar.js";
 export type { MtimePolicy } from "./tar-header.js";
 

@@ -43,8 +43,9 @@ describe("extended attributes", () => {
       if (!(await contextWithXattrs(dir)) && process.getuid?.() !== 0) return; // security.* needs root
       const tar = await layerTar(dir);
       const server = (await readTar(tar)).find((item) => item.header.name === "usr/local/bin/server")!;
-      expect(Buffer.from(server.header.pax!["SCHILY.xattr.security.capability"]!, "latin1")).toEqual(capability);
-      expect(Object.keys(server.header.pax!).filter((key) => key.startsWith("SCHILY."))).toEqual(["SCHILY.xattr.security.capability"]);
+      const pax = server.header.pax as Record<string, string>;
+      expect(Buffer.from(pax["SCHILY.xattr.security.capability"]!, "latin1")).toEqual(capability);
+      expect(Object.keys(pax).filter((key) => key.startsWith("SCHILY."))).toEqual(["SCHILY.xattr.security.capability"]);
 
       // Read back by the tar chain (COPY --from an image or stage keeps it).
       const chain = tarChainFsSource([{ open: async () => Readable.from([tar]) }]);

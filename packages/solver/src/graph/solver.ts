@@ -16,9 +16,11 @@ import {
   writeLayerTar,
   FileModeChange,
   FsIndex,
+  resolveLayerEntries,
   type ContentHashCache,
   type CopyAttributes,
   type CopyPlan,
+  type FsEntry,
   type FsSource,
 } from "../fs/index.js";
 import { compressionLabel, uncompressedLabel } from "../layers/layer-blob.js";
@@ -78,6 +80,8 @@ export class Solver {
   private readonly memo = new Map<FsNode, Promise<SolvedFs>>();
   private readonly sources = new Map<FsNode, Promise<FsSource>>();
   private readonly trees = new Map<FsNode, Promise<FsIndex>>();
+  /** What a COPY or WORKDIR node wrote into its layer this build (paths relative, as in its tar). */
+  private readonly written = new Map<FsNode, readonly FsEntry[]>();
   /** Every layer a solve produced or came across, by diffID (ExportSource.knownLayer). */
   private readonly layers = new Map<Digest, Layer>();
   /** Image nodes are solved once per reference and platform, however many node objects name them. */
@@ -142,7 +146,9 @@ export class Solver {
         const builder = new CopyPlanBuilder(0, node.base.kind === "scratch" ? undefined : await this.treeOf(node.base));
         builder.mkdirAll(builder.tree.resolve(node.path, true), emptyFsSource);
         const chown = node.user ? await resolveChown(node.user, () => this.source(node.base), this.options.signal) : undefined;
-        layer = await this.writeLayer(cacheKey, { inputs: [base.cacheKey], ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, builder.build(), node.description, chown ? { chown } : {});
+        const plan = builder.build();
+        layer = await this.writeLayer(cacheKey, { inputs: [base.cacheKey], ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node.description, chown ? { chown } : {});
+        this.written.set(node, resolveLayerEntries(plan, chown ? { chown } : {}));
         vertex.status("completed");
       }
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
@@ -238,6 +244,7 @@ export class Solver {
         const attributes: CopyAttributes = { ...(chown ? { chown } : {}), ...(chmod !== undefined ? { chmod } : {}) };
         const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
         layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, writePlan, node.description, attributes);
+        this.written.set(node, resolveLayerEntries(writePlan, attributes));
         vertex.status("completed");
       }
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
@@ -263,14 +270,30 @@ export class Solver {
     return mergeCopyPlans(plans);
   }
 
-  /** The filesystem a node produces, indexed by path (once per node). */
+  /**
+   * The filesystem a node produces, indexed by path (once per node). A COPY or WORKDIR node's is
+   * its base's with its own layer applied: the entries it just wrote, or its cached layer's, read
+   * alone. So a Dockerfile of many steps on a big base reads the base once, not once a step.
+   */
   private treeOf(node: FsNode): Promise<FsIndex> {
     let pending = this.trees.get(node);
     if (!pending) {
-      pending = this.source(node).then(async (fs) => new FsIndex(await fs.list(this.signalOption())));
+      pending = this.buildTree(node);
       this.trees.set(node, pending);
     }
     return pending;
+  }
+
+  private async buildTree(node: FsNode): Promise<FsIndex> {
+    if (node.kind === "scratch") return new FsIndex([]);
+    if (node.kind !== "copy" && node.kind !== "mkdir") return new FsIndex(await (await this.source(node)).list(this.signalOption()));
+    const [solved, base] = await Promise.all([this.solve(node), this.treeOf(node.base)]);
+    let changes = this.written.get(node);
+    if (!changes) {
+      const top = solved.ref.layers.at(-1) as Layer;
+      changes = await tarChainFsSource([{ open: () => top.openTar(this.signalOption()) }]).list(this.signalOption());
+    }
+    return base.withChanges(changes);
   }
 
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
