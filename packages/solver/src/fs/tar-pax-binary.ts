@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 // hook for this, so its two PAX functions are replaced, once, with ones that keep the values of
 // SCHILY.xattr.* records as binary strings (one char per byte, "latin1") and every other record as
 // UTF-8, exactly as before. tar-stream's exports map hides headers.js, hence the path below;
-// the replacement is checked by tar-pax-binary.test.ts, so a tar-stream upgrade that moves it fails there.
+// the replacement is checked by xattrs.test.ts, so a tar-stream upgrade that moves it fails there.
 
 /** Prefix of the PAX records that hold extended attributes (GNU tar, Go's archive/tar, containerd). */
 export const XATTR_PAX_PREFIX = "SCHILY.xattr.";
