@@ -118,7 +118,7 @@ export class InvalidLayerTarError extends ExpError {
 }
 
 function kindOf(type: string): string {
-  return type === "dir" ? "directory" : type === "symlink" ? "symbolic link" : "file";
+  return type === "dir" ? "directory" : type === "symlink" ? "symbolic link" : type === "fifo" ? "named pipe" : "file";
 }
 
 /** A COPY destination whose parent path runs through something that is not a directory in the image. */

@@ -6,10 +6,11 @@ export interface FsEntry {
   /** Relative to the source's root, POSIX, no leading "/" or "./". */
   path: string;
   /**
+   * "fifo" is a named pipe, which BuildKit's copier recreates (fsutil copyDevice).
    * "hardlink" marks a later name of a file already listed under `linkTarget`; `size` and `mode`
    * are still those of the file, and `open` of either name reads the same bytes.
    */
-  type: "file" | "dir" | "symlink" | "hardlink";
+  type: "file" | "dir" | "symlink" | "hardlink" | "fifo";
   /** Permission bits including setuid, setgid and sticky. */
   mode: number;
   uid: number;

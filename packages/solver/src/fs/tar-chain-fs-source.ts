@@ -38,7 +38,7 @@ const META_PREFIX = ".wh..wh.";
  * content skipped; OCI whiteouts apply to the layers below: `dir/.wh.name` deletes `dir/name` and
  * everything under it, `dir/.wh..wh..opq` empties `dir` of what lower layers put there. An entry
  * that is not a directory replaces whatever was at its path (a lower directory's subtree included).
- * Device nodes and FIFOs are skipped; other `.wh..wh.*` names (AUFS metadata) are ignored.
+ * Device nodes are skipped; other `.wh..wh.*` names (AUFS metadata) are ignored.
  *
  * open(path) streams the layer that last wrote the file up to that entry and returns its bytes
  * (a hard link reads its target's). Reading many files of one big layer this way is quadratic;
@@ -161,6 +161,8 @@ function toIndexed(
       return { entry: { ...base, type: "dir", size: 0 } };
     case "symlink":
       return { entry: { ...base, type: "symlink", size: 0, linkTarget: header.linkname ?? "" } };
+    case "fifo":
+      return { entry: { ...base, type: "fifo", size: 0 } };
     case "link": {
       const targetPath = cleanPath((header.linkname ?? "").replace(/^\/+/, ""));
       const target = sameLayer.get(targetPath) ?? lower.get(targetPath);

@@ -17,8 +17,8 @@ const MAX_USTAR_MTIME = 2 ** 31 - 1;
 
 // File-type bits or-ed into the mode: tar-stream replaces a falsy mode (0o000) with 0644/0755, and
 // masks the mode with 0o7777 when encoding, so these bits only keep 0 from being "missing".
-const TYPE_BITS = { file: 0o100000, dir: 0o040000, symlink: 0o120000, hardlink: 0o100000 } as const;
-const TAR_TYPES = { file: "file", dir: "directory", symlink: "symlink", hardlink: "link" } as const;
+const TYPE_BITS = { file: 0o100000, dir: 0o040000, symlink: 0o120000, hardlink: 0o100000, fifo: 0o010000 } as const;
+const TAR_TYPES = { file: "file", dir: "directory", symlink: "symlink", hardlink: "link", fifo: "fifo" } as const;
 
 /**
  * The header of one entry, written like containerd's (BuildKit's) layer tars: no leading "/",

@@ -12,7 +12,7 @@ import { ancestorsOf, joinRelative } from "./paths.js";
 export interface ContextEntry {
   /** "app/server.js": POSIX, relative to the context, no leading "./". */
   path: string;
-  type: "file" | "dir" | "symlink";
+  type: "file" | "dir" | "symlink" | "fifo";
   /** Permission bits including setuid, setgid and sticky (mode & 0o7777). */
   mode: number;
   uid: number;
@@ -49,8 +49,8 @@ const STAT_BATCH = 64;
 
 /**
  * Lists a build context without following symlinks, sorted by the UTF-8 byte order of the path.
- * Sockets, FIFOs and device nodes are skipped without error: BuildKit cannot send them as context
- * either (Docker's classic builder skipped sockets and copied FIFOs; we copy neither).
+ * FIFOs are listed (BuildKit's context transfer sends them and its copier recreates them); sockets
+ * and device nodes are skipped without error, as BuildKit's fsutil walker skips them.
  * An ignored directory whose subtree holds a re-included path is listed, so that path has a parent.
  * File names are decoded as UTF-8; names that are not valid UTF-8 are not supported.
  */
@@ -109,7 +109,7 @@ async function readEntry(contextDir: string, path: string): Promise<ContextEntry
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  const type = stats.isFile() ? "file" : stats.isDirectory() ? "dir" : stats.isSymbolicLink() ? "symlink" : undefined;
+  const type = stats.isFile() ? "file" : stats.isDirectory() ? "dir" : stats.isSymbolicLink() ? "symlink" : stats.isFIFO() ? "fifo" : undefined;
   if (!type) return undefined;
   return {
     path,
@@ -124,7 +124,7 @@ async function readEntry(contextDir: string, path: string): Promise<ContextEntry
     dev: stats.dev,
     ino: stats.ino,
     nlink: stats.nlink,
-    ...(type === "symlink" ? {} : readXattrs(absolute)),
+    ...(type === "symlink" || type === "fifo" ? {} : readXattrs(absolute)),
   };
 }
 

@@ -239,3 +239,17 @@ describe("writeLayerTar: files that change", () => {
     ).rejects.toMatchObject({ code: "ERR_LAYER_ENTRY_INVALID", path: "b" });
   });
 });
+
+describe("named pipes", () => {
+  it("a FIFO in the context becomes a FIFO entry of the layer, as BuildKit's copier recreates it", async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, "app"));
+      execFileSync("mkfifo", ["-m", "0620", join(dir, "app", "pipe")]);
+      const items = await readTar((await layerOf(dir, {})).bytes);
+      const pipe = items.find((item) => item.header.name === "srv/app/pipe");
+      expect(pipe?.header.type).toBe("fifo");
+      expect(pipe?.header.mode).toBe(0o620);
+      expect(pipe?.header.size).toBe(0);
+    });
+  });
+});
