@@ -142,7 +142,8 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "umoci"))("image ex
       const context = join(dir, "child");
       await mkdir(context, { recursive: true });
       await writeFile(join(context, "extra.txt"), "child layer");
-      await writeFile(join(context, "Dockerfile"), `FROM ${proxy.host}/exp/site:v1\nCOPY extra.txt /srv/\n`);
+      // --link: the COPY does not read the base (a plain COPY downloads it to place files onto it, as BuildKit does).
+      await writeFile(join(context, "Dockerfile"), `FROM ${proxy.host}/exp/site:v1\nCOPY --link extra.txt /srv/\n`);
       const viaProxy = createRegistryClient({ limiters: new HostLimiters(), insecure: [proxy.host] });
       const childStore = await openContentStore(join(dir, "child-store"));
       const built = await buildImage({ context, store: childStore, registry: viaProxy, sourceDateEpoch: 1_700_000_000 });
