@@ -181,7 +181,9 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
         workdir: state.config.config.WorkingDir || "/",
         ...(chown ? { chown } : {}),
         ...(chmod === undefined ? {} : { chmod }),
-        link: step.link,
+        // BuildKit makes a --link layer (a merge onto scratch) only without --chmod; with it, the
+        // COPY is a plain one onto the base (dockerfile2llb/convert_copy.go dispatchCopy).
+        link: step.link && chmod === undefined,
         parents: step.parents,
         exclude: step.exclude,
         inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),

@@ -96,6 +96,16 @@ describe("each step places its files onto what the steps before it wrote", () =>
   });
 });
 
+describe("--link", () => {
+  it("places files on nothing, unless --chmod is given (then BuildKit makes a plain COPY)", async () => {
+    const files = { "tree/x": { symlink: "opt" }, "tree/opt/keep": "k", f: "one", Dockerfile: "FROM scratch AS base\nCOPY tree/ /\nFROM base\nCOPY --link --chmod=600 f /x/g\nCOPY --link f /x/f\n" };
+    const { layers } = await build(files);
+    expect(await entries(layers[1]!)).toEqual(["opt/ 755 0:0", "opt/g 600 0:0"]);
+    // Its own parents, as plain directories: BuildKit's documented --link caveat.
+    expect(await entries(layers[2]!)).toEqual(["x/ 755 0:0", "x/f 644 0:0"]);
+  });
+});
+
 describe("config", () => {
   it("FROM scratch has WorkingDir / (BuildKit's emptyImage)", async () => {
     const { config } = await build({ f: "x", Dockerfile: "FROM scratch\nCOPY f /f\n" });
