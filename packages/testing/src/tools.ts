@@ -26,6 +26,8 @@ const APT_PACKAGES: Readonly<Record<string, string>> = {
   getfattr: "attr",
   setfattr: "attr",
   chroot: "coreutils",
+  mount: "mount",
+  umount: "mount",
 };
 
 /** The Debian package that provides `tool` (the tool's own name when it is not in the table). */

@@ -15,6 +15,7 @@ import { serveDebianBase } from "./serve.js";
 import { snapshotTree } from "./snapshot.js";
 import type { TreeSnapshot } from "./tree.js";
 import { umociUnpack } from "./unpack.js";
+import { umociUnpackOnBase } from "./unpack-on-base.js";
 
 // The first run on a machine makes the base (~17-25 s of mmdebstrap from Debian's mirrors, ~10 s of
 // buildah); later runs find it in $EXP_TEST_CACHE.
@@ -43,12 +44,14 @@ describe.skipIf(skipUnlessTools(...TOOLS) || notRoot)("the Debian base, served a
   let storage: BuildahStorage & { cleanup(): Promise<void> };
   let baseRef: string;
   let base: TreeSnapshot;
+  let baseRootfs: string;
   beforeAll(async () => {
     registry = await startRegistry();
     work = await tempDir("exp-debian-base-test-");
     storage = await createBuildahStorage({ dir: join(work.path, "buildah") });
     baseRef = await serveDebianBase(registry);
-    base = await snapshotTree(await umociUnpack((await debianBaseImage()).ociRef, join(work.path, "base")));
+    baseRootfs = await umociUnpack((await debianBaseImage()).ociRef, join(work.path, "base"));
+    base = await snapshotTree(baseRootfs);
   }, 10 * 60_000);
   afterAll(async () => {
     await registry?.stop();
@@ -113,5 +116,24 @@ describe.skipIf(skipUnlessTools(...TOOLS) || notRoot)("the Debian base, served a
     expect(formatDifferences(diffTrees(snapA, await snapshotTree(rootB, { baseline: base })))).toBe("");
     expect(formatDifferences(diffTrees(base, snapA))).toMatch(/^\/usr\/local\/bin\/hello: presence absent != file 0755 0:0 sha256:\w+…\(21 B\)$/);
     expect(execFileSync("chroot", [rootA, "/usr/local/bin/hello"], { encoding: "utf8" })).toBe("hello\n");
+
+    // The same image unpacked onto the base's tree (overlay + only the upper layer) is the same tree.
+    const onBase = await umociUnpackOnBase(a!.ociRef, join(work.path, "oa"), { ociRef: (await debianBaseImage()).ociRef, rootfs: baseRootfs });
+    try {
+      expect(onBase.sharedLayers).toBe(1);
+      expect(formatDifferences(diffTrees(snapA, await snapshotTree(onBase.rootfs, { baseline: base })))).toBe("");
+      // Nothing is written to the base's tree.
+      await writeFile(join(onBase.rootfs, "tmp/probe"), "x");
+    } finally {
+      await onBase.release();
+    }
+    expect(formatDifferences(diffTrees(base, await snapshotTree(baseRootfs, { baseline: base })))).toBe("");
+    // The base image itself: nothing to unpack on top.
+    const itself = await umociUnpackOnBase((await debianBaseImage()).ociRef, join(work.path, "ob"), { ociRef: (await debianBaseImage()).ociRef, rootfs: baseRootfs });
+    try {
+      expect(formatDifferences(diffTrees(base, await snapshotTree(itself.rootfs, { baseline: base })))).toBe("");
+    } finally {
+      await itself.release();
+    }
   }, 5 * 60_000);
 });

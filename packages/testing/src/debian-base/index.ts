@@ -17,3 +17,5 @@ export { snapshotTree, type SnapshotOptions } from "./snapshot.js";
 export { diffTrees, formatDifferences, describeEntry } from "./diff.js";
 export { readXattrs, parseGetfattr } from "./xattrs.js";
 export type { TreeDifference, TreeEntry, TreeEntryType, TreeSnapshot } from "./tree.js";
+export { umociUnpackOnBase, type UnpackedImage } from "./unpack-on-base.js";
+export { readLayoutImage, splitLayoutRef, type LayoutImage, type OciDescriptor, type OciManifest } from "./oci-layout-read.js";
