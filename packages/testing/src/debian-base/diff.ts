@@ -5,9 +5,15 @@ import type { TreeDifference, TreeEntry, TreeSnapshot } from "./tree.js";
  * present in one only, then type, mode (octal, with setuid/setgid/sticky), uid, gid, content, symlink
  * target, device numbers, hard-link group and each extended attribute. Empty when the trees are the
  * same. Modification times are not compared. When the types differ, only the type is reported: the
- * rest would be noise (a directory's mode against a symlink's).
+ * rest would be noise (a directory's mode against a symlink's). And when a directory is absent or
+ * not a directory on one side, more than 3 paths below it that only the other side has are one
+ * summary line (`/etc/…: presence 104 paths != absent`), not one line each.
  */
 export function diffTrees(a: TreeSnapshot, b: TreeSnapshot): TreeDifference[] {
+  return collapseBelow(compareEntries(a, b), a, b);
+}
+
+function compareEntries(a: TreeSnapshot, b: TreeSnapshot): TreeDifference[] {
   const out: TreeDifference[] = [];
   const paths = [...new Set([...a.entries.keys(), ...b.entries.keys()])].sort();
   for (const path of paths) {
@@ -35,6 +41,44 @@ export function diffTrees(a: TreeSnapshot, b: TreeSnapshot): TreeDifference[] {
       field(`xattr ${name}`, ea.xattrs[name], eb.xattrs[name]);
     }
   }
+  return out;
+}
+
+// Up to this many paths below are still listed one by one (their names say what went where).
+const LIST_BELOW = 3;
+
+/**
+ * Folds presence differences below a directory that the other side lacks (absent, or another type)
+ * into one line per directory and side, when there are more than a few.
+ */
+function collapseBelow(differences: TreeDifference[], a: TreeSnapshot, b: TreeSnapshot): TreeDifference[] {
+  const out: TreeDifference[] = [];
+  // The directory being folded: its path, which side has it, and the differences below it.
+  let folding: { path: string; side: "a" | "b"; below: TreeDifference[] } | undefined;
+  const flush = () => {
+    if (folding && folding.below.length > LIST_BELOW) {
+      const paths = `${folding.below.length} paths`;
+      out.push({ path: `${folding.path}/…`, field: "presence", a: folding.side === "a" ? paths : "absent", b: folding.side === "b" ? paths : "absent" });
+    } else if (folding) {
+      out.push(...folding.below);
+    }
+    folding = undefined;
+  };
+  for (const d of differences) {
+    if (folding && d.path.startsWith(`${folding.path}/`) && d.field === "presence" && (folding.side === "a" ? d.b === "absent" : d.a === "absent")) {
+      folding.below.push(d);
+      continue;
+    }
+    if (folding && !d.path.startsWith(`${folding.path}/`)) flush();
+    out.push(d);
+    if (!folding && (d.field === "presence" || d.field === "type")) {
+      const ea = a.entries.get(d.path);
+      const eb = b.entries.get(d.path);
+      if (ea?.type === "dir" && eb?.type !== "dir") folding = { path: d.path === "/" ? "" : d.path, side: "a", below: [] };
+      else if (eb?.type === "dir" && ea?.type !== "dir") folding = { path: d.path === "/" ? "" : d.path, side: "b", below: [] };
+    }
+  }
+  flush();
   return out;
 }
 

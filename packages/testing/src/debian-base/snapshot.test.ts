@@ -137,6 +137,25 @@ describe.skipIf(skipUnlessTools("getfattr", "setfattr", "mkfifo", "mknod") || no
     ]);
   });
 
+  it("lists a few paths below a directory the other side lacks, and sums up many", async () => {
+    const few = await broken(async (b) => {
+      await rm(join(b, "srv"), { recursive: true });
+      await writeFile(join(b, "srv"), "now a file\n");
+    });
+    expect(few.split("\n")).toEqual([
+      expect.stringMatching(/^\/srv: type dir 0755 0:0 != file 0644 0:0 sha256:\w+…\(11 B\)$/),
+      "/srv/app: presence dir 0755 65534:65534 != absent",
+      expect.stringMatching(/^\/srv\/app\/grp: presence file 2755 0:0 sha256:\w+…\(2 B\) != absent$/),
+      expect.stringMatching(/^\/srv\/app\/run: presence file 4755 0:0 sha256:\w+…\(10 B\) != absent$/),
+    ]);
+    const many = await broken(async (b) => {
+      await rm(join(b, "big"));
+      await mkdir(join(b, "big/sub"), { recursive: true });
+      for (const name of ["1", "2", "3", "sub/4"]) await writeFile(join(b, "big", name), name);
+    });
+    expect(many.split("\n")).toEqual([expect.stringMatching(/^\/big: type file 0644 0:0 sha256:\w+…\(100000 B\) != dir 0755 0:0$/), "/big/…: presence absent != 5 paths"]);
+  });
+
   it("detects a content change with the same size (new mtime)", async () => {
     const found = await broken((b) => writeFile(join(b, "etc/hosts"), "127.0.0.2 localhost\n"));
     expect(found).toMatch(/^\/etc\/hosts: content sha256:\w+…\(20 B\) != sha256:\w+…\(20 B\)$/);
