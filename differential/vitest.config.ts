@@ -10,6 +10,10 @@ import { packageProject } from "../vitest.shared.js";
 const project = packageProject("differential");
 export default defineProject({
   ...project,
+  // The global setup runs in vitest's own "__vitest__" environment, which does not take the
+  // project's resolve conditions: without "@exp/source" there, @exp/testing would resolve to a
+  // dist/ that does not exist before `pnpm build`.
+  environments: { __vitest__: { resolve: { conditions: project.resolve!.conditions! } } },
   root: fileURLToPath(new URL(".", import.meta.url)),
   test: {
     ...project.test,
