@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, it } from "vitest";
 import { buildBoth } from "./support/compare.js";
 import { at, expectSameAsBuildKit, FROM_BASE, skipDifferential } from "./support/case.js";
@@ -154,6 +155,48 @@ describe.skipIf(skipDifferential())("COPY paths on the Debian base", { concurren
     // fsutil sends a FIFO's header; the receiver and the copier mknod it (copy.go copyDevice).
     expect(at(cmp.buildah.tree, "/opt/pipe")).toMatchObject({ type: "fifo", mode: 0o620 });
     expect(at(cmp.buildah.tree, "/opt/dir/pipe2")).toMatchObject({ type: "fifo", mode: 0o600 });
+    await expectSameAsBuildKit(expect, cmp);
+  });
+
+  it("a COPY over an existing file replaces it: content, mode and owner are the source's (/etc/gshadow 0640 root:shadow becomes 0644 root)", async ({ expect, onTestFinished, signal }) => {
+    const cmp = await buildBoth(
+      {
+        name: "overwrite-file",
+        files: { gshadow: "root:*::\n", issue: { content: "Welcome\n", mode: 0o600 } },
+        dockerfile: `${FROM_BASE}COPY gshadow /etc/gshadow\nCOPY issue /etc/\n`,
+      },
+      { onTestFinished, signal },
+    );
+    // copy.go: ensureEmptyFileTarget removes the old file, copyFile writes a new one, copyFileInfo
+    // gives it the source's owner (0:0 from the context) and mode.
+    expect(at(cmp.buildah.tree, "/etc/gshadow")).toMatchObject({ type: "file", mode: 0o644, uid: 0, gid: 0, size: 9 });
+    expect(at(cmp.buildah.tree, "/etc/issue")).toMatchObject({ type: "file", mode: 0o600, size: 8 });
+    await expectSameAsBuildKit(expect, cmp);
+  });
+
+  it("a COPY onto a symlink of the image writes through it (the whole destination path is resolved in the image)", async ({ expect, onTestFinished, signal }) => {
+    const content = 'PRETTY_NAME="exp test"\n';
+    // copy.go Copy: dst = fs.RootPath(dstRoot, dst), and continuity's RootPath (fs/path.go
+    // walkLinks) follows symlinks in every component, the last one too: /etc/os-release ->
+    // ../usr/lib/os-release stays, and its target is replaced. buildah 1.28 replaces the symlink.
+    const because = "fsutil copy.go Copy resolves the destination with continuity fs.RootPath, which follows the last component's symlink; buildah 1.28 replaces the symlink with the file";
+    const cmp = await buildBoth(
+      {
+        name: "onto-symlink",
+        files: { "os-release": content },
+        dockerfile: `${FROM_BASE}COPY os-release /etc/os-release\n`,
+        buildahDeviations: [
+          { path: "/etc/os-release", buildkit: { type: "symlink", mode: 0o777, uid: 0, gid: 0, target: "../usr/lib/os-release", xattrs: {} }, because },
+          {
+            path: "/usr/lib/os-release",
+            buildkit: { type: "file", mode: 0o644, uid: 0, gid: 0, size: content.length, sha256: createHash("sha256").update(content).digest("hex"), xattrs: {} },
+            because,
+          },
+        ],
+      },
+      { onTestFinished, signal },
+    );
+    expect(at(cmp.buildah.tree, "/usr/lib")).toMatchObject({ type: "dir", mode: 0o755 });
     await expectSameAsBuildKit(expect, cmp);
   });
 });

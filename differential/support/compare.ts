@@ -202,7 +202,10 @@ function applyDeviations(image: BuiltImage, c: DifferentialCase): BuiltImage {
       entries.delete(d.path);
       continue;
     }
-    const patched = { ...(current ?? { type: "file", mode: 0o644, uid: 0, gid: 0, xattrs: {}, mtimeNs: 0n }), ...d.buildkit } as TreeEntry;
+    // A deviation that changes the type replaces the entry (a file's size and hash do not belong
+    // to the symlink BuildKit has there).
+    const keep = current && (d.buildkit.type === undefined || d.buildkit.type === current.type) ? current : { type: "file", mode: 0o644, uid: 0, gid: 0, xattrs: {}, mtimeNs: current?.mtimeNs ?? 0n };
+    const patched = { ...keep, ...d.buildkit } as TreeEntry;
     if (current && comparable(current) === comparable(patched)) throw new StaleDeviationError(d.path, `buildah already has ${comparable(current)}`);
     entries.set(d.path, patched);
   }
