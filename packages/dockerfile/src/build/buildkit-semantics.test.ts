@@ -128,7 +128,7 @@ describe("config", () => {
 });
 
 describe("--chown and --chmod forms", () => {
-  it("root:root needs no /etc/passwd; :group and user: take the group file and the primary group", async () => {
+  it("root:root needs no /etc/passwd; an empty user or group is 0 (:group, user:), as llb marshals it", async () => {
     const { layers } = await build({
       passwd,
       group,
@@ -138,7 +138,7 @@ describe("--chown and --chmod forms", () => {
         "COPY --chown=root:root f /a\nCOPY --chown=:staff f /b\nCOPY --chown=app: f /c\nCOPY --chown=1000 f /d\nCOPY --chown=app:50 f /e\n",
     });
     const owners = await Promise.all(layers.slice(2).map(async (layer) => (await entries(layer))[0]));
-    expect(owners).toEqual(["a 644 0:0", "b 644 0:50", "c 644 1000:1001", "d 644 1000:1000", "e 644 1000:50"]);
+    expect(owners).toEqual(["a 644 0:0", "b 644 0:50", "c 644 1000:0", "d 644 1000:1000", "e 644 1000:50"]);
     const rootOnly = await build({ f: "x", Dockerfile: "FROM scratch\nCOPY --chown=root:root f /f\n" });
     expect(await entries(rootOnly.layers[0]!)).toEqual(["f 644 0:0"]);
   });

@@ -15,7 +15,8 @@ export class ChownLookupError extends ExpError {
  * (solver/llbsolver/ops/user_linux.go, with client/llb/fileop.go WithUser): "root" and numbers are
  * ids without a lookup (a numeric user alone is also the group); a user name is looked up in the
  * destination's /etc/passwd and brings its primary group; a group name in /etc/group. An empty
- * user (`:staff`) is uid 0 and an empty group (`app:`) the user's primary group, as there.
+ * user (`:staff`) or group (`app:`) is id 0, as there: llb's UserOpt.marshal sends an empty name
+ * as ByID 0 (client/llb/fileop.go).
  * BuildKit maps a name it cannot find to 0; exp refuses it instead, since a typo would otherwise
  * hand the files to root silently.
  */
@@ -39,7 +40,7 @@ export async function resolveChown(spec: ChownSpec, destination: () => Promise<F
     uid = Number(row[2]);
     gid = Number(row[3]);
   } else gid = uid;
-  if (spec.group === undefined || spec.group === "") return { uid, gid };
+  if (spec.group === undefined) return { uid, gid };
   let groupId = idOf(spec.group);
   if (groupId === undefined) {
     const row = parseColonFile(await read("etc/group")).find((fields) => fields[0] === spec.group);
@@ -49,7 +50,7 @@ export async function resolveChown(spec: ChownSpec, destination: () => Promise<F
   return { uid, gid: groupId };
 }
 
-/** BuildKit's parseUID: "root" and decimal numbers are ids; "" is id 0 (a name no file holds). */
+/** BuildKit's parseUID: "root" and decimal numbers are ids; "" is id 0 (UserOpt.marshal's ByID 0). */
 function idOf(value: string): number | undefined {
   if (value === "root" || value === "") return 0;
   return /^\d+$/.test(value) ? Number(value) : undefined;
