@@ -199,11 +199,11 @@ const conflicts: BadInputCase[] = [
     message: [/-o type=local,dest=.* and --cache-to type=local,dest=.* write to the same path/],
   },
   {
-    name: "an archive inside the directory a local output replaces",
-    argv: (sb) => build(sb, "-o", `type=local,dest=${sb.dest.local}`, "-o", `type=oci,dest=${sb.dest.local}/image.tar`),
+    name: "an archive inside the directory a local output with mode=delete clears",
+    argv: (sb) => build(sb, "-o", `type=local,dest=${sb.dest.local},mode=delete`, "-o", `type=oci,dest=${sb.dest.local}/image.tar`),
     exit: 1,
     code: "ERR_OUTPUT_CONFLICT",
-    message: [/-o type=oci,dest=.*local\/image\.tar is inside the directory of -o type=local,dest=.*local, which is replaced as a whole/],
+    message: [/-o type=oci,dest=.*local\/image\.tar is inside the directory of -o type=local,dest=.*local, whose mode=delete removes what the result does not have/],
   },
   {
     name: "--metadata-file at an output's path",

@@ -61,3 +61,19 @@ export class BadHardLinkError extends ExpError {
     this.target = target;
   }
 }
+
+/** A directory the export would remove holds a mount point: nothing is removed. */
+export class MountInsideError extends ExpError {
+  readonly path: string;
+  readonly mountPoint: string;
+  constructor(path: string, mountPoint: string) {
+    super(
+      "ERR_LOCAL_MOUNT_INSIDE",
+      path === mountPoint
+        ? `refusing to remove ${JSON.stringify(path)} from the destination: it is a mount point; unmount it, or export to another directory`
+        : `refusing to remove ${JSON.stringify(path)} from the destination: a filesystem is mounted at ${JSON.stringify(mountPoint)} inside it; unmount it, or export to another directory`,
+    );
+    this.path = path;
+    this.mountPoint = mountPoint;
+  }
+}

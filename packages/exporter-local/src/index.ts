@@ -4,7 +4,7 @@ import { tarExporter } from "./tar/tar-exporter.js";
 
 export { createLocalExporter, localExporter, type LocalExporterOptions } from "./local/local-exporter.js";
 export { createTarExporter, tarExporter, type TarExporterOptions } from "./tar/tar-exporter.js";
-export { BadHardLinkError, InvalidDestError, LayerReadError, LocalConflictError, UnsafePathError } from "./errors.js";
+export { BadHardLinkError, InvalidDestError, LayerReadError, LocalConflictError, MountInsideError, UnsafePathError } from "./errors.js";
 export { platformDirName } from "./rootfs/platform-dir.js";
 
 /** Every output type of this package; the CLI picks the one whose `type` was asked for. */

@@ -70,6 +70,26 @@ export async function stallingLayer(entries: readonly TarSpec[], stallAfter: num
   };
 }
 
+/** A layer that delivers `entries`' first `pauseAfter` bytes, waits for `during()`, then the rest. */
+export async function pausingLayer(entries: readonly TarSpec[], pauseAfter: number, during: () => Promise<void>): Promise<Layer> {
+  const bytes = await tarBytes(entries);
+  return {
+    diffID: digestOf(bytes),
+    openTar: async () => {
+      const stream = new Readable({ read() {} });
+      stream.push(bytes.subarray(0, pauseAfter));
+      void during().then(
+        () => {
+          stream.push(bytes.subarray(pauseAfter));
+          stream.push(null);
+        },
+        (error: unknown) => stream.destroy(error as Error),
+      );
+      return stream;
+    },
+  };
+}
+
 export function sourceOf(
   results: ReadonlyArray<{ platform: Platform; layers: readonly Layer[] }>,
   options: { multiPlatform?: boolean; sourceDateEpoch?: number } = {},

@@ -32,7 +32,10 @@ export interface WriteTargets {
 interface Target {
   label: string;
   path: string;
-  /** A directory that its writer replaces whole (type=local). */
+  /**
+   * A directory its writer clears of everything the result does not have (type=local,mode=delete).
+   * With mode=copy, the default, a local export only writes the result's own paths, in place.
+   */
   replacedWhole: boolean;
 }
 
@@ -44,7 +47,7 @@ export function checkOutputConflicts(targets: WriteTargets, cwd: string): void {
     throw new OutputConflictError(`${describe("-o", stdout[0]!)} and ${describe("-o", stdout[1]!)} both write to stdout; only one output can (give the other dest=<file>)`);
   }
   const all: Target[] = [
-    ...targets.outputs.filter((o) => hasPath(o.attrs.dest)).map((o) => ({ label: describe("-o", o), path: resolve(cwd, o.attrs.dest!), replacedWhole: o.type === "local" })),
+    ...targets.outputs.filter((o) => hasPath(o.attrs.dest)).map((o) => ({ label: describe("-o", o), path: resolve(cwd, o.attrs.dest!), replacedWhole: o.type === "local" && o.attrs.mode === "delete" })),
     ...targets.cacheTo.filter((c) => c.type === "local" && hasPath(c.attrs.dest)).map((c) => ({ label: describe("--cache-to", c), path: resolve(cwd, c.attrs.dest!), replacedWhole: false })),
     ...(targets.files ?? []).filter((f) => hasPath(f.path)).map((f) => ({ label: `${f.flag} ${f.path}`, path: resolve(cwd, f.path!), replacedWhole: false })),
   ];
@@ -61,7 +64,7 @@ export function checkOutputConflicts(targets: WriteTargets, cwd: string): void {
         [b, a],
       ] as const) {
         if (outer.replacedWhole && isInside(inner.path, outer.path)) {
-          throw new OutputConflictError(`${inner.label} is inside the directory of ${outer.label}, which is replaced as a whole when it is exported; write it outside ${outer.path}`);
+          throw new OutputConflictError(`${inner.label} is inside the directory of ${outer.label}, whose mode=delete removes what the result does not have; write it outside ${outer.path}, or use mode=copy`);
         }
       }
     }

@@ -15,7 +15,8 @@ export interface ResolvedOutput {
  * Where an output really goes. The output path itself may be a symlink (out -> /mnt/big/out): the
  * new output replaces what it points to, so the link keeps working; that is the one symlink we
  * follow, and only at the root. A missing output gets its parent directories created, as buildx
- * does. What cannot be replaced by a rename is refused up front, before any work.
+ * does. What cannot take the output (a file where a directory is wanted, the filesystem root) is
+ * refused up front, before any work.
  */
 export async function resolveOutput(dest: string, kind: "directory" | "file"): Promise<ResolvedOutput> {
   let path = resolve(dest);
@@ -56,12 +57,8 @@ export function precheckOutput(dest: string, kind: "directory" | "file"): void {
 
 async function checkDirectory(dest: string, path: string, stats: Stats): Promise<void> {
   if (!stats.isDirectory()) throw new InvalidDestError(dest, "exists and is not a directory");
-  const parent = dirname(path);
-  if (parent === path) throw new InvalidDestError(dest, "is the filesystem root");
-  // The new tree is swapped in by renaming; a mount point cannot be renamed away.
-  if ((await stat(parent)).dev !== stats.dev) {
-    throw new InvalidDestError(dest, "is a mount point, which cannot be replaced atomically; export into a directory inside it");
-  }
+  // The export's work directory lives next to the output, in its parent.
+  if (dirname(path) === path) throw new InvalidDestError(dest, "is the filesystem root");
 }
 
 function checkFile(dest: string, stats: Stats): void {

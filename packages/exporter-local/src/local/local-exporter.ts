@@ -9,9 +9,9 @@ import { parseLocalOptions, type LocalOptions } from "../options.js";
 import { assembleOutput } from "../rootfs/assemble-output.js";
 import { Spool } from "../rootfs/spool.js";
 import { applyDirMetas, type DirMetas } from "./dir-metas.js";
-import { linkCopyTree } from "./link-copy.js";
 import { materialize } from "./materialize.js";
-import { swapIntoPlace } from "./swap.js";
+import { moveIntoPlace } from "./move-into-place.js";
+import { removeStale } from "./remove-stale.js";
 
 export interface LocalExporterOptions {
   /**
@@ -42,10 +42,16 @@ export function createLocalExporter(factoryOptions: LocalExporterOptions = {}): 
 export const localExporter: Exporter = createLocalExporter();
 
 /**
- * Builds the complete new destination in a private directory next to it, then swaps it in: a
- * failure or an abort at any point before the swap leaves the old destination as it was, and the
- * work directory is removed on every path. BuildKit returns no response keys, no descriptor and
- * no finalizer for local output, and neither do we.
+ * Writes the result into the destination as BuildKit's local exporter does: in place, one entry
+ * at a time, each made aside and renamed over its path, so a file is never seen half written and
+ * nothing is written through a name that was there. The destination directory itself is never
+ * moved or replaced, so files others write into it meanwhile, a process working in it, and
+ * filesystems mounted inside it all stay; with mode=copy (the default) nothing the result does not
+ * name is touched, with mode=delete what it does not name is removed (never a mount point).
+ * Every layer is read (spooled next to the destination) before the first write, so a failing or
+ * aborted layer leaves the destination as it was. A destination that does not exist yet is built
+ * whole beside it and renamed into place, so it appears complete or not at all.
+ * BuildKit returns no response keys, no descriptor and no finalizer for local output, and neither do we.
  */
 async function exportLocal(source: ExportSource, ctx: ExportContext, options: LocalOptions, preserveOwnership: boolean): Promise<ExportResult> {
   const { signal } = ctx;
@@ -56,22 +62,27 @@ async function exportLocal(source: ExportSource, ctx: ExportContext, options: Lo
   const dest = await resolveOutput(options.dest, "directory");
   const work = await createWorkDir(dest.path);
   try {
-    const out = join(work.root, "out");
     const scratch = join(work.root, "scratch");
-    await mkdir(out, 0o700);
     await mkdir(scratch);
-    const dirMetas: DirMetas = new Map();
-    if (options.mode === "copy" && dest.exists) await linkCopyTree(dest.path, out, dirMetas, { signal, preserveOwnership, warn });
     // Only a merge compares file contents across platforms; hashing is skipped otherwise.
     const spool = new Spool({ dir: work.spool, hash: !split && source.results.length > 1, applyMeta: { preserveOwnership } });
     const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn });
+    throwIfAborted(signal, "exporting to a directory");
+    const dirMetas: DirMetas = new Map();
+    if (dest.exists) {
+      if (options.mode === "delete") await removeStale(dest.path, root, signal);
+      await materialize(root, { out: dest.path, scratch, dirMetas, preserveOwnership, signal });
+      await applyDirMetas(dest.path, dirMetas, preserveOwnership, signal);
+      return { response: {} };
+    }
+    const out = join(work.root, "out");
+    await mkdir(out, 0o700);
     await materialize(root, { out, scratch, dirMetas, preserveOwnership, signal });
     await applyDirMetas(out, dirMetas, preserveOwnership, signal);
-    // The destination keeps its own permissions; a new one gets what mkdir would usually give.
-    await chmod(out, dest.mode ?? 0o755);
-    // Past this check the export commits: an abort arriving during the swap no longer undoes it.
+    await chmod(out, 0o755);
+    // Past this check the export commits: an abort arriving during the rename no longer undoes it.
     throwIfAborted(signal, "exporting to a directory");
-    await swapIntoPlace(out, dest, join(work.root, "previous"));
+    await moveIntoPlace(out, dest.path);
   } finally {
     await removeTree(work.root);
   }

@@ -1,19 +1,21 @@
 import type { Stats } from "node:fs";
-import { link, lstat, mkdir, rename, symlink, unlink } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, rename, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import { UnsafePathError } from "../errors.js";
-import { applySymlinkMeta } from "../fsops/apply-meta.js";
-import { removeTree } from "../fsops/remove-tree.js";
+import { applyPathMeta, applySymlinkMeta } from "../fsops/apply-meta.js";
+import { removeOwnTree } from "../fsops/remove-own-tree.js";
+import type { NodeMeta } from "../rootfs/node-meta.js";
 import { walkTree, type DirNode } from "../rootfs/rootfs-tree.js";
 import type { SpoolFile } from "../rootfs/spool.js";
 import type { DirMetas } from "./dir-metas.js";
+import { crossesFilesystems, placeEntry } from "./place-entry.js";
 import { SafeParents } from "./safe-parents.js";
 
 export interface MaterializeOptions {
-  /** The directory being built (empty, or a link copy of the previous destination). */
+  /** The directory written into: the destination itself, or a new directory swapped in afterwards. */
   out: string;
-  /** A directory on the same filesystem for links and symlinks made before they are renamed into place. */
+  /** A directory next to the destination (its filesystem) for links and symlinks made before they are renamed into place. */
   scratch: string;
   dirMetas: DirMetas;
   preserveOwnership: boolean;
@@ -26,6 +28,7 @@ export interface MaterializeOptions {
  * Nothing is ever written through an existing name: files arrive by renaming their spool file
  * (already carrying mode, times and owner), further hard-link names and symlinks are made in
  * scratch and renamed over the path, and rename replaces the name itself without following it.
+ * A path below a filesystem mounted inside `out` gets a copy made beside it instead (placeEntry).
  */
 export async function materialize(root: DirNode, options: MaterializeOptions): Promise<void> {
   const { out, scratch, dirMetas, preserveOwnership, signal } = options;
@@ -47,28 +50,53 @@ export async function materialize(root: DirNode, options: MaterializeOptions): P
         parents.markDirectory(path);
         break;
       case "file": {
-        if (existing?.isDirectory()) await removeTree(target);
+        if (existing?.isDirectory()) await removeOwnTree(target, path);
         const first = placed.get(node.content);
         if (first === undefined) {
-          await rename(node.content.path, target);
+          await placeSpooled(node.content, target, node.meta, preserveOwnership);
           placed.set(node.content, target);
         } else {
-          const temp = scratchPath();
-          await link(first, temp);
-          await rename(temp, target);
+          await placeEntry(target, scratchPath, (temp) => linkOrCopy(first, temp, node.meta, preserveOwnership));
         }
         break;
       }
       case "symlink": {
-        if (existing?.isDirectory()) await removeTree(target);
-        const temp = scratchPath();
-        await symlink(node.target, temp);
-        await applySymlinkMeta(temp, node.meta, preserveOwnership);
-        await rename(temp, target);
+        if (existing?.isDirectory()) await removeOwnTree(target, path);
+        await placeEntry(target, scratchPath, async (temp) => {
+          await symlink(node.target, temp);
+          await applySymlinkMeta(temp, node.meta, preserveOwnership);
+        });
         break;
       }
     }
   }
+}
+
+/** The spool file renamed into place; across filesystems, a copy made beside the target. */
+async function placeSpooled(file: SpoolFile, target: string, meta: NodeMeta, preserveOwnership: boolean): Promise<void> {
+  try {
+    await rename(file.path, target);
+    return;
+  } catch (error) {
+    if (!crossesFilesystems(error)) throw error;
+  }
+  await placeEntry(target, undefined, (temp) => copyWithMeta(file.path, temp, meta, preserveOwnership));
+  await unlink(file.path);
+}
+
+async function linkOrCopy(first: string, temp: string, meta: NodeMeta, preserveOwnership: boolean): Promise<void> {
+  try {
+    await link(first, temp);
+  } catch (error) {
+    if (!crossesFilesystems(error)) throw error;
+    await copyWithMeta(first, temp, meta, preserveOwnership);
+  }
+}
+
+async function copyWithMeta(from: string, to: string, meta: NodeMeta, preserveOwnership: boolean): Promise<void> {
+  // COPYFILE_EXCL: `to` is a fresh temporary name; the kernel copies, never through memory.
+  await copyFile(from, to, 1);
+  await applyPathMeta(to, meta, preserveOwnership);
 }
 
 async function makeDirectory(path: string, target: string, existing: Stats | undefined): Promise<void> {
