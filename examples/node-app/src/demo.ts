@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "@exp/cli";
-import { startRegistry, type TestRegistry } from "@exp/testing";
+import { startRegistry, toolsAvailable, type TestRegistry } from "@exp/testing";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
 
@@ -37,6 +38,17 @@ export async function runDemo(root: string, io?: Parameters<typeof runCli>[1]): 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = process.env.EXP_ROOT ?? join(here, ".exp");
   const { registry, app } = await runDemo(root);
-  console.log(`\npushed ${app}; the registry stops now (skopeo inspect --tls-verify=false docker://${app} while it runs)`);
+  const inspect = ["inspect", "--tls-verify=false", `docker://${app}`];
+  console.log(`\npushed ${app}`);
+  if (toolsAvailable("skopeo")) {
+    const shown = spawnSync("skopeo", inspect, { encoding: "utf8" });
+    console.log(`$ skopeo ${inspect.join(" ")}\n${shown.stdout || shown.stderr}`);
+  }
+  if (process.stdout.isTTY) {
+    // Interactive: leave the registry up so the image can be pulled or inspected by hand.
+    console.log(`the registry keeps running at ${registry.host}; try: skopeo ${inspect.join(" ")}\npress Ctrl-C to stop it`);
+    await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  }
   await registry.stop();
+  console.log("registry stopped");
 }
