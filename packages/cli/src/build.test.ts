@@ -161,7 +161,7 @@ describe("errors and exit codes", () => {
 
   it.each([
     [["build", "--no-such-flag"], /error: unknown option '--no-such-flag'/],
-    [["build", "--platform", "linux"], /error: option '--platform <platforms>' argument 'linux' is invalid/],
+    [["build", "--platform", "linux/armm64"], /error: option '--platform <platforms>' argument 'linux\/armm64' is invalid\. invalid platform "linux\/armm64": unknown architecture "armm64" \(did you mean "linux\/arm64"\?\)/],
     [["build", "-o", "type=image,push"], /error: option '-o, --output <spec>' argument 'type=image,push' is invalid.*invalid field "push"/],
     [["build", "-o", "dest=x"], /type is required/],
     [["build", "--progress", "fancy"], /argument 'fancy' is invalid. Allowed choices are auto, plain, tty, rawjson/],

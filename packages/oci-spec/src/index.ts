@@ -108,5 +108,7 @@ export {
   type ManifestOrIndex,
   type ParseManifestOrIndexOptions,
 } from "./validate.js";
-export { InvalidPlatformError, formatPlatform, normalizePlatform, parsePlatform, platformKey } from "./platform.js";
+export { InvalidPlatformError, formatPlatform, normalizePlatform, parsePlatform, platformKey, type ParsePlatformOptions } from "./platform.js";
+export { hostPlatform } from "./host-platform.js";
+export { knownArchitectures, knownOperatingSystems } from "./platform-names.js";
 export { createDigestVerifier, type DigestVerifierOptions } from "./verify-stream.js";
