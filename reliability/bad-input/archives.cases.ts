@@ -153,7 +153,7 @@ const hostileLayers: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^layer 0 of the tar chain: a PAX header of 20971\d\d bytes \(entry "d\/ppp.*…\(2097154 bytes\)"\)/],
+    message: [/^Dockerfile:\d+:\d+: layer 0 of the tar chain: a PAX header of 20971\d\d bytes \(entry "d\/ppp.*…\(2097154 bytes\)"\)/],
   },
   {
     name: "a name component longer than a file name can be",
@@ -169,7 +169,7 @@ const hostileLayers: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^oci-archive:\/\/.*base\.tar:1: a PAX header of 20971\d\d bytes \(entry "padding"\)/],
+    message: [/^Dockerfile:\d+:\d+: oci-archive:\/\/.*base\.tar:1: a PAX header of 20971\d\d bytes \(entry "padding"\)/],
   },
   {
     name: "COPY --from a base whose layer has an absolute name reads it at its normalised path",
@@ -255,7 +255,7 @@ const hostileArchives: BadInputCase[] = [
     argv: toArchive,
     exit: 1,
     code: "ERR_DIGEST_MISMATCH",
-    message: [/^blob sha256:[0-9a-f]{64} of oci-archive:\/\/.*base\.tar:1: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}$/],
+    message: [/^Dockerfile:\d+:\d+: blob sha256:[0-9a-f]{64} of oci-archive:\/\/.*base\.tar:1: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}$/],
   },
   {
     name: "a layer tar cut off in the middle of a file, exported",
@@ -275,7 +275,7 @@ const hostileArchives: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_DIGEST_MISMATCH",
-    message: [/^the uncompressed content of layer sha256:[0-9a-f]{64} of oci-archive:/],
+    message: [/^Dockerfile:\d+:\d+: the uncompressed content of layer sha256:[0-9a-f]{64} of oci-archive:/],
   },
   {
     name: "a manifest that gives a layer the wrong size",

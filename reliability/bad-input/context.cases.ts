@@ -39,7 +39,7 @@ export const contextCases: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_COPY_OUTSIDE_CONTEXT",
-    message: [/^COPY source "\.\.\/outside\/secret" is outside the build context$/],
+    message: [/^Dockerfile:\d+:\d+: COPY source "\.\.\/outside\/secret" is outside the build context$/],
   },
   {
     name: "COPY of a symlink that climbs out of the context",
@@ -51,7 +51,7 @@ export const contextCases: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_COPY_OUTSIDE_CONTEXT",
-    message: [/^COPY source "link" is outside the build context \(a symlink on the way climbs above the root\)$/],
+    message: [/^Dockerfile:\d+:\d+: COPY source "link" is outside the build context \(a symlink on the way climbs above the root\)$/],
   },
   {
     name: "COPY through a symlinked directory that points out of the context",
@@ -75,7 +75,7 @@ export const contextCases: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_COPY_SOURCE_NOT_FOUND",
-    message: [/^COPY source "abs" not found: it is a symbolic link to ".*outside\/secret", which is not in the build context/, /resolved inside the context/],
+    message: [/^Dockerfile:\d+:\d+: COPY source "abs" not found: it is a symbolic link to ".*outside\/secret", which is not in the build context/, /resolved inside the context/],
   },
   {
     name: "a symlink loop",
@@ -132,7 +132,7 @@ export const contextCases: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_INVALID_PATTERN",
-    message: [/^invalid pattern "\[": malformed character class$/],
+    message: [/^Dockerfile:\d+:\d+: invalid pattern "\[": malformed character class$/],
   },
   {
     name: "a context that does not exist",

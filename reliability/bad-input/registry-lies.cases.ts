@@ -55,7 +55,7 @@ export function registryLieCases(rig: RegistryRig): BadInputCase[] {
       argv: toLocal,
       exit: 1,
       code: "ERR_DIGEST_MISMATCH",
-      message: [new RegExp(`^manifest ${host}/base:1: expected ${other}, got ${hex}$`)],
+      message: [new RegExp(`^Dockerfile:\\d+:\\d+: manifest ${host}/base:1: expected ${other}, got ${hex}$`)],
     },
     {
       name: "another manifest served for the digest that was asked for",
@@ -66,7 +66,7 @@ export function registryLieCases(rig: RegistryRig): BadInputCase[] {
       argv: toLocal,
       exit: 1,
       code: "ERR_DIGEST_MISMATCH",
-      message: [new RegExp(`^manifest ${host}/base@(${hex}): expected \\1, got ${hex}$`)],
+      message: [new RegExp(`^Dockerfile:\\d+:\\d+: manifest ${host}/base@(${hex}): expected \\1, got ${hex}$`)],
     },
     {
       name: "a manifest of 5 MiB",
@@ -98,7 +98,7 @@ export function registryLieCases(rig: RegistryRig): BadInputCase[] {
       argv: toLocal,
       exit: 1,
       code: "ERR_DIGEST_MISMATCH",
-      message: [new RegExp(`^blob (${hex}) from ${host}/base: expected \\1, got ${hex}$`)],
+      message: [new RegExp(`^Dockerfile:\\d+:\\d+: blob (${hex}) from ${host}/base: expected \\1, got ${hex}$`)],
     },
     {
       name: "a layer blob with one byte changed",

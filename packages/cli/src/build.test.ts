@@ -216,10 +216,10 @@ describe("errors and exit codes", () => {
     const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--build-arg", "API_TOKEN=s3cr3t-v4lue", "--progress", "plain", "--debug"]);
     expect(result.code).toBe(1);
     expect(result.stderr).not.toContain("s3cr3t-v4lue");
-    expect(result.stderr).toContain('COPY source "****.txt" not found');
+    expect(result.stderr).toContain('Dockerfile:3:1: COPY source "****.txt" not found');
     // Nor does the build history keep it.
     const [record] = await (await openContentStore(fx.store)).history.list();
-    expect(record?.error).toBe('COPY source "****.txt" not found');
+    expect(record?.error).toBe('Dockerfile:3:1: COPY source "****.txt" not found');
     const history = await run(["history", "ls", "--root", fx.store]);
     expect(history.stdout).not.toContain("s3cr3t-v4lue");
   });

@@ -46,7 +46,7 @@ export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-
 export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
-export { MissingRegistryClientError } from "./graph/solve-errors.js";
+export { MissingRegistryClientError, failedNodeOf } from "./graph/solve-errors.js";
 export { resolveChown, ChownLookupError, type ChownSpec } from "./graph/chown.js";
 
 // Base images and layers from elsewhere

@@ -12,7 +12,7 @@ import {
   loadHashCache,
   local,
   mkdir,
-  readDockerignore,
+  readDockerignoreFile,
   saveHashCache,
   scratch,
   type ExportSource,
@@ -27,6 +27,8 @@ import { planBuild } from "../plan/plan-build.js";
 import { DockerfileError } from "../errors.js";
 import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
 import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
+import { locateStepError, type StepOrigins } from "./step-errors.js";
+import type { SourceLocation } from "../source-location.js";
 import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 
 export interface BuildImageOptions {
@@ -90,8 +92,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });
-    const excludes = await readDockerignore(options.context, { dockerfile: dockerfilePath, ...(signal ? { signal } : {}) });
-    const context = local(resolve(options.context), excludes);
+    const ignoreFile = await readDockerignoreFile(options.context, { dockerfile: dockerfilePath, ...(signal ? { signal } : {}) });
+    const context = local(resolve(options.context), ignoreFile?.patterns.map((p) => p.pattern) ?? []);
+    const origins: StepOrigins = { file: fileName, locations: new Map(), fromContext: new Set(), context: resolve(options.context), ...(ignoreFile ? { ignoreFile } : {}) };
     const warnings: string[] = [];
     const results: PlatformResult[] = [];
     let cached = true;
@@ -103,14 +106,16 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const baseConfigs = new Map<string, ImageConfigJSON>();
       for (const stage of draft.stages) {
         if (stage.base.kind !== "image") continue;
-        const solved = await solver.solve(image(stage.base.ref, stagePlatform(stage, platform)));
+        const baseNode = image(stage.base.ref, stagePlatform(stage, platform));
+        origins.locations.set(baseNode, stage.location);
+        const solved = await solver.solve(baseNode).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
         baseConfigs.set(stage.base.ref, solved.base!.config);
         imageConfigs[stage.base.ref] = (solved.base!.config.config ?? {}) as BaseImageConfig;
       }
       const plan = planBuild(ast, { ...planOptions, imageConfigs });
       warnings.push(...plan.warnings);
-      const target = lower(plan, { platform, context, fileName, created, baseConfigs });
-      const solved = await solver.solve(target.node);
+      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins });
+      const solved = await solver.solve(target.node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
       cached &&= solved.cached;
       const config = target.config;
       config.rootfs = { type: "layers", diff_ids: solved.ref.layers.map((l) => l.diffID) };
@@ -138,7 +143,14 @@ interface StageState extends StageConfig {
 }
 
 /** Turns a plan into the COPY graph of its target stage and that stage's config. */
-function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; fileName: string; created: string; baseConfigs: ReadonlyMap<string, ImageConfigJSON> }): StageState {
+function lower(
+  plan: BuildPlan,
+  env: { platform: Platform; context: FsNode; fileName: string; created: string; baseConfigs: ReadonlyMap<string, ImageConfigJSON>; origins: StepOrigins },
+): StageState {
+  const located = <T extends FsNode>(node: T, location: SourceLocation): T => {
+    if (!env.origins.locations.has(node)) env.origins.locations.set(node, location);
+    return node;
+  };
   const states = new Map<number, StageState>();
   const imageNodes = new Map<string, FsNode>();
   const imageNode = (ref: string, platform: Platform) => {
@@ -157,7 +169,7 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
     else if (stage.base.kind === "stage") {
       const parent = states.get(stage.base.index)!;
       state = { node: parent.node, config: structuredClone(parent.config) };
-    } else state = { node: imageNode(stage.base.ref, platform), config: baseConfig(env.baseConfigs.get(stage.base.ref)!) };
+    } else state = { node: located(imageNode(stage.base.ref, platform), stage.location), config: baseConfig(env.baseConfigs.get(stage.base.ref)!) };
     // The base's ONBUILD triggers ran at the start of this stage (its plan put them first), so they
     // do not carry over: BuildKit clears them (convert.go, after initOnBuildTriggers and in init()).
     delete state.config.config.OnBuild;
@@ -165,7 +177,7 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
       if (step.kind === "workdir" && !step.emptyLayer) {
         // BuildKit creates the directory as its own step, owned by the stage's USER (convert.go dispatchWorkdir).
         const user = state.config.config.User;
-        state.node = mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description: step.createdBy });
+        state.node = located(mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description: step.createdBy }), step.location);
       }
       if (step.kind !== "copy") {
         applyConfigStep(state.config, step, env.created);
@@ -189,6 +201,8 @@ function lower(plan: BuildPlan, env: { platform: Platform; context: FsNode; file
         inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
         description: step.createdBy,
       });
+      located(state.node, step.location);
+      if (step.from.kind === "context" && step.sources.length > 0) env.origins.fromContext.add(state.node);
       state.config.history.push({ created: env.created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0" });
     }
     states.set(stage.index, state);

@@ -13,7 +13,12 @@ import { cleanPath } from "./paths.js";
  * Validation is left to createIgnoreMatcher, as in Docker.
  */
 export function parseDockerignore(text: string): string[] {
-  const patterns: string[] = [];
+  return parseDockerignoreLines(text).map((entry) => entry.pattern);
+}
+
+/** parseDockerignore, with the 1-based line each pattern came from (for errors that cite it). */
+export function parseDockerignoreLines(text: string): Array<{ pattern: string; line: number }> {
+  const patterns: Array<{ pattern: string; line: number }> = [];
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {
     let line = lines[index] as string;
@@ -28,7 +33,7 @@ export function parseDockerignore(text: string): string[] {
       pattern = cleanPath(pattern);
       if (pattern.length > 1 && pattern.startsWith("/")) pattern = pattern.slice(1);
     }
-    patterns.push(invert ? `!${pattern}` : pattern);
+    patterns.push({ pattern: invert ? `!${pattern}` : pattern, line: index + 1 });
   }
   return patterns;
 }
@@ -40,18 +45,27 @@ export function parseDockerignore(text: string): string[] {
  * own file replaces the context's, it is not merged with it). No file means no patterns.
  */
 export async function readDockerignore(contextDir: string, options: { signal?: AbortSignal; dockerfile?: string } = {}): Promise<string[]> {
-  if (options.dockerfile !== undefined) {
-    const own = await readIgnoreFile(`${options.dockerfile}.dockerignore`, options.signal);
-    if (own !== undefined) return own;
+  return (await readDockerignoreFile(contextDir, options))?.patterns.map((entry) => entry.pattern) ?? [];
+}
+
+/** The ignore file readDockerignore chooses, with its path and each pattern's line; undefined when there is none. */
+export async function readDockerignoreFile(
+  contextDir: string,
+  options: { signal?: AbortSignal; dockerfile?: string } = {},
+): Promise<{ path: string; patterns: Array<{ pattern: string; line: number }> } | undefined> {
+  const candidates = [...(options.dockerfile !== undefined ? [`${options.dockerfile}.dockerignore`] : []), join(contextDir, ".dockerignore")];
+  for (const path of candidates) {
+    const patterns = await readIgnoreFile(path, options.signal);
+    if (patterns !== undefined) return { path, patterns };
   }
-  return (await readIgnoreFile(join(contextDir, ".dockerignore"), options.signal)) ?? [];
+  return undefined;
 }
 
 /**
  * One ignore file's patterns, or undefined when there is no such file. It is read whole: a short
  * list of patterns that must all be known before the walk starts.
  */
-async function readIgnoreFile(path: string, signal: AbortSignal | undefined): Promise<string[] | undefined> {
+async function readIgnoreFile(path: string, signal: AbortSignal | undefined): Promise<Array<{ pattern: string; line: number }> | undefined> {
   throwIfAborted(signal, `reading ${path}`);
   let text: string;
   try {
@@ -62,5 +76,5 @@ async function readIgnoreFile(path: string, signal: AbortSignal | undefined): Pr
     if (code === "ENOENT") return undefined;
     throw new DockerignoreReadError(path, code === "EISDIR" ? "it is a directory" : (error as Error).message, error);
   }
-  return parseDockerignore(text);
+  return parseDockerignoreLines(text);
 }

@@ -152,3 +152,14 @@ describe("mayMatchInside", () => {
     }
   });
 });
+
+describe("excludedBy", () => {
+  it("names the pattern that left a path excluded, and none when an exception took it back", () => {
+    const matcher = createIgnoreMatcher(["*.log", "build", "!build/keep.txt", "build/keep.txt"]);
+    expect(matcher.excludedBy("app.log")).toBe(0);
+    expect(matcher.excludedBy("build/out.js")).toBe(1);
+    expect(matcher.excludedBy("build/keep.txt")).toBe(3);
+    expect(matcher.excludedBy("src/app.ts")).toBeUndefined();
+    expect(createIgnoreMatcher(["build", "!build/keep.txt"]).excludedBy("build/keep.txt")).toBeUndefined();
+  });
+});

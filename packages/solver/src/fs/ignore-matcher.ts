@@ -24,11 +24,18 @@ export interface IgnoreMatcher {
   mayMatchInside(dirRelPath: string): boolean;
   /** True when at least one `!` pattern exists. */
   readonly hasExceptions: boolean;
+  /**
+   * The index (in the patterns given) of the pattern that excludes `relPath`, or undefined when the
+   * path is not excluded: what an error can point at ("excluded by .dockerignore line 3").
+   */
+  excludedBy(relPath: string): number | undefined;
 }
 
 type MatchType = "exact" | "prefix" | "suffix" | "regexp";
 
 interface CompiledPattern {
+  /** Position in the list given to createIgnoreMatcher. */
+  index: number;
   /** The cleaned pattern without its "!". */
   text: string;
   exclusion: boolean;
@@ -39,7 +46,7 @@ interface CompiledPattern {
 /** Builds a matcher; throws InvalidPatternError (ERR_INVALID_PATTERN) naming the first bad pattern. */
 export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher {
   const compiled: CompiledPattern[] = [];
-  for (const raw of patterns) {
+  for (const [index, raw] of patterns.entries()) {
     let text = raw.trim();
     if (text === "") continue;
     text = cleanPath(text);
@@ -50,31 +57,33 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
       text = text.slice(1);
     }
     validateGlob(text);
-    compiled.push({ text, exclusion, ...compilePattern(text) });
+    compiled.push({ index, text, exclusion, ...compilePattern(text) });
   }
   const exceptions = compiled.filter((p) => p.exclusion);
   return {
     hasExceptions: exceptions.length > 0,
-    ignores: (relPath) => ignores(compiled, relPath),
+    ignores: (relPath) => decidingPattern(compiled, relPath) !== undefined,
+    excludedBy: (relPath) => decidingPattern(compiled, relPath)?.index,
     mayMatchInside: (dirRelPath) => exceptions.some((p) => couldMatchBelow(p.text, cleanPath(dirRelPath))),
   };
 }
 
-function ignores(patterns: readonly CompiledPattern[], relPath: string): boolean {
+/** The pattern whose match left `relPath` excluded (the last one that flipped it), if it is. */
+function decidingPattern(patterns: readonly CompiledPattern[], relPath: string): CompiledPattern | undefined {
   const file = cleanPath(relPath);
   // "Don't let them exclude everything" (patternmatcher): the context root is never ignored.
-  if (file === ".") return false;
+  if (file === ".") return undefined;
   const slash = file.lastIndexOf("/");
   const parents = slash < 0 ? [] : parentPrefixes(file.slice(0, slash));
-  let matched = false;
+  let decided: CompiledPattern | undefined;
   for (const pattern of patterns) {
     // Only a pattern that could flip the current answer needs evaluating (same shortcut as Go).
-    if (pattern.exclusion !== matched) continue;
+    if (pattern.exclusion !== (decided !== undefined)) continue;
     let match = matchOne(pattern, file);
     if (!match) match = parents.some((parent) => matchOne(pattern, parent));
-    if (match) matched = !pattern.exclusion;
+    if (match) decided = pattern.exclusion ? undefined : pattern;
   }
-  return matched;
+  return decided;
 }
 
 function parentPrefixes(parent: string): string[] {

@@ -1,5 +1,5 @@
 // .dockerignore
-export { parseDockerignore, readDockerignore } from "./dockerignore.js";
+export { parseDockerignore, parseDockerignoreLines, readDockerignore, readDockerignoreFile } from "./dockerignore.js";
 export { createIgnoreMatcher, type IgnoreMatcher } from "./ignore-matcher.js";
 
 // Build context

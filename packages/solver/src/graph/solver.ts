@@ -39,7 +39,7 @@ import { CacheRecords } from "./cache-records.js";
 import { resolveChown } from "./chown.js";
 import { digestOfValue } from "./canonical.js";
 import type { CopyNode, FsNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
-import { MissingRegistryClientError } from "./solve-errors.js";
+import { MissingRegistryClientError, markFailedNode } from "./solve-errors.js";
 
 export interface SolverOptions {
   store: ContentStore;
@@ -154,6 +154,7 @@ export class Solver {
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
     } catch (error) {
       vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
+      markFailedNode(error, node);
       throw error;
     }
   }
@@ -186,6 +187,13 @@ export class Solver {
 
   private async solveImage(node: ImageNode): Promise<SolvedFs> {
     const vertex = this.vertex(`FROM ${node.ref}`);
+    return this.resolveImageNode(node, vertex).catch((error: unknown) => {
+      markFailedNode(error, node);
+      throw error;
+    });
+  }
+
+  private resolveImageNode(node: ImageNode, vertex: ProgressReporter): Promise<SolvedFs> {
     return vertex.run(async () => {
       const fetcher = await this.fetcher(node.ref);
       const base = await resolveImage(fetcher, node.platform, { store: this.options.store, lease: this.options.lease, ...this.signalOption() });
@@ -250,6 +258,7 @@ export class Solver {
       return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
     } catch (error) {
       vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
+      markFailedNode(error, node);
       throw error;
     }
   }
