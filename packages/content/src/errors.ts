@@ -106,3 +106,38 @@ function describe(value: unknown): string {
     return String(value);
   }
 }
+
+/** Why a directory is not a content store (see inspectStoreRoot). */
+export type NotAStoreReason = "missing" | "not-a-directory" | "empty" | "foreign";
+
+const notAStoreCodes: Record<NotAStoreReason, string> = {
+  missing: "ERR_STORE_NOT_FOUND",
+  "not-a-directory": "ERR_STORE_NOT_A_DIRECTORY",
+  empty: "ERR_NOT_A_STORE",
+  foreign: "ERR_NOT_A_STORE",
+};
+
+/**
+ * A path that holds no content store, given where one must already exist (a read-only open, or a
+ * command that only removes). Each reason has its own stable code: ERR_STORE_NOT_FOUND (nothing
+ * there), ERR_STORE_NOT_A_DIRECTORY (a file), ERR_NOT_A_STORE (a directory that is empty, or holds
+ * something else — a mistyped path, a build context).
+ */
+export class NotAStoreError extends ExpError {
+  readonly path: string;
+  readonly reason: NotAStoreReason;
+  constructor(path: string, reason: NotAStoreReason, detail: string, hint?: string) {
+    super(notAStoreCodes[reason], `${path} is not a content store: ${detail}${hint ? `; ${hint}` : ""}`);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** A write through a store opened with `readOnly: true`. */
+export class ReadOnlyStoreError extends ExpError {
+  readonly operation: string;
+  constructor(root: string, operation: string) {
+    super("ERR_STORE_READ_ONLY", `cannot ${operation}: the content store at ${root} was opened read-only; open it without readOnly to change it`);
+    this.operation = operation;
+  }
+}

@@ -1,22 +1,21 @@
-import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
-import { DigestMismatchError, type Digest } from "@exp/oci-spec";
+import type { Digest } from "@exp/oci-spec";
 import { isTempName } from "./atomic-write.js";
-import { readBlobMeta, removeBlobMeta } from "./blob-meta.js";
-import { blobSize, deleteBlob, listBlobFiles, readBlobAll } from "./blobs.js";
-import { NotFoundError, TooLargeError } from "./errors.js";
-import { isNotFound, listDir, mapLimit, removeTree } from "./fs-util.js";
+import { removeBlobMeta } from "./blob-meta.js";
+import { blobSize, deleteBlob, listBlobFiles } from "./blobs.js";
+import { listDir, mapLimit, removeTree } from "./fs-util.js";
 import { listHistory } from "./history.js";
 import type { Layout } from "./layout.js";
 import { listRecordedDigests, sweepLabelIndex } from "./label-index.js";
 import { isExpired, listAllLeases, readLeaseResources, releaseLease, removeLeaseDebris } from "./leases.js";
 import type { StoreLocks } from "./lock.js";
-import { LABEL_MEDIA_TYPE } from "./media-types.js";
-import { childReferences, hasChildReferences, labelReferences, type Reference } from "./references.js";
-import { listRoots } from "./roots.js";
+import { ReferenceGraph } from "./reference-graph.js";
+import type { Reference } from "./references.js";
+import { listRootsForGc } from "./roots.js";
 import { removeStaleTempFiles } from "./temp-files.js";
 import type { DiskUsage, GcResult } from "./types.js";
+import { ingestBytes } from "./usage.js";
 
 // Mark and sweep. The order of the reads is what makes GC safe against writers in OTHER processes
 // (which the in-process lock cannot see):
@@ -47,57 +46,12 @@ async function collectRoots(layout: Layout, now: Date, signal: AbortSignal | und
     roots.push(...(await readLeaseResources(layout, lease.id)));
   }
   for (const record of await listHistory(layout, signal)) roots.push(...record.results.map(descriptorReference));
-  for (const { descriptor } of await listRoots(layout, signal)) roots.push(descriptorReference(descriptor));
+  for (const descriptor of await listRootsForGc(layout, signal)) roots.push(descriptorReference(descriptor));
   return roots;
 }
 
 function descriptorReference(descriptor: { digest: Digest; mediaType: string }): Reference {
   return { digest: descriptor.digest, mediaType: descriptor.mediaType };
-}
-
-/**
- * Every digest reachable from `roots`. A blob's media type comes from the descriptor that reached
- * it, else from its "exp.io/media-type" label; a blob first reached with neither is revisited if a
- * later path supplies one. Missing children are skipped.
- */
-async function mark(layout: Layout, roots: Reference[], signal: AbortSignal | undefined): Promise<Set<Digest>> {
-  // "done": fully handled; "untyped": seen without a media type, so its children (if any) are unknown yet.
-  const state = new Map<Digest, "done" | "untyped">();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    throwIfAborted(signal, "gc");
-    const ref = stack.pop()!;
-    const seen = state.get(ref.digest);
-    if (seen === "done" || (seen === "untyped" && ref.mediaType === undefined)) continue;
-    let mediaType = ref.mediaType;
-    if (seen === undefined) {
-      const meta = await readBlobMeta(layout, ref.digest);
-      if (meta) {
-        stack.push(...labelReferences(meta.labels));
-        mediaType ??= meta.labels[LABEL_MEDIA_TYPE];
-      }
-    }
-    state.set(ref.digest, mediaType === undefined ? "untyped" : "done");
-    if (hasChildReferences(mediaType)) stack.push(...(await readChildren(layout, ref.digest, mediaType, signal)));
-  }
-  return new Set(state.keys());
-}
-
-async function readChildren(layout: Layout, digest: Digest, mediaType: string | undefined, signal: AbortSignal | undefined): Promise<Reference[]> {
-  let data: Buffer;
-  try {
-    data = await readBlobAll(layout, digest, { signal });
-  } catch (error) {
-    // Missing: nothing to follow. Corrupt or oversized: its references cannot be trusted or read,
-    // so it is treated as a leaf (the blob itself is still kept).
-    if (error instanceof NotFoundError || error instanceof DigestMismatchError || error instanceof TooLargeError) return [];
-    throw error;
-  }
-  try {
-    return childReferences(mediaType, JSON.parse(data.toString("utf8")));
-  } catch {
-    return [];
-  }
 }
 
 interface Plan {
@@ -108,14 +62,21 @@ interface Plan {
 async function plan(layout: Layout, now: Date, signal: AbortSignal | undefined): Promise<Plan> {
   const candidates: Array<{ digest: Digest; size: number }> = [];
   for await (const blob of listBlobFiles(layout, signal)) candidates.push(blob);
-  const marked = await mark(layout, await collectRoots(layout, now, signal), signal);
+  const marked = await new ReferenceGraph(layout, signal).reach(await collectRoots(layout, now, signal));
   return { candidates, unreachable: candidates.filter((c) => !marked.has(c.digest)) };
 }
 
-export async function runGc(ctx: GcContext, signal?: AbortSignal): Promise<GcResult> {
+/**
+ * Collects garbage. `first` runs inside the same exclusive section, before anything is listed:
+ * prune removes history records and roots there, so that no ingest commit or lease change in this
+ * process lands between dropping a root and sweeping what it held, and an in-process du sees the
+ * store wholly before or wholly after.
+ */
+export async function runGc(ctx: GcContext, signal?: AbortSignal, first?: () => Promise<void>): Promise<GcResult> {
   const { layout, locks } = ctx;
   throwIfAborted(signal, "gc");
   return locks.gc.withExclusive(async () => {
+    await first?.();
     const now = new Date();
     const expiredLeases: string[] = [];
     for (const lease of await listAllLeases(layout)) {
@@ -182,20 +143,12 @@ export async function diskUsage(ctx: GcContext, signal?: AbortSignal): Promise<D
   return locks.gc.withShared(async () => {
     // Expired leases count as gone here too: gc would delete them first.
     const { candidates, unreachable } = await plan(layout, new Date(), signal);
-    let ingestBytes = 0;
-    for (const name of await listDir(layout.ingestDir)) {
-      try {
-        ingestBytes += (await lstat(join(layout.ingestDir, name))).size;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
     return {
       blobs: candidates.length,
       bytes: sum(candidates),
       reclaimableBlobs: unreachable.length,
       reclaimableBytes: sum(unreachable),
-      ingestBytes,
+      ingestBytes: await ingestBytes(layout),
     };
   }, { signal });
 }

@@ -1,5 +1,8 @@
 export { openContentStore } from "./store.js";
 export { checkStore } from "./check.js";
+export { inspectStoreRoot, notAStoreError, type StoreRootState } from "./store-root.js";
+export type { Holder, StoreUsage } from "./usage.js";
+export { attributeUsage, holderLastUsed, type UsageAttribution, type UsageGroup } from "./usage-attribution.js";
 export type { StoreCheckReport, StoreFault, StoreFaultCode } from "./check-report.js";
 export type { LeaseHolder } from "./lease-holder.js";
 export type {
@@ -13,7 +16,10 @@ export type {
   IngestSource,
   Lease,
   LeaseResource,
+  OpenOptions,
+  PruneOptions,
   PruneResult,
+  RootRemoval,
   SignalOption,
 } from "./types.js";
 export {
@@ -22,10 +28,13 @@ export {
   InvalidNameError,
   LeaseExistsError,
   LeaseNotFoundError,
+  NotAStoreError,
   NotFoundError,
+  ReadOnlyStoreError,
   SizeMismatchError,
   StoreIoError,
   TooLargeError,
+  type NotAStoreReason,
 } from "./errors.js";
 export {
   LABEL_GC_REF_CONTENT,

@@ -1,8 +1,10 @@
+import { link, rename, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
-import type { Descriptor } from "@exp/oci-spec";
-import { isTempName, writeFileAtomic } from "./atomic-write.js";
-import { listDir, removeFile } from "./fs-util.js";
+import type { Descriptor, Digest } from "@exp/oci-spec";
+import { isTempName, tempPathFor, writeFileAtomic } from "./atomic-write.js";
+import { CorruptMetadataError } from "./errors.js";
+import { hasCode, isNotFound, listDir, removeFile } from "./fs-util.js";
 import type { Layout } from "./layout.js";
 import { checkName } from "./names.js";
 import { checkDescriptor, readJsonRecord, recordDescriptor, recordString } from "./records.js";
@@ -17,8 +19,19 @@ export async function setRoot(layout: Layout, name: string, descriptor: Descript
   await writeFileAtomic(layout.rootPath(name), JSON.stringify({ name, descriptor: checked }) + "\n", { signal });
 }
 
-export async function getRoot(layout: Layout, name: string): Promise<Descriptor | undefined> {
-  const entry = await readRootAt(layout.rootPath(checkName("root name", name)));
+/**
+ * The root's descriptor. With `touch`, a hit also sets the file's times to now: a root's mtime is
+ * when it was last set or used, which prune's `until=` and its space limits read to keep what
+ * builds still use (a build cache record is used by reading its root). Touching is best effort: a
+ * store on a read-only mount or owned by someone else still reads.
+ */
+export async function getRoot(layout: Layout, name: string, options: { touch?: boolean } = {}): Promise<Descriptor | undefined> {
+  const path = layout.rootPath(checkName("root name", name));
+  const entry = await readRootAt(path);
+  if (entry && options.touch) {
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined);
+  }
   return entry?.descriptor;
 }
 
@@ -29,8 +42,47 @@ export async function readRootAt(path: string): Promise<{ name: string; descript
   return { name: recordString(path, record, "name"), descriptor: recordDescriptor(path, record.descriptor, "descriptor") };
 }
 
-export async function deleteRoot(layout: Layout, name: string): Promise<boolean> {
-  return removeFile(layout.rootPath(checkName("root name", name)));
+/**
+ * Removes the root; false when there was none. With `expected`, only while it still names that
+ * digest: the file is first moved aside (an atomic rename, so the one it moves is the current
+ * one), read, and moved back if it names something else — a build in another process set the name
+ * again since the caller looked, and that newer root is kept. The moved-aside file has a temp
+ * name, which gc reads as a root while its remover runs (see listRootsForGc), so no gc in another
+ * process collects what it names during that moment.
+ */
+export async function deleteRoot(layout: Layout, name: string, expected?: Digest): Promise<boolean> {
+  const path = layout.rootPath(checkName("root name", name));
+  if (expected === undefined) return removeFile(path);
+  const parked = tempPathFor(path);
+  try {
+    await rename(path, parked);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+  let entry: { name: string; descriptor: Descriptor } | undefined;
+  try {
+    entry = await readRootAt(parked);
+  } catch (error) {
+    await restoreRoot(parked, path);
+    throw error;
+  }
+  if (entry?.descriptor.digest === expected) {
+    await removeFile(parked);
+    return true;
+  }
+  await restoreRoot(parked, path);
+  return false;
+}
+
+/** Puts a moved-aside root back unless the name was set again meanwhile (link never replaces). */
+async function restoreRoot(parked: string, path: string): Promise<void> {
+  try {
+    await link(parked, path);
+  } catch (error) {
+    if (!hasCode(error, "EEXIST")) throw error;
+  }
+  await removeFile(parked);
 }
 
 /** Sorted by name. */
@@ -43,4 +95,45 @@ export async function listRoots(layout: Layout, signal?: AbortSignal): Promise<A
     if (entry) roots.push(entry);
   }
   return roots.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A root with the time it was last set or used (its file's mtime, see getRoot). */
+export interface RootUse {
+  name: string;
+  descriptor: Descriptor;
+  lastUsedAt: Date;
+}
+
+/** Sorted by name, with when each was last set or used. */
+export async function listRootUses(layout: Layout, signal?: AbortSignal): Promise<RootUse[]> {
+  const uses: RootUse[] = [];
+  for (const { name, descriptor } of await listRoots(layout, signal)) {
+    const info = await stat(layout.rootPath(name)).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined; // removed since the listing
+      throw error;
+    });
+    if (info) uses.push({ name, descriptor, lastUsedAt: info.mtime });
+  }
+  return uses;
+}
+
+/**
+ * The roots gc must keep: every root, plus the descriptors in complete temp files of the roots
+ * directory — a root that deleteRoot moved aside to compare it, or one being set right now.
+ * Counting them only keeps more; a temp file that does not parse (a write in progress) is
+ * skipped, since its writer holds what it names under a lease until it is in place.
+ */
+export async function listRootsForGc(layout: Layout, signal?: AbortSignal): Promise<Descriptor[]> {
+  const descriptors = (await listRoots(layout, signal)).map((r) => r.descriptor);
+  for (const file of await listDir(layout.rootsDir)) {
+    if (!isTempName(file)) continue;
+    throwIfAborted(signal, "listing roots");
+    try {
+      const entry = await readRootAt(join(layout.rootsDir, file));
+      if (entry) descriptors.push(entry.descriptor);
+    } catch (error) {
+      if (!(error instanceof CorruptMetadataError)) throw error;
+    }
+  }
+  return descriptors;
 }

@@ -4,7 +4,8 @@ import { throwIfAborted } from "@exp/errors";
 import { parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
 import { checkLabelPatch, updateBlobMeta } from "./blob-meta.js";
 import { blobInfo, blobSize, deleteBlob, listBlobFiles, readBlob, readBlobAll } from "./blobs.js";
-import { InvalidArgumentError, NotFoundError } from "./errors.js";
+import { fsyncDir } from "./atomic-write.js";
+import { InvalidArgumentError, NotFoundError, ReadOnlyStoreError } from "./errors.js";
 import { listDir, removeTree } from "./fs-util.js";
 import { findByLabel } from "./find-by-label.js";
 import { diskUsage, runGc } from "./gc.js";
@@ -29,26 +30,32 @@ import { checkName } from "./names.js";
 import { checkDate } from "./records.js";
 import { deleteRoot, getRoot, listRoots, setRoot } from "./roots.js";
 import { removeStaleTempFiles } from "./temp-files.js";
-import type { BlobInfo, ContentStore, HistoryRecord, IngestOptions, IngestResult, IngestSource, PruneResult, SignalOption } from "./types.js";
+import { requireStoreRoot } from "./store-root.js";
+import type { BlobInfo, ContentStore, HistoryRecord, IngestOptions, IngestResult, IngestSource, OpenOptions, PruneOptions, PruneResult, RootRemoval, SignalOption } from "./types.js";
+import { storeUsage } from "./usage.js";
 
 /**
- * Opens (creating if needed) the content store at `root`, and removes what crashed writers left:
- * ingest temp files whose pid is dead, and leases whose removal was interrupted. Builds the label
- * index when it is missing or may have lost entries in a machine crash (once per boot).
+ * Opens (creating if needed, unless `create: false`) the content store at `root`, and removes what
+ * crashed writers left: ingest temp files whose pid is dead, and leases whose removal was
+ * interrupted. Builds the label index when it is missing or may have lost entries in a machine
+ * crash (once per boot). With `readOnly: true` it does none of that and writes nothing (see
+ * OpenOptions); a root that holds no store is then a NotAStoreError naming it.
  */
-export async function openContentStore(root: string, options: SignalOption = {}): Promise<ContentStore> {
+export async function openContentStore(root: string, options: OpenOptions = {}): Promise<ContentStore> {
   if (typeof root !== "string" || root === "") throw new InvalidArgumentError("content store root", root, "a directory path");
   const absolute = resolve(root);
   return guarded(`opening content store ${absolute}`, async () => {
     throwIfAborted(options.signal, `opening content store ${absolute}`);
     const layout = new Layout(absolute);
-    for (const dir of layout.directories) await mkdir(dir, { recursive: true });
+    if (options.readOnly || options.create === false) await requireStoreRoot(absolute);
     // One lock per directory, however the caller spelled the path.
+    if (options.readOnly) return new DiskContentStore(layout, locksFor(await realpath(absolute)), true);
+    for (const dir of layout.directories) await mkdir(dir, { recursive: true });
     const locks = locksFor(await realpath(absolute));
     await removeStaleTempFiles(layout.ingestDir);
     for (const name of await listDir(layout.trashDir)) await removeTree(join(layout.trashDir, name));
     await ensureLabelIndex(layout, options.signal);
-    return new DiskContentStore(layout, locks);
+    return new DiskContentStore(layout, locks, false);
   });
 }
 
@@ -60,16 +67,18 @@ function checkDigest(value: unknown): Digest {
 
 class DiskContentStore implements ContentStore {
   readonly root: string;
+  readonly readOnly: boolean;
   readonly leases: ContentStore["leases"];
   readonly history: ContentStore["history"];
   readonly roots: ContentStore["roots"];
   private readonly layout: Layout;
   private readonly locks: StoreLocks;
 
-  constructor(layout: Layout, locks: StoreLocks) {
+  constructor(layout: Layout, locks: StoreLocks, readOnly: boolean) {
     this.layout = layout;
     this.locks = locks;
     this.root = layout.root;
+    this.readOnly = readOnly;
     this.leases = this.makeLeases();
     this.history = this.makeHistory();
     this.roots = this.makeRoots();
@@ -79,12 +88,23 @@ class DiskContentStore implements ContentStore {
     return { layout: this.layout, locks: this.locks };
   }
 
+  /** Rejects a write on a read-only store, before it touches anything. */
+  private writable(operation: string): void {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.root, operation);
+  }
+
   ingest(source: IngestSource, options?: IngestOptions): Promise<IngestResult> {
-    return guarded("ingest", () => ingest(this.ctx, source, options));
+    return guarded("ingest", async () => {
+      this.writable("ingest a blob");
+      return ingest(this.ctx, source, options);
+    });
   }
 
   writeBlob(data: Uint8Array | string, options?: IngestOptions): Promise<IngestResult> {
-    return guarded("writeBlob", () => writeBlob(this.ctx, data, options));
+    return guarded("writeBlob", async () => {
+      this.writable("write a blob");
+      return writeBlob(this.ctx, data, options);
+    });
   }
 
   exists(digest: Digest, options: SignalOption = {}): Promise<boolean> {
@@ -117,6 +137,7 @@ class DiskContentStore implements ContentStore {
     return guarded(`setLabels ${digest}`, async () => {
       checkDigest(digest);
       const patch = checkLabelPatch(labels);
+      this.writable("set labels");
       throwIfAborted(options.signal, `setLabels ${digest}`);
       const before = await blobInfo(this.layout, digest);
       if (!before) throw new NotFoundError(digest);
@@ -128,6 +149,7 @@ class DiskContentStore implements ContentStore {
   delete(digest: Digest, options: SignalOption = {}): Promise<boolean> {
     return guarded(`delete ${digest}`, async () => {
       checkDigest(digest);
+      this.writable("delete a blob");
       throwIfAborted(options.signal, `delete ${digest}`);
       return deleteBlob(this.layout, this.locks.blobMeta, digest);
     });
@@ -147,39 +169,65 @@ class DiskContentStore implements ContentStore {
     return guarded(`findByLabel ${key}`, async () => {
       if (typeof key !== "string" || key === "") throw new InvalidArgumentError("label key", key, "a non-empty string");
       if (value !== undefined && typeof value !== "string") throw new InvalidArgumentError("label value", value, "a string");
-      return findByLabel(this.layout, this.locks.blobMeta, key, value, options.signal);
+      return findByLabel(this.layout, this.locks.blobMeta, key, value, options.signal, { readOnly: this.readOnly });
     });
   }
 
   gc(options: SignalOption = {}) {
-    return guarded("gc", () => runGc(this.ctx, options.signal));
+    return guarded("gc", async () => {
+      this.writable("collect garbage");
+      return runGc(this.ctx, options.signal);
+    });
   }
 
   du(options: SignalOption = {}) {
     return guarded("du", () => diskUsage(this.ctx, options.signal));
   }
 
-  prune(options: { olderThan?: Date; signal?: AbortSignal } = {}): Promise<PruneResult> {
+  usage(options: SignalOption = {}) {
+    return guarded("usage", () => storeUsage(this.ctx, options.signal));
+  }
+
+  prune(options: PruneOptions = {}): Promise<PruneResult> {
     return guarded("prune", async () => {
-      const olderThan = options.olderThan === undefined ? undefined : checkDate("prune olderThan", options.olderThan);
-      const removedHistory: string[] = [];
-      for (const record of await listHistory(this.layout, options.signal)) {
-        if (olderThan !== undefined && record.createdAt.getTime() >= olderThan.getTime()) continue;
-        throwIfAborted(options.signal, "prune");
-        if (await deleteHistory(this.layout, record.id)) removedHistory.push(record.id);
-      }
-      return { removedHistory, gc: await runGc(this.ctx, options.signal) };
+      const removal = checkPruneOptions(options);
+      this.writable("prune");
+      const { signal } = options;
+      const result = { removedHistory: [] as string[], removedRoots: [] as string[], keptRoots: [] as string[] };
+      // Removed inside gc's exclusive section (see runGc), then swept in the same pass.
+      const gc = await runGc(this.ctx, signal, async () => {
+        const history = removal.history ?? (await listHistory(this.layout, signal)).filter((r) => removal.olderThan === undefined || r.createdAt.getTime() < removal.olderThan.getTime()).map((r) => r.id);
+        for (const id of history) {
+          throwIfAborted(signal, "prune");
+          if (await deleteHistory(this.layout, id)) result.removedHistory.push(id);
+        }
+        for (const root of removal.roots) {
+          throwIfAborted(signal, "prune");
+          if (await deleteRoot(this.layout, root.name, root.digest)) result.removedRoots.push(root.name);
+          else result.keptRoots.push(root.name);
+        }
+        // Durable before anything is swept: a crash must not bring back a root whose blobs are gone.
+        if (result.removedRoots.length > 0) await fsyncDir(this.layout.rootsDir);
+        if (result.removedHistory.length > 0) await fsyncDir(this.layout.historyDir);
+      });
+      return { ...result, gc };
     });
   }
 
   private makeLeases(): ContentStore["leases"] {
     const { layout, locks } = this;
+    const writable = (operation: string) => this.writable(operation);
     return {
-      create: (options = {}) => guarded("create lease", () => createLease(layout, options)),
+      create: (options = {}) =>
+        guarded("create lease", async () => {
+          writable("create a lease");
+          return createLease(layout, options);
+        }),
       addResource: (leaseId, resource, options = {}) =>
         guarded(`add resource to lease ${JSON.stringify(leaseId)}`, async () => {
           checkName("lease id", leaseId);
           const checked = toLeaseResource(resource);
+          writable("add a lease resource");
           // Shared with ingest commits, exclusive with gc: an entry is either seen by a running gc or
           // written after it finished.
           await locks.gc.withShared(() => addLeaseResource(layout, leaseId, checked, options.signal), options);
@@ -187,6 +235,7 @@ class DiskContentStore implements ContentStore {
       removeResource: (leaseId, digest, options = {}) =>
         guarded(`remove resource from lease ${JSON.stringify(leaseId)}`, async () => {
           checkDigest(digest);
+          writable("remove a lease resource");
           throwIfAborted(options.signal, "removeResource");
           await removeLeaseResource(layout, leaseId, digest);
         }),
@@ -198,6 +247,7 @@ class DiskContentStore implements ContentStore {
       release: (leaseId, options = {}) =>
         guarded(`release lease ${JSON.stringify(leaseId)}`, async () => {
           checkName("lease id", leaseId);
+          writable("release a lease");
           await locks.gc.withShared(async () => {
             await releaseLease(layout, leaseId);
           }, options);
@@ -218,8 +268,13 @@ class DiskContentStore implements ContentStore {
 
   private makeHistory(): ContentStore["history"] {
     const { layout } = this;
+    const writable = (operation: string) => this.writable(operation);
     return {
-      put: (record: HistoryRecord, options = {}) => guarded("put history", () => putHistory(layout, record, options.signal)),
+      put: (record: HistoryRecord, options = {}) =>
+        guarded("put history", async () => {
+          writable("write a history record");
+          return putHistory(layout, record, options.signal);
+        }),
       get: (id, options = {}) =>
         guarded(`get history ${JSON.stringify(id)}`, async () => {
           throwIfAborted(options.signal, "get history");
@@ -228,6 +283,7 @@ class DiskContentStore implements ContentStore {
       list: (options = {}) => guarded("list history", () => listHistory(layout, options.signal)),
       delete: (id, options = {}) =>
         guarded(`delete history ${JSON.stringify(id)}`, async () => {
+          writable("delete a history record");
           throwIfAborted(options.signal, "delete history");
           return deleteHistory(layout, id);
         }),
@@ -235,20 +291,44 @@ class DiskContentStore implements ContentStore {
   }
 
   private makeRoots(): ContentStore["roots"] {
-    const { layout } = this;
+    const { layout, readOnly } = this;
+    const writable = (operation: string) => this.writable(operation);
     return {
-      set: (name: string, descriptor: Descriptor, options = {}) => guarded(`set root ${JSON.stringify(name)}`, () => setRoot(layout, name, descriptor, options.signal)),
+      set: (name: string, descriptor: Descriptor, options = {}) =>
+        guarded(`set root ${JSON.stringify(name)}`, async () => {
+          writable("set a root");
+          return setRoot(layout, name, descriptor, options.signal);
+        }),
       get: (name, options = {}) =>
         guarded(`get root ${JSON.stringify(name)}`, async () => {
           throwIfAborted(options.signal, "get root");
-          return getRoot(layout, name);
+          return getRoot(layout, name, { touch: !readOnly });
         }),
       delete: (name, options = {}) =>
         guarded(`delete root ${JSON.stringify(name)}`, async () => {
+          const expected = options.ifDigest === undefined ? undefined : checkDigest(options.ifDigest);
+          writable("delete a root");
           throwIfAborted(options.signal, "delete root");
-          return deleteRoot(layout, name);
+          return deleteRoot(layout, name, expected);
         }),
       list: (options = {}) => guarded("list roots", () => listRoots(layout, options.signal)),
     };
   }
+}
+
+/** prune's options, checked: either `remove` (exact records and roots) or `olderThan`. */
+function checkPruneOptions(options: PruneOptions): { olderThan?: Date; history?: string[]; roots: RootRemoval[] } {
+  const olderThan = options.olderThan === undefined ? undefined : checkDate("prune olderThan", options.olderThan);
+  if (options.remove === undefined) return olderThan === undefined ? { roots: [] } : { olderThan, roots: [] };
+  if (olderThan !== undefined) throw new InvalidArgumentError("prune options", { olderThan: olderThan.toISOString(), remove: "…" }, "either olderThan or remove, not both");
+  const { history = [], roots = [] } = options.remove;
+  if (!Array.isArray(history)) throw new InvalidArgumentError("prune remove.history", history, "an array of history ids");
+  if (!Array.isArray(roots)) throw new InvalidArgumentError("prune remove.roots", roots, "an array of { name, digest? }");
+  return {
+    history: history.map((id) => checkName("history id", id)),
+    roots: roots.map((root: RootRemoval) => {
+      const name = checkName("root name", root?.name);
+      return root.digest === undefined ? { name } : { name, digest: checkDigest(root.digest) };
+    }),
+  };
 }

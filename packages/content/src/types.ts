@@ -1,4 +1,5 @@
 import type { LeaseHolder } from "./lease-holder.js";
+import type { StoreUsage } from "./usage.js";
 import type { Descriptor, Digest } from "@exp/oci-spec";
 
 export interface BlobInfo {
@@ -66,7 +67,41 @@ export interface DiskUsage {
 
 export interface PruneResult {
   removedHistory: string[];
+  /** Roots removed by `remove.roots`. */
+  removedRoots: string[];
+  /** Roots `remove.roots` named that were kept: gone already, or set to another digest meanwhile. */
+  keptRoots: string[];
   gc: GcResult;
+}
+
+/** A root for prune to remove; with `digest`, only while it still names that digest. */
+export interface RootRemoval {
+  name: string;
+  digest?: Digest;
+}
+
+export interface PruneOptions {
+  /** Removes the history records created before this (every record when neither this nor `remove` is given). */
+  olderThan?: Date;
+  /** Removes exactly these history records and roots instead (not with `olderThan`). */
+  remove?: { history?: readonly string[]; roots?: readonly RootRemoval[] };
+  signal?: AbortSignal;
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /**
+   * Default true: a missing store is created. False: the root must hold a store already
+   * (NotAStoreError otherwise); it is still tidied up (dead ingests, lease trash, label index).
+   */
+  create?: boolean;
+  /**
+   * Opens an existing store (NotAStoreError otherwise) without writing anything, ever: no
+   * directory is created, nothing left by dead writers is removed, the label index is not rebuilt
+   * (findByLabel reads every record instead when it is not complete), roots read are not marked
+   * used, and every method that would write throws ReadOnlyStoreError (ERR_STORE_READ_ONLY).
+   */
+  readOnly?: boolean;
 }
 
 export interface SignalOption {
@@ -80,6 +115,8 @@ export interface LeaseResource {
 
 export interface ContentStore {
   readonly root: string;
+  /** Opened with `readOnly: true`: every write throws ReadOnlyStoreError. */
+  readonly readOnly: boolean;
   ingest(source: IngestSource, options?: IngestOptions): Promise<IngestResult>;
   writeBlob(data: Uint8Array | string, options?: IngestOptions): Promise<IngestResult>;
   exists(digest: Digest, options?: SignalOption): Promise<boolean>;
@@ -107,11 +144,15 @@ export interface ContentStore {
   };
   readonly roots: {
     set(name: string, descriptor: Descriptor, options?: SignalOption): Promise<void>;
+    /** A hit marks the root used now (its file's mtime), unless the store is read-only. */
     get(name: string, options?: SignalOption): Promise<Descriptor | undefined>;
-    delete(name: string, options?: SignalOption): Promise<boolean>;
+    /** False when there was no such root, or (with `ifDigest`) it names another digest now and was kept. */
+    delete(name: string, options?: SignalOption & { ifDigest?: Digest }): Promise<boolean>;
     list(options?: SignalOption): Promise<Array<{ name: string; descriptor: Descriptor }>>;
   };
   gc(options?: SignalOption): Promise<GcResult>;
   du(options?: SignalOption): Promise<DiskUsage>;
-  prune(options?: { olderThan?: Date; signal?: AbortSignal }): Promise<PruneResult>;
+  /** Every holder (live lease, history record, root) with the blobs it reaches: what holds what. */
+  usage(options?: SignalOption): Promise<StoreUsage>;
+  prune(options?: PruneOptions): Promise<PruneResult>;
 }
