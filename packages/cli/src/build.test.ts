@@ -64,7 +64,7 @@ describe("metadata and trace files", () => {
     expect(threads.get([...tidOf("export-0")][0]!)).toMatch(/^export-0: exporting layer report to /);
     expect(exportSpans.map((e) => e.name).sort()).toEqual(["create", "create", "finalize", "finalize"]);
     const build = spans.filter((e) => e.cat === "build");
-    expect(build.map((e) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^COPY app \/app/), expect.stringMatching(/^COPY README.txt/)]));
+    expect(build.map((e) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[1\/2\] COPY app \/app/), expect.stringMatching(/^\[2\/2\] COPY README.txt/)]));
     for (const span of spans) {
       expect(span.ts).toBeGreaterThanOrEqual(0);
       expect(span.dur).toBeGreaterThanOrEqual(0);
@@ -92,7 +92,8 @@ describe("plain progress", () => {
     const first = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "plain"]);
     expect(first.code).toBe(0);
     const lines = first.stderr.split("\n");
-    const copy = lines.find((l) => /^#\d+ COPY app \/app/.test(l))!;
+    // BuildKit's step names: "[n/total] <instruction>" (the fixture's stage: two COPYs).
+    const copy = lines.find((l) => /^#\d+ \[1\/2\] COPY app \/app$/.test(l))!;
     const n = copy.split(" ")[0]!;
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${n} DONE \\d+\\.\\d+s$`)));
     expect(lines).toContainEqual(expect.stringMatching(/^#\d+ exporting layer report to .*r\.json$/));
@@ -100,7 +101,7 @@ describe("plain progress", () => {
 
     const second = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--progress", "plain"]);
     expect(second.code).toBe(0);
-    const copies = second.stderr.split("\n").filter((l) => /^#\d+ COPY /.test(l));
+    const copies = second.stderr.split("\n").filter((l) => /^#\d+ \[\d\/2\] COPY /.test(l));
     expect(copies).toHaveLength(2);
     for (const line of copies) {
       const number = line.split(" ")[0]!;

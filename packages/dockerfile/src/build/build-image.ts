@@ -28,6 +28,7 @@ import { DockerfileError } from "../errors.js";
 import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
 import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
 import { locateStepError, type StepOrigins } from "./step-errors.js";
+import { StepNames } from "./step-names.js";
 import type { SourceLocation } from "../source-location.js";
 import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 
@@ -106,7 +107,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const baseConfigs = new Map<string, ImageConfigJSON>();
       for (const stage of draft.stages) {
         if (stage.base.kind !== "image") continue;
-        const baseNode = image(stage.base.ref, stagePlatform(stage, platform));
+        const baseNode = image(stage.base.ref, stagePlatform(stage, platform), new StepNames(stage).next(`FROM ${stage.base.ref}`));
         origins.locations.set(baseNode, stage.location);
         const solved = await solver.solve(baseNode).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
         baseConfigs.set(stage.base.ref, solved.base!.config);
@@ -164,6 +165,8 @@ function lower(
 
   for (const stage of plan.stages) {
     const platform = stagePlatform(stage, env.platform);
+    const names = new StepNames(stage);
+    if (stage.base.kind === "image") names.next("FROM");
     let state: StageState;
     if (stage.base.kind === "scratch") state = { node: scratch(), config: scratchConfig(platform) };
     else if (stage.base.kind === "stage") {
@@ -177,7 +180,8 @@ function lower(
       if (step.kind === "workdir" && !step.emptyLayer) {
         // BuildKit creates the directory as its own step, owned by the stage's USER (convert.go dispatchWorkdir).
         const user = state.config.config.User;
-        state.node = located(mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description: step.createdBy }), step.location);
+        const description = names.next(StepNames.instructionText(step), step.onbuildTrigger);
+        state.node = located(mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description }), step.location);
       }
       if (step.kind !== "copy") {
         applyConfigStep(state.config, step, env.created);
@@ -199,7 +203,7 @@ function lower(
         parents: step.parents,
         exclude: step.exclude,
         inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
-        description: step.createdBy,
+        description: names.next(StepNames.instructionText(step), step.onbuildTrigger),
       });
       located(state.node, step.location);
       if (step.from.kind === "context" && step.sources.length > 0) env.origins.fromContext.add(state.node);

@@ -106,6 +106,15 @@ describe("--link", () => {
   });
 });
 
+describe("progress names", () => {
+  it("number the steps of each stage as BuildKit does: [stage n/total], config instructions uncounted", async () => {
+    const names: string[] = [];
+    const root = await context({ f: "x", Dockerfile: "FROM scratch AS app\nWORKDIR /w\nENV A=1\nLABEL l=1\nCOPY f /f\nWORKDIR /\n" });
+    await buildImage({ context: root, store, onProgress: (event) => void (event.type === "vertex" && event.status === "started" && names.push(event.name)) });
+    expect(names.filter((name) => name.startsWith("["))).toEqual(["[app 1/3] WORKDIR /w", "[app 2/3] COPY f /f"]);
+  });
+});
+
 describe("config", () => {
   it("FROM scratch has WorkingDir / (BuildKit's emptyImage)", async () => {
     const { config } = await build({ f: "x", Dockerfile: "FROM scratch\nCOPY f /f\n" });

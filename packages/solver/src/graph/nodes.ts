@@ -17,6 +17,8 @@ export interface ImageNode {
   readonly kind: "image";
   readonly ref: string;
   readonly platform: Platform;
+  /** Progress name; default `FROM <ref>`. */
+  readonly description?: string;
 }
 
 /** A directory on the build machine (the build context). */
@@ -72,7 +74,7 @@ export interface MkdirNode {
 }
 
 export const scratch = (): ScratchNode => ({ kind: "scratch" });
-export const image = (ref: string, platform: Platform): ImageNode => ({ kind: "image", ref, platform });
+export const image = (ref: string, platform: Platform, description?: string): ImageNode => ({ kind: "image", ref, platform, ...(description ? { description } : {}) });
 export const local = (path: string, excludes: readonly string[] = []): LocalNode => ({ kind: "local", path, excludes });
 
 export const mkdir = (base: FsNode, options: Omit<MkdirNode, "kind" | "base">): MkdirNode => ({ kind: "mkdir", base, ...options });

@@ -186,7 +186,7 @@ export class Solver {
   }
 
   private async solveImage(node: ImageNode): Promise<SolvedFs> {
-    const vertex = this.vertex(`FROM ${node.ref}`);
+    const vertex = this.vertex(node.description ?? `FROM ${node.ref}`);
     return this.resolveImageNode(node, vertex).catch((error: unknown) => {
       markFailedNode(error, node);
       throw error;
