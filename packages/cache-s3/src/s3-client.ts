@@ -1,5 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ExpError } from "@exp/errors";
+import { connectionFailureOf, describeConnectionFailure } from "./connection-failure.js";
+import { connectionAwareRetryStrategy } from "./connection-retry-strategy.js";
 import type { S3CacheOptions } from "./options.js";
 
 /**
@@ -10,8 +12,11 @@ import type { S3CacheOptions } from "./options.js";
  */
 export async function s3Client(options: S3CacheOptions, tuning: { maxAttempts?: number; socketTimeoutMs?: number } = {}): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
   const sdk = await import("@aws-sdk/client-s3");
+  const maxAttempts = tuning.maxAttempts ?? S3_MAX_ATTEMPTS;
+  const retryStrategy = await connectionAwareRetryStrategy(sdk, maxAttempts);
   const client = new sdk.S3Client({
-    maxAttempts: tuning.maxAttempts ?? S3_MAX_ATTEMPTS,
+    maxAttempts,
+    ...(retryStrategy ? { retryStrategy } : {}),
     requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: tuning.socketTimeoutMs ?? S3_SOCKET_TIMEOUT_MS },
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -51,10 +56,24 @@ export const S3_MAX_ATTEMPTS = 7;
 export const S3_CONNECT_TIMEOUT_MS = 30_000;
 export const S3_SOCKET_TIMEOUT_MS = 60_000;
 
-/** An S3 failure, named by the service's error code and the key, never with credentials. */
+/**
+ * An S3 failure, named by the service's error code and the key, never with credentials. A
+ * connection that could not be made (refused, a host name that does not resolve) is
+ * `ERR_S3_UNREACHABLE` and says so, naming the address; every other failure is `ERR_S3`.
+ */
 export class S3CacheError extends ExpError {
   readonly s3Code: string;
   constructor(action: string, error: unknown) {
+    const failure = connectionFailureOf(error);
+    if (failure !== undefined) {
+      const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+      super("ERR_S3_UNREACHABLE", `${action}: ${describeConnectionFailure(failure, typeof attempts === "number" ? attempts : undefined)}`, {
+        cause: error,
+        fault: failure.kind === "host-not-found" ? "client" : "server",
+      });
+      this.s3Code = failure.code;
+      return;
+    }
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     // A HEAD has no body to name the error: say what its status means.
     const raw = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name ?? "Error";

@@ -1,4 +1,5 @@
 import { ExpError } from "@exp/errors";
+import { describeConnectionFailure, type ConnectionFailure, type ConnectionFailureKind } from "./transport/connection-failure.js";
 
 /** One entry of a distribution-spec error body. */
 export interface RegistryErrorDetail {
@@ -72,6 +73,40 @@ export class RegistryNetworkError extends ExpError {
     super("ERR_REGISTRY_NETWORK", `${method} ${url} failed: ${reason}`, { cause, fault: "server", retryable: true });
     this.method = method;
     this.url = url;
+  }
+}
+
+/**
+ * No connection could be made: nothing listens on the host's port, or its name does not resolve.
+ * Given up after at most one retry (see connection-failure.ts), where a reset or a 503 gets the
+ * whole retry budget; `cause` is the last RegistryNetworkError.
+ */
+export class RegistryUnreachableError extends ExpError {
+  /** host[:port] that was connected to (after redirects: the host that failed). */
+  readonly host: string;
+  readonly reason: ConnectionFailureKind;
+  readonly attempts: number;
+  constructor(init: { action: string; url: string; failure: ConnectionFailure; attempts: number; cause: unknown }) {
+    const target = hostOf(init.url);
+    super("ERR_REGISTRY_UNREACHABLE", `${init.action}: ${describeConnectionFailure(init.failure, target, init.attempts)}`, {
+      cause: init.cause,
+      // A name that does not exist is most likely a typo in the reference; the rest is the server's side.
+      fault: init.failure.kind === "host-not-found" ? "client" : "server",
+    });
+    this.host = target.host;
+    this.reason = init.failure.kind;
+    this.attempts = init.attempts;
+  }
+}
+
+function hostOf(url: string): { host: string; hostname: string } {
+  try {
+    const parsed = new URL(url);
+    // The port the connection went to, also when the URL leaves it implicit.
+    const port = parsed.port || (parsed.protocol === "https:" ? "443" : parsed.protocol === "http:" ? "80" : "");
+    return { host: port ? `${parsed.hostname}:${port}` : parsed.hostname, hostname: parsed.hostname.replace(/^\[(.*)\]$/, "$1") };
+  } catch {
+    return { host: url, hostname: url };
   }
 }
 

@@ -14,7 +14,17 @@ export { isLoopbackHost, type HostOptions, type TlsOptions } from "./transport/h
 export type { RetryOptions } from "./transport/retry.js";
 export type { AuthOptions } from "./transport/authenticator.js";
 
-export { RegistryError, RegistryNetworkError, RegistryProtocolError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "./errors.js";
+export {
+  RegistryError,
+  RegistryNetworkError,
+  RegistryProtocolError,
+  RegistryUnreachableError,
+  RetriesExhaustedError,
+  isRetryableStatus,
+  redactUrl,
+  type RegistryErrorDetail,
+} from "./errors.js";
+export type { ConnectionFailureKind } from "./transport/connection-failure.js";
 
 export * from "./reference/index.js";
 export * from "./auth/index.js";

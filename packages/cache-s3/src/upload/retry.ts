@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { connectionFailureAttempts, connectionFailureOf } from "../connection-failure.js";
 import { S3_MAX_ATTEMPTS } from "../s3-client.js";
 
 /** How often a streamed request is tried, and how long to wait between tries. */
@@ -15,21 +16,35 @@ export const defaultStreamRetry: StreamRetry = { attempts: S3_MAX_ATTEMPTS, base
  * Retries a request whose body is a stream. The SDK's own retry would resend the stream it already
  * consumed, so the client used for streamed bodies makes one attempt, and each try here opens a new
  * body (`attempt` builds the request from scratch). Only failures the SDK would retry are retried:
- * a 5xx, a 429 or a throttling code, or a connection that broke.
+ * a 5xx, a 429 or a throttling code, or a connection that broke; a connection that could not be
+ * made at all (refused, a name that did not resolve) is tried once more at most.
  */
 export async function retryStreamed<T>(attempt: () => Promise<T>, signal: AbortSignal, policy: StreamRetry = defaultStreamRetry): Promise<T> {
   for (let tried = 1; ; tried++) {
     try {
       return await attempt();
     } catch (error) {
-      if (signal.aborted || tried >= policy.attempts || !isRetryable(error)) throw error;
+      if (signal.aborted || tried >= attemptsFor(error, policy) || !isRetryable(error)) throw withAttempts(error, tried);
       const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tried - 1));
       await sleep(delay / 2 + (Math.random() * delay) / 2, undefined, { signal });
     }
   }
 }
 
-const networkCodes = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "ERR_STREAM_PREMATURE_CLOSE"]);
+/** A connection that cannot be made gets one retry at most (connection-failure.ts); anything else the whole policy. */
+function attemptsFor(error: unknown, policy: StreamRetry): number {
+  const failure = connectionFailureOf(error);
+  return failure === undefined ? policy.attempts : Math.min(policy.attempts, connectionFailureAttempts[failure.kind]);
+}
+
+/** The tries made, where the SDK keeps them on its errors (its client here makes one per call), for S3CacheError's message. */
+function withAttempts(error: unknown, tried: number): unknown {
+  const metadata = (error as { $metadata?: unknown } | null)?.$metadata;
+  if (typeof metadata === "object" && metadata !== null) (metadata as { attempts?: number }).attempts = tried;
+  return error;
+}
+
+const networkCodes = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 export function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };

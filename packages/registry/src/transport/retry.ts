@@ -56,14 +56,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+// ECONNREFUSED and the DNS failures are not here: a connection that cannot be made at all gets one
+// retry at most (connection-failure.ts), not the whole budget.
 const retryableNetworkCodes = new Set([
   "ECONNRESET",
-  "ECONNREFUSED",
   "EPIPE",
   "ETIMEDOUT",
   "ENETUNREACH",
   "EHOSTUNREACH",
-  "EAI_AGAIN",
   "UND_ERR_SOCKET",
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_HEADERS_TIMEOUT",

@@ -1,8 +1,9 @@
 import { throwIfAborted } from "@exp/errors";
 import { parseDistributionErrors } from "@exp/oci-spec";
 import { removeKnownSecrets, secretsOfAuthorization } from "../auth/redact.js";
-import { RegistryError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "../errors.js";
+import { RegistryError, RegistryNetworkError, RegistryUnreachableError, RetriesExhaustedError, isRetryableStatus, redactUrl, type RegistryErrorDetail } from "../errors.js";
 import type { Authenticator } from "./authenticator.js";
+import { connectionFailureAttempts, connectionFailureOf, type ConnectionFailure } from "./connection-failure.js";
 import type { Hosts } from "./hosts.js";
 import { backoffDelay, isRetryableNetworkError, parseRetryAfter, wait, type RetryPolicy } from "./retry.js";
 import { header, send, type HttpMethod, type RequestBody, type SendResult } from "./send.js";
@@ -32,7 +33,8 @@ const userAgent = "exp-registry/0.1 (+undici)";
  * Sends one registry request with everything around it: authentication (first challenge, token
  * refresh on 401), retries of 408/429/5xx and of connection resets and timeouts with exponential
  * backoff, jitter and Retry-After, bounded by attempts and a time budget. Never retries
- * 401/403/404. Bodies are RequestBody, reopened for each attempt.
+ * 401/403/404; a refused connection or a host name that does not resolve fails fast (one retry at
+ * most, RegistryUnreachableError). Bodies are RequestBody, reopened for each attempt.
  */
 export class Transport {
   constructor(
@@ -51,6 +53,7 @@ export class Transport {
     const retryable = req.retry ?? true;
     let attempt = 0;
     let authRetries = 0;
+    let connectionFailures = 0;
     for (;;) {
       throwIfAborted(req.signal, req.action);
       attempt++;
@@ -60,7 +63,14 @@ export class Transport {
       try {
         response = await send(this.hosts, { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }), ...(req.signal ? { signal: req.signal } : {}) });
       } catch (error) {
-        if (req.signal?.aborted || !retryable || !isRetryableNetworkError(error)) throw error;
+        if (req.signal?.aborted) throw error;
+        const failure = connectionFailureOf(error);
+        if (failure !== undefined) {
+          connectionFailures++;
+          await this.retryConnectionOrGiveUp(req, url, { failure, connectionFailures, attempt, started, retryable }, error);
+          continue;
+        }
+        if (!retryable || !isRetryableNetworkError(error)) throw error;
         await this.backoffOrGiveUp(req, attempt, started, error, undefined);
         continue;
       }
@@ -87,6 +97,33 @@ export class Transport {
     const delay = backoffDelay(this.retry, attempt, retryAfterMs);
     if (attempt >= this.retry.attempts || Date.now() - started + delay > this.retry.budgetMs) {
       throw new RetriesExhaustedError(req.action, attempt, error);
+    }
+    await wait(delay, req.signal);
+  }
+
+  /**
+   * A connection that could not be made (refused, a host name that does not resolve) gets at most
+   * one more try, where resets and 5xx get the whole budget: a registry that is down stays down for
+   * the ten seconds the budget would spend, and a `--cache-from` naming it must not hold every build
+   * up that long. Counted apart from other failures, so a registry that answered 503 while it
+   * restarted still gets its retry once it refuses.
+   */
+  private async retryConnectionOrGiveUp(
+    req: TransportRequest,
+    url: URL,
+    state: { failure: ConnectionFailure; connectionFailures: number; attempt: number; started: number; retryable: boolean },
+    error: unknown,
+  ): Promise<void> {
+    const delay = backoffDelay(this.retry, state.attempt);
+    const exhausted =
+      !state.retryable ||
+      state.connectionFailures >= connectionFailureAttempts[state.failure.kind] ||
+      state.attempt >= this.retry.attempts ||
+      Date.now() - state.started + delay > this.retry.budgetMs;
+    if (exhausted) {
+      // After a redirect the host that failed is the redirect's, which send() put in its error.
+      const failedUrl = error instanceof RegistryNetworkError ? error.url : redactUrl(url);
+      throw new RegistryUnreachableError({ action: req.action, url: failedUrl, failure: state.failure, attempts: state.attempt, cause: error });
     }
     await wait(delay, req.signal);
   }
