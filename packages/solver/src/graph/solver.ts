@@ -131,32 +131,52 @@ export class Solver {
   }
 
   /** WORKDIR's `mkdir -p`, a layer of its own (empty when the directory exists). */
-  private async solveMkdir(node: MkdirNode): Promise<SolvedFs> {
+  private solveMkdir(node: MkdirNode): Promise<SolvedFs> {
+    return this.step(node, async (base, vertex) => {
+      const cacheKey = digestOfValue({ v: 1, op: "mkdir", path: node.path, user: node.user, base: base.cacheKey, epoch: this.options.sourceDateEpoch });
+      return this.addLayer(node, base, vertex, cacheKey, async () => {
+        const builder = new CopyPlanBuilder(0, node.base.kind === "scratch" ? undefined : await this.treeOf(node.base));
+        builder.mkdirAll(builder.tree.resolve(node.path, true), emptyFsSource);
+        const chown = node.user ? await resolveChown(node.user, () => this.source(node.base), this.options.signal) : undefined;
+        return { plan: builder.build(), attributes: chown ? { chown } : {}, inputs: [base.cacheKey] };
+      });
+    });
+  }
+
+  /** Runs a step's vertex around `run`: started, then its outcome; a failure names the node (failedNodeOf). */
+  private async step(node: CopyNode | MkdirNode, run: (base: SolvedFs, vertex: ProgressReporter) => Promise<SolvedFs>): Promise<SolvedFs> {
     const base = await this.solve(node.base);
     const vertex = this.vertex(node.description);
     vertex.status("started");
     try {
-      const cacheKey = digestOfValue({ v: 1, op: "mkdir", path: node.path, user: node.user, base: base.cacheKey, epoch: this.options.sourceDateEpoch });
-      const hit = await this.cachedLayer(cacheKey);
-      let layer: Layer;
-      if (hit) {
-        layer = hit;
-        vertex.status("cached");
-      } else {
-        const builder = new CopyPlanBuilder(0, node.base.kind === "scratch" ? undefined : await this.treeOf(node.base));
-        builder.mkdirAll(builder.tree.resolve(node.path, true), emptyFsSource);
-        const chown = node.user ? await resolveChown(node.user, () => this.source(node.base), this.options.signal) : undefined;
-        const plan = builder.build();
-        layer = await this.writeLayer(cacheKey, { inputs: [base.cacheKey], ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node.description, chown ? { chown } : {});
-        this.written.set(node, resolveLayerEntries(plan, chown ? { chown } : {}));
-        vertex.status("completed");
-      }
-      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
+      return await run(base, vertex);
     } catch (error) {
       vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
       markFailedNode(error, node);
       throw error;
     }
+  }
+
+  /**
+   * A step's layer on top of its base: the cached one for `cacheKey`, or the one `write` plans
+   * (what it wrote is kept for treeOf).
+   */
+  private async addLayer(
+    node: CopyNode | MkdirNode,
+    base: SolvedFs,
+    vertex: ProgressReporter,
+    cacheKey: Digest,
+    write: () => Promise<{ plan: CopyPlan; attributes: CopyAttributes; inputs: Digest[] }>,
+  ): Promise<SolvedFs> {
+    const hit = await this.cachedLayer(cacheKey);
+    let layer = hit;
+    if (!layer) {
+      const { plan, attributes, inputs } = await write();
+      layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node.description, attributes);
+      this.written.set(node, resolveLayerEntries(plan, attributes));
+    }
+    vertex.status(hit ? "cached" : "completed");
+    return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
   }
 
   /**
@@ -208,16 +228,13 @@ export class Solver {
     }, this.options.signal);
   }
 
-  private async solveCopy(node: CopyNode): Promise<SolvedFs> {
-    const base = await this.solve(node.base);
-    const vertex = this.vertex(node.description);
-    vertex.status("started");
-    try {
+  private solveCopy(node: CopyNode): Promise<SolvedFs> {
+    return this.step(node, async (base, vertex) => {
       // Reading the files a COPY takes is needed for its key only when they come from the build
       // context; from another node (a stage, an image) that node's key already names its content,
       // so a cache hit reads nothing there (BuildKit's definition-based key).
       const fromLocal = node.from?.kind === "local";
-      let plan: CopyPlan | undefined = fromLocal || !node.from ? await this.copyPlan(node, node.from ? await this.source(node.from) : undefined) : undefined;
+      const plan: CopyPlan | undefined = fromLocal || !node.from ? await this.copyPlan(node, node.from ? await this.source(node.from) : undefined) : undefined;
       const content = plan ? await checksumCopy(plan, this.signalOption()) : await this.sourceKey(node.from!);
       // v2: files are placed onto the base as BuildKit's copier places them (v1 placed them on nothing).
       const cacheKey = digestOfValue({
@@ -236,12 +253,7 @@ export class Solver {
         epoch: this.options.sourceDateEpoch,
         content,
       });
-      const hit = await this.cachedLayer(cacheKey);
-      let layer: Layer;
-      if (hit) {
-        layer = hit;
-        vertex.status("cached");
-      } else {
+      return this.addLayer(node, base, vertex, cacheKey, async () => {
         // Placing files onto the base (symlinked parents, existing directories, a file onto a
         // directory) needs the base's tree; --link and FROM scratch place them on nothing.
         const onto = node.link || node.base.kind === "scratch" ? undefined : await this.treeOf(node.base);
@@ -251,16 +263,9 @@ export class Solver {
         const chmod = typeof node.chmod === "string" ? FileModeChange.parse(node.chmod) : node.chmod;
         const attributes: CopyAttributes = { ...(chown ? { chown } : {}), ...(chmod !== undefined ? { chmod } : {}) };
         const inputs = [...(node.link ? [] : [base.cacheKey]), ...(node.from ? [await this.sourceKey(node.from)] : [])];
-        layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, writePlan, node.description, attributes);
-        this.written.set(node, resolveLayerEntries(writePlan, attributes));
-        vertex.status("completed");
-      }
-      return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
-    } catch (error) {
-      vertex.status(this.options.signal?.aborted ? "canceled" : "error", error);
-      markFailedNode(error, node);
-      throw error;
-    }
+        return { plan: writePlan, attributes, inputs };
+      });
+    });
   }
 
   /**
