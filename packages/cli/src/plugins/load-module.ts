@@ -17,7 +17,8 @@ export function isPluginSpecifier(specifier: string): boolean {
   return isPathSpecifier(specifier) || packageName.test(specifier);
 }
 
-function isPathSpecifier(specifier: string): boolean {
+/** A module path rather than a package name: `./x.js`, `../x.js`, `file:…`, or absolute. */
+export function isPathSpecifier(specifier: string): boolean {
   return specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("file:") || isAbsolute(specifier);
 }
 

@@ -14,6 +14,7 @@ import {
   resolveCacheImporter,
   resolveExporter,
 } from "./resolve.js";
+import { UnknownTypeError, builtinCacheTypes } from "../spec/spec-type.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -48,6 +49,8 @@ describe("type -> package", () => {
       tar: "@exp/exporter-local",
     });
     expect(builtinCachePackages).toEqual({ registry: "@exp/cache-registry", local: "@exp/cache-local", s3: "@exp/cache-s3", inline: "@exp/cache-inline" });
+    // The list the spec check and the messages use is the list of packages.
+    expect(Object.keys(builtinCachePackages)).toEqual([...builtinCacheTypes]);
   });
 
   it("a missing package is ERR_EXPORTER_NOT_FOUND with the install hint", async () => {
@@ -59,12 +62,21 @@ describe("type -> package", () => {
     );
   });
 
-  it("suggests the built-in type a typo is close to", async () => {
-    await expect(resolveExporter("imgae", { cwd: dir })).rejects.toThrow(/cannot load package imgae; install it \(pnpm add imgae\) .* \(did you mean "image"\?\)$/);
+  it("a typo of a built-in type only suggests the built-in type: it is never looked up as a package, nor offered for installation", async () => {
+    // Installed, even: a package named like a typo of a built-in type is what a typosquatter publishes.
+    await installPackage("imgae", { "index.js": exporterSource(["imgae"]) });
+    const error = await resolveExporter("imgae", { cwd: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownTypeError);
+    expect((error as UnknownTypeError).code).toBe("ERR_UNKNOWN_TYPE");
+    expect((error as Error).message).toBe('output type "imgae" is not one of image, registry, oci, docker, local, tar (did you mean "image"?)');
+    await expect(resolveCacheExporter("locl", { cwd: dir })).rejects.toThrow('cache type "locl" (--cache-to) is not one of registry, local, s3, inline (did you mean "local"?)');
+    await expect(resolveCacheImporter("s4", { cwd: dir })).rejects.toThrow('cache type "s4" (--cache-from) is not one of registry, local, s3, inline (did you mean "s3"?)');
   });
 
-  it("a type that cannot be a package name is not found either", async () => {
-    await expect(resolveExporter("Not A Package", { cwd: dir })).rejects.toBeInstanceOf(ExporterNotFoundError);
+  it("a type that cannot be a package name is refused as such, with no install advice", async () => {
+    await expect(resolveExporter("Not A Package", { cwd: dir })).rejects.toThrow(
+      'output type "Not A Package" is neither one of image, registry, oci, docker, local, tar nor a package name (e.g. @acme/exp-exporter-s3-tar) or module path (./plugin.js)',
+    );
   });
 
   it("resolves the built-in cache types, and names the package to install for a missing one", async () => {

@@ -1,6 +1,6 @@
-import { ExpError, didYouMean } from "@exp/errors";
+import { ExpError } from "@exp/errors";
 import type { CacheExporter, Exporter } from "@exp/solver";
-import { builtinOutputTypes } from "../spec/output.js";
+import { builtinCacheTypes, builtinOutputTypes, checkSpecType } from "../spec/spec-type.js";
 import { isPluginSpecifier, loadModule } from "./load-module.js";
 
 /** Output type -> the package that implements it. Every other type is itself a package name. */
@@ -21,8 +21,6 @@ export const builtinCachePackages: Readonly<Record<string, string>> = {
   inline: "@exp/cache-inline",
 };
 
-const builtinCacheTypes = Object.keys(builtinCachePackages);
-
 /**
  * What a `--cache-from` package exports as `cacheImporter` (the full contract is @exp/solver's
  * CacheImporter; this is the shape the loader checks).
@@ -37,34 +35,30 @@ export interface ResolveOptions {
   cwd: string;
 }
 
-/** No package implements an output type: it is not installed, or the type is misspelled. */
+/**
+ * No package implements an output type: it is not installed. Only a type that can be a package
+ * gets here (checkSpecType refuses typos of the built-in types first), so installing is the advice.
+ */
 export class ExporterNotFoundError extends ExpError {
   readonly type: string;
   readonly packageName: string;
 
   constructor(type: string, packageName: string) {
-    const suggestion = builtinExporterPackages[type] ? undefined : didYouMean(type, builtinOutputTypes);
-    super(
-      "ERR_EXPORTER_NOT_FOUND",
-      `output type "${type}": cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinOutputTypes.join(", ")}` +
-        (suggestion ? ` (did you mean "${suggestion}"?)` : ""),
-    );
+    super("ERR_EXPORTER_NOT_FOUND", `output type "${type}": cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinOutputTypes.join(", ")}`);
     this.type = type;
     this.packageName = packageName;
   }
 }
 
-/** No package implements a cache type. */
+/** No package implements a cache type: it is not installed (typos of the built-in types are refused before, as for outputs). */
 export class CacheBackendNotFoundError extends ExpError {
   readonly type: string;
   readonly packageName: string;
 
   constructor(direction: "to" | "from", type: string, packageName: string) {
-    const suggestion = builtinCachePackages[type] ? undefined : didYouMean(type, builtinCacheTypes);
     super(
       direction === "to" ? "ERR_CACHE_EXPORTER_NOT_FOUND" : "ERR_CACHE_IMPORTER_NOT_FOUND",
-      `cache type "${type}" (--cache-${direction}): cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinCacheTypes.join(", ")}` +
-        (suggestion ? ` (did you mean "${suggestion}"?)` : ""),
+      `cache type "${type}" (--cache-${direction}): cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinCacheTypes.join(", ")}`,
     );
     this.type = type;
     this.packageName = packageName;
@@ -85,6 +79,7 @@ export class InvalidPluginError extends ExpError {
  * for a package-name type the one whose `type` is the name, or the only one) or `exporter`.
  */
 export async function resolveExporter(type: string, options: ResolveOptions): Promise<Exporter> {
+  checkSpecType(type, "-o");
   const builtin = builtinExporterPackages[type];
   const packageName = builtin ?? type;
   const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `output type "${type}"`) : undefined;
@@ -95,6 +90,7 @@ export async function resolveExporter(type: string, options: ResolveOptions): Pr
 
 /** The CacheExporter for a `--cache-to` type (named export `cacheExporter`, or `cacheExporters` picked by type). */
 export async function resolveCacheExporter(type: string, options: ResolveOptions): Promise<CacheExporter> {
+  checkSpecType(type, "--cache-to");
   const builtin = builtinCachePackages[type];
   const packageName = builtin ?? type;
   const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `cache type "${type}"`) : undefined;
@@ -104,6 +100,7 @@ export async function resolveCacheExporter(type: string, options: ResolveOptions
 
 /** The importer for a `--cache-from` type (named export `cacheImporter`, or `cacheImporters` picked by type). */
 export async function resolveCacheImporter(type: string, options: ResolveOptions): Promise<CacheImporter> {
+  checkSpecType(type, "--cache-from");
   const builtin = builtinCachePackages[type];
   const packageName = builtin ?? type;
   const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `cache type "${type}"`) : undefined;

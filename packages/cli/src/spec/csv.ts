@@ -3,8 +3,8 @@ import { maskSecretAttrs } from "../util/redact.js";
 
 /** A malformed `--output` / `--cache-to` / `--cache-from` value: a usage error (exit code 2). */
 export class SpecError extends ExpError {
-  constructor(message: string) {
-    super("ERR_INVALID_SPEC", message);
+  constructor(message: string, code = "ERR_INVALID_SPEC") {
+    super(code, message);
   }
 }
 

@@ -1,4 +1,7 @@
 import { SpecError, parseCsvSpec, shown } from "./csv.js";
+import { builtinOutputTypes, checkSpecType } from "./spec-type.js";
+
+export { builtinOutputTypes };
 
 /** One `--output` (or `--cache-to` / `--cache-from`) after parsing: its type and the other attributes. */
 export interface Spec {
@@ -7,8 +10,6 @@ export interface Spec {
   attrs: Record<string, string>;
 }
 
-/** The output types exp ships (each is a package, see `builtinExporterPackages`). */
-export const builtinOutputTypes = ["image", "registry", "oci", "docker", "local", "tar"] as const;
 
 /** Types whose `name=` the `-t` names fill, as in buildx. */
 export const imageLikeTypes: readonly string[] = ["image", "registry", "oci", "docker"];
@@ -17,6 +18,7 @@ export const imageLikeTypes: readonly string[] = ["image", "registry", "oci", "d
  * Parses one `-o/--output` value as buildx does:
  * - `type=<type>,key=value,...` (CSV; quote a field to put commas in a value);
  * - a bare path (no `=`) is `type=local,dest=<path>`; `-` alone is `type=tar,dest=-` (stdout);
+ * - a type that is a typo of a built-in one, or no package name at all, is refused (checkSpecType);
  * - `type=registry` is kept: @exp/exporter-image's registry exporter is the image exporter with
  *   push=true and store=false (buildx's `--push` is `--output type=registry`).
  */
@@ -26,6 +28,7 @@ export function parseOutputSpec(spec: string): Spec {
   if (!spec.includes("=") && !spec.startsWith('"')) return { type: "local", attrs: { dest: spec } };
   const { type, ...attrs } = parseCsvSpec(spec);
   if (type === undefined || type.trim() === "") throw new SpecError(`${shown(spec)}: type is required for an output (e.g. type=local,dest=out)`);
+  checkSpecType(type.trim(), "-o");
   return { type: type.trim(), attrs };
 }
 
@@ -38,6 +41,7 @@ export function parseCacheSpec(spec: string, flag: "--cache-to" | "--cache-from"
   if (!spec.includes("=") && !spec.startsWith('"')) return { type: "registry", attrs: { ref: spec } };
   const { type, ...attrs } = parseCsvSpec(spec);
   if (type === undefined || type.trim() === "") throw new SpecError(`${shown(spec)}: type is required for ${flag} (e.g. type=registry,ref=host/repo:cache)`);
+  checkSpecType(type.trim(), flag);
   return { type: type.trim(), attrs };
 }
 
