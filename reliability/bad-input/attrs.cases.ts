@@ -74,10 +74,11 @@ const exporterAttrs: BadInputCase[] = [
   },
   {
     name: "an annotation for a platform that is not one",
-    argv: (sb) => build(sb, "-o", `type=oci,dest=${sb.dest.archive},annotation-manifest[linux].a=b`),
+    // `[linux]` alone is a platform (linux on the host's architecture, as containerd's Parse reads it).
+    argv: (sb) => build(sb, "-o", `type=oci,dest=${sb.dest.archive},annotation-manifest[linux/armm64].a=b`),
     exit: 1,
     code: "ERR_INVALID_PLATFORM",
-    message: [/invalid platform "linux": missing architecture; expected "os\/architecture\[\/variant\]"/],
+    message: [/invalid platform "linux\/armm64": unknown architecture "armm64" \(did you mean "linux\/arm64"\?\)/],
   },
   {
     name: "push-by-digest with a tagged name (conflicting)",
@@ -153,11 +154,22 @@ const cacheAttrs: BadInputCase[] = [
     message: [/cache exporter registry: option "ref" is required/, /ref=registry\.example\/app:buildcache/],
   },
   {
+    // A typo of a built-in type is a bad spec (exit 2) that only suggests the built-in type: no
+    // package named like the typo is looked up or offered for installation (issue 19).
     name: "a misspelt cache type",
     argv: (sb) => build(sb, "--cache-to", `type=locl,dest=${sb.dest.cache}`),
-    exit: 1,
-    code: "ERR_CACHE_EXPORTER_NOT_FOUND",
-    message: [/cache type "locl" \(--cache-to\)/, /use one of registry, local, s3, inline \(did you mean "local"\?\)/],
+    exit: 2,
+    code: "ERR_UNKNOWN_TYPE",
+    message: [/cache type "locl" \(--cache-to\) is not one of registry, local, s3, inline \(did you mean "local"\?\)\n$/],
+    direct: (sb) => parseCacheSpec(`type=locl,dest=${sb.dest.cache}`, "--cache-to"),
+  },
+  {
+    name: "a misspelt output type",
+    argv: (sb) => build(sb, "-o", `type=oic,dest=${sb.dest.archive}`),
+    exit: 2,
+    code: "ERR_UNKNOWN_TYPE",
+    message: [/output type "oic" is not one of image, registry, oci, docker, local, tar \(did you mean "oci"\?\)\n$/],
+    direct: (sb) => parseOutputSpec(`type=oic,dest=${sb.dest.archive}`),
   },
   {
     name: "a misspelt --cache-from attribute only warns",
@@ -308,6 +320,14 @@ const malformed: BadInputCase[] = [
     code: "ERR_INVALID_PLATFORM",
     message: [/invalid platform "linux\/amd64\/v2\/extra": too many components \(4\); expected "os\/architecture\[\/variant\]"/],
     direct: () => parsePlatform("linux/amd64/v2/extra"),
+  },
+  {
+    name: "a platform with a misspelt architecture",
+    argv: (sb) => build(sb, "--platform", "linux/armm64"),
+    exit: 2,
+    code: "ERR_INVALID_PLATFORM",
+    message: [/invalid platform "linux\/armm64": unknown architecture "armm64" \(did you mean "linux\/arm64"\?\); expected one of the architectures 386, amd64, /],
+    direct: () => parsePlatform("linux/armm64"),
   },
   {
     name: "SOURCE_DATE_EPOCH that is not a number of seconds",
