@@ -4,8 +4,17 @@ import { normalizePlatform, parsePlatform, platformKey, type Platform } from "@e
 import { parseReference } from "@exp/registry";
 import packageJson from "../package.json" with { type: "json" };
 import { runBuild, type BuildCommandOptions } from "./commands/build.js";
+import { runDu } from "./commands/du/du.js";
+import { runHistoryInspect } from "./commands/history/history-inspect.js";
+import { runHistoryLs } from "./commands/history/history-ls.js";
+import { runHistoryRm } from "./commands/history/history-rm.js";
+import { runImageLs, type ImageLsOptions } from "./commands/image/image-ls.js";
+import { runImageRm } from "./commands/image/image-rm.js";
+import { collectPruneFilter } from "./commands/prune/prune-filters.js";
+import { runPrune, type PruneOptions } from "./commands/prune/prune.js";
+import { bytesArg } from "./commands/prune/space-limits.js";
 import { runStoreCheck } from "./commands/store-check.js";
-import { runDu, runHistoryInspect, runHistoryLs, runHistoryRm, runPrune, type OutputFormat } from "./commands/store-commands.js";
+import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError } from "./errors.js";
 import { processIO, type CliIO } from "./io.js";
 import { progressModes, type ProgressMode } from "./progress/index.js";
@@ -136,28 +145,70 @@ Examples:
 
   program
     .command("du")
-    .description("Show the disk usage of the content store (docker buildx du)")
+    .description("Show what the content store holds and what holds it: images, build cache, history, running builds (docker buildx du)")
     .addOption(rootOption())
     .addOption(formatOption())
+    .addHelpText(
+      "after",
+      `
+Each image (by name), the build cache, the build context file hashes, build history and running builds get a row:
+SIZE counts every blob the row reaches (shared blobs count in every row that reaches them), UNIQUE only those
+nothing else holds (what removing it would let exp prune reclaim). "unreferenced" is what exp prune removes now.
+Reads the store only: a --root that holds no store is an error, and nothing is created.`,
+    )
     .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runDu(io, options)));
 
   program
     .command("prune")
-    .description("Remove build history and unreferenced blobs from the content store (docker buildx prune)")
-    .option("-a, --all", "remove all build history, then every blob nothing references")
-    .option("--keep-duration <duration>", "keep build history newer than this (e.g. 24h, 7d, 1h30m)", durationArg)
+    .description("Remove build cache and build history from the content store (docker buildx prune); images are kept")
+    .option("-a, --all", "also remove every build cache record, the build context file hashes and all build history, not only what nothing references")
+    .option("--filter <filter>", "remove the records that match: until=<duration> (not used for that long, e.g. 24h), type=regular|source.local|history (type!= to keep one kind); repeatable", collectPruneFilter)
+    .option("--max-used-space <bytes>", "remove least recently used records until the store uses at most this much (e.g. 10gb)", bytesArg)
+    .option("--reserved-space <bytes>", "keep at least this much of the store, whatever the other limits say (e.g. 2gb)", bytesArg)
+    .option("--min-free-space <bytes>", "remove least recently used records until the disk has this much free (e.g. 20gb)", bytesArg)
+    .addOption(new Option("--keep-storage <bytes>", "deprecated: --reserved-space").argParser(bytesArg).hideHelp())
+    .addOption(new Option("--keep-duration <duration>", "deprecated: --filter until=<duration>").argParser(durationArg).hideHelp())
     .option("-f, --force", "do not ask for confirmation")
+    .addOption(formatOption())
     .addOption(rootOption())
-    .action(async (options: { all?: boolean; keepDuration?: { ms: number; text: string }; force?: boolean; root?: string }) =>
-      hooks.setExitCode(
-        await runPrune(io, {
-          ...(options.all ? { all: true } : {}),
-          ...(options.keepDuration ? { keepDuration: options.keepDuration.ms, keepDurationText: options.keepDuration.text } : {}),
-          ...(options.force ? { force: true } : {}),
-          ...(options.root ? { root: options.root } : {}),
-        }),
-      ),
-    );
+    .addHelpText(
+      "after",
+      `
+What it removes:
+  exp prune                  only what nothing references: unreferenced blobs, expired leases, leftovers of killed builds
+  exp prune -a               also every build cache record (type=regular), the build context file hashes (type=source.local)
+                             and every build history record (type=history); the next build starts cold
+  --filter / space limits    only the records they select, least recently used first under a limit; a record whose
+                             blobs something kept also holds is skipped then (removing it frees nothing)
+Images kept by type=image outputs are never pruned (exp image ls, exp image rm). Blobs a running build holds stay.
+Without -f it asks on a terminal and refuses elsewhere.`,
+    )
+    .action(async (options: PruneOptions) => hooks.setExitCode(await runPrune(io, options)));
+
+  const image = program.command("image").description("Manage the images kept in the content store (docker image)");
+  const imageLs = (command: Command) =>
+    command
+      .option("-q, --quiet", "only show image IDs")
+      .addOption(formatOption())
+      .addOption(rootOption())
+      .addHelpText("after", "\nOne row per name, newest image first. SIZE is every blob the image reaches in the store. Reads the store only.")
+      .action(async (options: ImageLsOptions) => hooks.setExitCode(await runImageLs(io, options)));
+  imageLs(image.command("ls").alias("list").description("List the images kept in the store (docker image ls)"));
+  image
+    .command("rm")
+    .alias("remove")
+    .description("Remove images from the store by name or ID (docker image rm)")
+    .argument("<image...>", "image names (app:1, r.example/app:1) or IDs (or unique ID prefixes, from exp image ls)")
+    .option("-f, --force", "remove every name of an image given by ID")
+    .addOption(rootOption())
+    .addHelpText(
+      "after",
+      `
+Removes the names; the image's blobs are reclaimed by the next exp prune unless a build record, the build cache or
+another name still holds them (exp du shows what holds what). An unknown name removes nothing.`,
+    )
+    .action(async (names: string[], options: { root?: string; force?: boolean }) => hooks.setExitCode(await runImageRm(io, names, options)));
+  imageLs(program.command("images").description("List the images kept in the store (exp image ls)"));
 
   const history = program.command("history").description("Inspect the build history kept in the content store (docker buildx history)");
   history

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore } from "@exp/content";
@@ -104,22 +104,30 @@ describe("exp store check", () => {
     await writeFile(historyTemp, '{"id":');
     const result = await check();
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`note: temp files left by writers that died (openContentStore or gc removes them): 1 (${historyTemp})`);
-    // Opening the store (as every command does) already removed the dead ingest.
-    expect(await readdir(join(fx.store, "ingest"))).toEqual([]);
+    expect(result.stdout).toContain(`note: temp files left by writers that died (openContentStore or gc removes them): 2 (e.g. ${ingestTemp})`);
+    // The check is read-only: the dead ingest is still there, and the next build's open removes it.
+    expect(await readdir(join(fx.store, "ingest"))).toEqual([`${dead}-0123456789abcdef`]);
     expect((await build()).code).toBe(0);
+    expect(await readdir(join(fx.store, "ingest"))).toEqual([]);
     expect((await check()).code).toBe(0);
   });
 
-  it("passes a store that does not exist yet (a build killed before creating it) with a note, without creating it", async () => {
+  it("passes a store that does not exist yet (a build killed before creating it) with a note, without creating it; refuses a file", async () => {
     const missing = join(fx.dir, "no-store");
     const result = await run(["store", "check", "--root", missing]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toBe(`Checked 0 blobs (0B) in ${missing}\nnote: no content store at ${missing} yet (nothing to check; pass --root or set EXP_ROOT if it is elsewhere)\nFaults: 0\n`);
     await expect(stat(missing)).rejects.toMatchObject({ code: "ENOENT" });
+    // So is an empty directory (a build killed between creating the root and its first entry).
+    await mkdir(missing);
+    expect((await run(["store", "check", "--root", missing])).stdout).toContain(`note: no content store at ${missing} yet`);
+    expect(await readdir(missing)).toEqual([]);
     const file = join(fx.dir, "a-file");
     await writeFile(file, "");
-    expect(await run(["store", "check", "--root", file])).toMatchObject({ code: 1, stderr: `ERROR: ${file} is not a content store: it is not a directory\n` });
+    expect(await run(["store", "check", "--root", file])).toMatchObject({
+      code: 1,
+      stderr: `ERROR: ${file} is not a content store: it is not a directory; pass the --root (or set the EXP_ROOT) that exp build used; the first build creates the store\n`,
+    });
   });
 });
 
