@@ -1,6 +1,7 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Agent, type Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { RegistryUnreachableError } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
@@ -35,6 +36,27 @@ function countConnectErrors(port: number): { count: () => number; stop: () => vo
   };
   diagnosticsChannel.subscribe("undici:client:connectError", listener);
   return { count: () => count, stop: () => diagnosticsChannel.unsubscribe("undici:client:connectError", listener) };
+}
+
+/** Hosts whose connections fail as a resolver answers `code`, counting the tries. */
+class ResolverFailingHosts extends Hosts {
+  lookups = 0;
+  private readonly agent: Agent;
+  constructor(code: string) {
+    super();
+    this.agent = new Agent({
+      connect: (options, callback) => {
+        this.lookups++;
+        callback(Object.assign(new Error(`getaddrinfo ${code} ${options.hostname}`), { code, hostname: options.hostname }), null);
+      },
+    });
+  }
+  override dispatcher(): Dispatcher {
+    return this.agent;
+  }
+  override async close(): Promise<void> {
+    await this.agent.close();
+  }
 }
 
 async function request(registry: string, retry: RetryOptions = {}, target = "/v2/x/manifests/latest"): Promise<{ error: unknown; elapsedMs: number }> {
@@ -90,6 +112,21 @@ describe("a connection that cannot be made", () => {
     expect(unreachable.attempts).toBe(unreachable.reason === "host-not-found" ? 1 : 2);
     expect(unreachable.fault).toBe(unreachable.reason === "host-not-found" ? "client" : "server");
     expect(elapsedMs).toBeLessThan(3_000 + (unreachable.reason === "dns-unavailable" ? 10_000 : 0));
+  });
+
+  it.each([
+    ["ENOTFOUND", 1, "the host name registry.example could not be resolved (ENOTFOUND: no such host, 1 attempt); check its spelling"],
+    ["EAI_AGAIN", 2, "the host name registry.example could not be resolved (EAI_AGAIN: the DNS resolver did not answer, 2 attempts); check the network and the DNS settings"],
+  ])("%s from the resolver: %i tries", async (code, tries, message) => {
+    const hosts = new ResolverFailingHosts(code);
+    const transport = new Transport(hosts, new Authenticator(hosts, { env: {} }), retryPolicy());
+    const error = await transport
+      .request({ registry: "registry.example", scopes: [], method: "GET", target: "/v2/", expect: [200], action: "checking registry.example" })
+      .catch((e: unknown) => e);
+    await hosts.close();
+    expect(error).toBeInstanceOf(RegistryUnreachableError);
+    expect((error as Error).message).toBe(`checking registry.example: ${message}`);
+    expect(hosts.lookups).toBe(tries);
   });
 
   it("a reset still gets the whole retry budget", async () => {
