@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Descriptor } from "@exp/oci-spec";
@@ -33,6 +33,37 @@ describe("roots.delete({ ifDigest })", () => {
     expect(await store.roots.get("image/app:1")).toBeUndefined();
     expect(await store.roots.delete("image/app:1", { ifDigest: second.digest })).toBe(false);
     await expect(store.roots.delete("image/app:1", { ifDigest: "sha256:nope" as never })).rejects.toMatchObject({ code: "ERR_INVALID_DIGEST" });
+  });
+});
+
+describe("roots.delete({ ifUnusedSince })", () => {
+  it("keeps a root read (or set) after that time: a build found it since the caller looked", async () => {
+    const root = await roots.make();
+    const store = await openContentStore(root);
+    const record = await put(store, 1);
+    await store.roots.set("exp.cache/k", record);
+    const seen = new Date(Date.now() - 3_600_000);
+    await utimes(new Layout(root).rootPath("exp.cache/k"), seen, seen);
+    // A build's cache lookup marks it used now.
+    expect(await store.roots.get("exp.cache/k")).toEqual(record);
+    expect(await store.roots.delete("exp.cache/k", { ifUnusedSince: seen })).toBe(false);
+    expect(await store.roots.get("exp.cache/k")).toEqual(record);
+    expect(await readdir(new Layout(root).rootsDir)).toHaveLength(1);
+    expect(await store.roots.delete("exp.cache/k", { ifUnusedSince: new Date(Date.now() + 1000), ifDigest: record.digest })).toBe(true);
+  });
+
+  it("is what prune({ remove }) applies to roots given with lastUsedAt", async () => {
+    const root = await roots.make();
+    const store = await openContentStore(root);
+    const [used, idle] = [await put(store, 1), await put(store, 2)];
+    await store.roots.set("exp.cache/used", used);
+    await store.roots.set("exp.cache/idle", idle);
+    const seen = new Date(Date.now() - 3_600_000);
+    for (const name of ["exp.cache/used", "exp.cache/idle"]) await utimes(new Layout(root).rootPath(name), seen, seen);
+    await store.roots.get("exp.cache/used");
+    const result = await store.prune({ remove: { roots: ["exp.cache/used", "exp.cache/idle"].map((name) => ({ name, lastUsedAt: seen })) } });
+    expect(result).toMatchObject({ removedRoots: ["exp.cache/idle"], keptRoots: ["exp.cache/used"] });
+    expect(result.gc.deleted).toEqual([idle.digest]);
   });
 });
 

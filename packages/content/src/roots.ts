@@ -20,19 +20,21 @@ export async function setRoot(layout: Layout, name: string, descriptor: Descript
 }
 
 /**
- * The root's descriptor. With `touch`, a hit also sets the file's times to now: a root's mtime is
- * when it was last set or used, which prune's `until=` and its space limits read to keep what
- * builds still use (a build cache record is used by reading its root). Touching is best effort: a
- * store on a read-only mount or owned by someone else still reads.
+ * The root's descriptor. With `touch`, the file's times are set to now first: a root's mtime is
+ * when it was last set or used, which prune reads to keep what builds still use (a build cache
+ * record is used by reading its root). Touching before reading is what makes a conditional
+ * deleteRoot safe against this reader: a remover that moves the root aside after the touch sees
+ * the new mtime and puts it back, and one that moves it before finds the read coming back empty
+ * (a cache miss), never a root that is gone once the caller relies on it. Best effort: a store on a
+ * read-only mount or owned by someone else still reads.
  */
 export async function getRoot(layout: Layout, name: string, options: { touch?: boolean } = {}): Promise<Descriptor | undefined> {
   const path = layout.rootPath(checkName("root name", name));
-  const entry = await readRootAt(path);
-  if (entry && options.touch) {
+  if (options.touch) {
     const now = new Date();
     await utimes(path, now, now).catch(() => undefined);
   }
-  return entry?.descriptor;
+  return (await readRootAt(path))?.descriptor;
 }
 
 /** The entry in one file; undefined when the file does not exist, CorruptMetadataError when it does not parse. */
@@ -42,17 +44,23 @@ export async function readRootAt(path: string): Promise<{ name: string; descript
   return { name: recordString(path, record, "name"), descriptor: recordDescriptor(path, record.descriptor, "descriptor") };
 }
 
+/** What a conditional deleteRoot checks: the root still names `digest`, and was not used after `unusedSince`. */
+export interface RootCondition {
+  digest?: Digest;
+  unusedSince?: Date;
+}
+
 /**
- * Removes the root; false when there was none. With `expected`, only while it still names that
- * digest: the file is first moved aside (an atomic rename, so the one it moves is the current
- * one), read, and moved back if it names something else — a build in another process set the name
- * again since the caller looked, and that newer root is kept. The moved-aside file has a temp
- * name, which gc reads as a root while its remover runs (see listRootsForGc), so no gc in another
- * process collects what it names during that moment.
+ * Removes the root; false when there was none. With a condition, only while it holds: the file is
+ * first moved aside (an atomic rename, so the one it moves is the current one), read, and moved
+ * back if it names another digest (a build set the name again since the caller looked) or was
+ * touched after `unusedSince` (a build read it since: see getRoot) — that root is kept. The
+ * moved-aside file has a temp name, which gc reads as a root while its remover runs (see
+ * listRootsForGc), so no gc in another process collects what it names during that moment.
  */
-export async function deleteRoot(layout: Layout, name: string, expected?: Digest): Promise<boolean> {
+export async function deleteRoot(layout: Layout, name: string, condition: RootCondition = {}): Promise<boolean> {
   const path = layout.rootPath(checkName("root name", name));
-  if (expected === undefined) return removeFile(path);
+  if (condition.digest === undefined && condition.unusedSince === undefined) return removeFile(path);
   const parked = tempPathFor(path);
   try {
     await rename(path, parked);
@@ -60,14 +68,19 @@ export async function deleteRoot(layout: Layout, name: string, expected?: Digest
     if (isNotFound(error)) return false;
     throw error;
   }
-  let entry: { name: string; descriptor: Descriptor } | undefined;
+  let holds: boolean;
   try {
-    entry = await readRootAt(parked);
+    const entry = await readRootAt(parked);
+    const usedAt = (await stat(parked)).mtime;
+    holds =
+      entry !== undefined &&
+      (condition.digest === undefined || entry.descriptor.digest === condition.digest) &&
+      (condition.unusedSince === undefined || usedAt.getTime() <= condition.unusedSince.getTime());
   } catch (error) {
     await restoreRoot(parked, path);
     throw error;
   }
-  if (entry?.descriptor.digest === expected) {
+  if (holds) {
     await removeFile(parked);
     return true;
   }

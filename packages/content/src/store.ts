@@ -203,7 +203,9 @@ class DiskContentStore implements ContentStore {
         }
         for (const root of removal.roots) {
           throwIfAborted(signal, "prune");
-          if (await deleteRoot(this.layout, root.name, root.digest)) result.removedRoots.push(root.name);
+          if (await deleteRoot(this.layout, root.name, { ...(root.digest ? { digest: root.digest } : {}), ...(root.lastUsedAt ? { unusedSince: root.lastUsedAt } : {}) })) {
+            result.removedRoots.push(root.name);
+          }
           else result.keptRoots.push(root.name);
         }
         // Durable before anything is swept: a crash must not bring back a root whose blobs are gone.
@@ -306,10 +308,13 @@ class DiskContentStore implements ContentStore {
         }),
       delete: (name, options = {}) =>
         guarded(`delete root ${JSON.stringify(name)}`, async () => {
-          const expected = options.ifDigest === undefined ? undefined : checkDigest(options.ifDigest);
+          const condition = {
+            ...(options.ifDigest === undefined ? {} : { digest: checkDigest(options.ifDigest) }),
+            ...(options.ifUnusedSince === undefined ? {} : { unusedSince: checkDate("ifUnusedSince", options.ifUnusedSince) }),
+          };
           writable("delete a root");
           throwIfAborted(options.signal, "delete root");
-          return deleteRoot(layout, name, expected);
+          return deleteRoot(layout, name, condition);
         }),
       list: (options = {}) => guarded("list roots", () => listRoots(layout, options.signal)),
     };
@@ -328,7 +333,11 @@ function checkPruneOptions(options: PruneOptions): { olderThan?: Date; history?:
     history: history.map((id) => checkName("history id", id)),
     roots: roots.map((root: RootRemoval) => {
       const name = checkName("root name", root?.name);
-      return root.digest === undefined ? { name } : { name, digest: checkDigest(root.digest) };
+      return {
+        name,
+        ...(root.digest === undefined ? {} : { digest: checkDigest(root.digest) }),
+        ...(root.lastUsedAt === undefined ? {} : { lastUsedAt: checkDate(`prune remove.roots lastUsedAt of ${JSON.stringify(name)}`, root.lastUsedAt) }),
+      };
     }),
   };
 }

@@ -69,15 +69,19 @@ export interface PruneResult {
   removedHistory: string[];
   /** Roots removed by `remove.roots`. */
   removedRoots: string[];
-  /** Roots `remove.roots` named that were kept: gone already, or set to another digest meanwhile. */
+  /** Roots `remove.roots` named that were kept: gone already, set to another digest or used meanwhile. */
   keptRoots: string[];
   gc: GcResult;
 }
 
-/** A root for prune to remove; with `digest`, only while it still names that digest. */
+/**
+ * A root for prune to remove; with `digest`, only while it still names that digest; with
+ * `lastUsedAt`, only if nobody has read or set it since (see roots.get).
+ */
 export interface RootRemoval {
   name: string;
   digest?: Digest;
+  lastUsedAt?: Date;
 }
 
 export interface PruneOptions {
@@ -146,8 +150,11 @@ export interface ContentStore {
     set(name: string, descriptor: Descriptor, options?: SignalOption): Promise<void>;
     /** A hit marks the root used now (its file's mtime), unless the store is read-only. */
     get(name: string, options?: SignalOption): Promise<Descriptor | undefined>;
-    /** False when there was no such root, or (with `ifDigest`) it names another digest now and was kept. */
-    delete(name: string, options?: SignalOption & { ifDigest?: Digest }): Promise<boolean>;
+    /**
+     * False when there was no such root, or it was kept: with `ifDigest` it names another digest
+     * now, with `ifUnusedSince` it was read or set after that time.
+     */
+    delete(name: string, options?: SignalOption & { ifDigest?: Digest; ifUnusedSince?: Date }): Promise<boolean>;
     list(options?: SignalOption): Promise<Array<{ name: string; descriptor: Descriptor }>>;
   };
   gc(options?: SignalOption): Promise<GcResult>;

@@ -39,7 +39,7 @@ const filters = (...values: string[]): PruneFilters => values.reduce<PruneFilter
 
 describe("planPrune", () => {
   it("removes no record without -a, a filter or a limit", () => {
-    expect(planPrune(usage, select({}), now, 0)).toEqual({ records: [], history: [], roots: [] });
+    expect(planPrune(usage, select({}), now, 0)).toEqual({ records: [], inUse: [], history: [], roots: [] });
   });
 
   it("-a removes every build cache record, the hashes and history (least recently used first), never an image", () => {
@@ -47,7 +47,15 @@ describe("planPrune", () => {
     expect(plan.records.map((r) => r.id)).toEqual(["exp.cache-image/c3", "exp.cache/c1", "exp.cache/c2", "h1", "exp.hash-cache"]);
     expect(plan.history).toEqual(["h1"]);
     // Each root with the digest it names now: one a build sets again meanwhile is kept.
-    expect(plan.roots).toContainEqual({ name: "exp.cache/c1", digest: d(1) });
+    expect(plan.roots).toContainEqual({ name: "exp.cache/c1", digest: d(1), lastUsedAt: at(1) });
+  });
+
+  it("keeps cache records a running build may be using: read since the oldest live lease began", () => {
+    const running: StoreUsage = { ...usage, holders: [...usage.holders, { kind: "lease", id: "build", createdAt: at(2), labels: {}, reaches: [] }] };
+    const plan = planPrune(running, select({ all: true }), now, 0);
+    // c2 was read at hour 2 and the hashes at hour 4, after the build began; h1 is history, never in use.
+    expect(plan.inUse).toEqual(["exp.cache/c2", "exp.hash-cache"]);
+    expect(plan.records.map((r) => r.id)).toEqual(["exp.cache-image/c3", "exp.cache/c1", "h1"]);
   });
 
   it("filters by type and by last use", () => {

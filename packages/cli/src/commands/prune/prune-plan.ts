@@ -21,8 +21,13 @@ export interface PrunedRecord {
 
 export interface PrunePlan {
   records: PrunedRecord[];
+  /** Cache records a running build may be using (read since the oldest live lease began): kept, as BuildKit keeps records in use. */
+  inUse: string[];
   history: string[];
-  /** Each with the digest it named when planned: a root a build sets again meanwhile is kept. */
+  /**
+   * Each with the digest it named and when it was last used when planned: a root a build sets
+   * again or reads meanwhile is kept.
+   */
   roots: RootRemoval[];
   /** With a space limit: the bytes the limits let the store keep, and what it will use after. */
   keepBytes?: number;
@@ -36,16 +41,23 @@ export function removesRecords(selection: PruneSelection): boolean {
 
 /**
  * The records prune removes, from what holds what. Without a space limit: every record the
- * filters select (all of them for `-a`). With one: the selected records least recently used first,
+ * filters select (all of them for `-a`), except cache records a running build may be using. With one: the selected records least recently used first,
  * until what the store would use (once gc has run) fits the limits; a record whose every blob is
  * also held by something prune keeps (an image, a running build, a record the filters spare) is
  * skipped, since removing it would free nothing and only lose cache.
  */
 export function planPrune(usage: StoreUsage, selection: PruneSelection, now: number, freeBytes: number): PrunePlan {
-  if (!removesRecords(selection)) return { records: [], history: [], roots: [] };
-  const candidates = usage.holders
+  if (!removesRecords(selection)) return { records: [], inUse: [], history: [], roots: [] };
+  const selected = usage.holders
     .map((holder) => ({ holder, kind: holderKind(holder), lastUsedAt: holderLastUsed(holder) }))
-    .filter((c): c is { holder: Holder; kind: PrunableKind; lastUsedAt: Date } => isPrunableKind(c.kind) && filtersSelect(selection.filters, c.kind, c.lastUsedAt, now))
+    .filter((c): c is { holder: Holder; kind: PrunableKind; lastUsedAt: Date } => isPrunableKind(c.kind) && filtersSelect(selection.filters, c.kind, c.lastUsedAt, now));
+  // A build holds a lease from its start, and reads (so marks used) the cache records it hits
+  // before it adds their layers to that lease: a record read since the oldest live lease began may
+  // be one a running build is about to rely on. (History records are only written, at a build's end.)
+  const runningSince = Math.min(...usage.holders.flatMap((h) => (h.kind === "lease" ? [h.createdAt.getTime()] : [])));
+  const inUse = (c: (typeof selected)[number]) => c.holder.kind === "root" && c.lastUsedAt.getTime() >= runningSince;
+  const candidates = selected
+    .filter((c) => !inUse(c))
     .sort((a, b) => a.lastUsedAt.getTime() - b.lastUsedAt.getTime() || prunableKinds.indexOf(a.kind) - prunableKinds.indexOf(b.kind) || compare(holderId(a.holder), holderId(b.holder)));
 
   const sizes = new Map<Digest, number>(usage.blobs.map((b) => [b.digest, b.size]));
@@ -76,8 +88,9 @@ export function planPrune(usage: StoreUsage, selection: PruneSelection, now: num
   }
   return {
     records: chosen.map((c) => ({ type: c.kind, id: holderId(c.holder), lastUsedAt: c.lastUsedAt })),
+    inUse: selected.filter(inUse).map((c) => holderId(c.holder)),
     history: chosen.flatMap((c) => (c.holder.kind === "history" ? [c.holder.id] : [])),
-    roots: chosen.flatMap((c) => (c.holder.kind === "root" ? [{ name: c.holder.name, digest: c.holder.descriptor.digest }] : [])),
+    roots: chosen.flatMap((c) => (c.holder.kind === "root" ? [{ name: c.holder.name, digest: c.holder.descriptor.digest, lastUsedAt: c.lastUsedAt }] : [])),
     ...(keep === undefined ? {} : { keepBytes: keep, usedAfter: used }),
   };
 }

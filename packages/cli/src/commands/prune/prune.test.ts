@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore } from "@exp/content";
+import type { Digest } from "@exp/oci-spec";
 import { CacheRecords } from "@exp/solver";
 import { fixture, pluginType, run, type Fixture } from "../../test-helpers.js";
 
@@ -86,6 +87,25 @@ describe("exp prune", () => {
     const s = await store();
     expect(await s.roots.get("image/docker.io/library/kept:1")).toEqual(kept);
     expect(await s.exists(kept.digest)).toBe(true);
+  });
+
+  it("keeps the cache records a running build has read, even with -a, as BuildKit keeps records in use", async () => {
+    const s = await store();
+    const [hit, other] = (await s.roots.list()).map((r) => r.name).filter((n) => n.startsWith("exp.cache/"));
+    await age(3_600_000, { roots: [hit!, other!, "exp.hash-cache"] });
+    // A build in this process: its lease, then a cache lookup (which marks the record used).
+    const lease = await s.leases.create({ labels: { "exp.io/purpose": "build" } });
+    await s.roots.get(hit!);
+    const result = await prune("-a", "-f", "--format", "json");
+    const json = JSON.parse(result.stdout);
+    expect(json.kept).toEqual([hit]);
+    expect(json.removed.map((r: { id: string }) => r.id)).toContain(other);
+    expect((await s.roots.list()).map((r) => r.name)).toEqual([hit]);
+    // The record keeps its layer too, so the build's cache hit still holds.
+    const record = JSON.parse((await s.readAll((await s.roots.get(hit!))!.digest)).toString("utf8")) as { diffID: Digest };
+    expect(await s.exists(record.diffID)).toBe(true);
+    await s.leases.release(lease.id);
+    expect((await prune("-a", "-f")).stdout).toContain("Deleted build cache records: 1\n");
   });
 
   it("--filter type= removes only that kind; type!= every kind but that", async () => {

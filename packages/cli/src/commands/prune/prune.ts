@@ -14,14 +14,16 @@ export interface PruneOptions extends StoreOptions, PruneFlags {
   format: OutputFormat;
 }
 
-const nothing: PrunePlan = { records: [], history: [], roots: [] };
+const nothing: PrunePlan = { records: [], inUse: [], history: [], roots: [] };
 
 /**
  * `exp prune`: removes what nothing references (blobs, expired leases, what killed builds left)
  * and, with `-a`, `--filter` or a space limit, build cache records, the build context file hashes
  * and build history records too (see planPrune), then collects every blob they alone held. The
- * records go and the blobs are swept in one exclusive section of the store's gc lock; a record a
- * concurrent build sets again after it was chosen is kept. Images are never pruned.
+ * records go and the blobs are swept in one exclusive section of the store's gc lock. A cache
+ * record a running build may be using is kept — one read since the oldest running build began, or
+ * read or set again after prune chose it — so a concurrent build never loses a cache hit it
+ * relies on. Images are never pruned.
  */
 export async function runPrune(io: CliIO, options: PruneOptions): Promise<number> {
   const selection = pruneSelection(io, options);
@@ -52,7 +54,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
         {
           root: storeRoot(io, options),
           removed: removed.map((r) => ({ ...r, lastUsedAt: r.lastUsedAt.toISOString() })),
-          kept: result.keptRoots,
+          kept: [...plan.inUse, ...result.keptRoots].sort(),
           deletedBlobs: result.gc.deleted.length,
           reclaimedBytes: result.gc.reclaimedBytes,
           expiredLeases: result.gc.expiredLeases,
@@ -68,7 +70,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
       `Deleted build history records: ${history.length}`,
       ...history.map((r) => `  ${r.id}`),
       `Deleted build cache records: ${removed.length - history.length}`,
-      ...(result.keptRoots.length > 0 ? [`Kept build cache records a build used meanwhile: ${result.keptRoots.length}`] : []),
+      ...(plan.inUse.length + result.keptRoots.length > 0 ? [`Kept build cache records running builds use: ${plan.inUse.length + result.keptRoots.length}`] : []),
       `Deleted blobs: ${result.gc.deleted.length}`,
       ...(result.gc.expiredLeases.length > 0 ? [`Expired leases removed: ${result.gc.expiredLeases.length}`] : []),
       ...(result.gc.removedIngests > 0 ? [`Abandoned ingests removed: ${result.gc.removedIngests}`] : []),
