@@ -64,7 +64,8 @@ async function install(cfg: HookConfig): Promise<void> {
   const onEvent = (event: { type?: string; id?: string; vertex?: string; name?: string; status?: string; action?: string; current?: number }): void => {
     const point = `event ${JSON.stringify(event)}`;
     if (event.type === "vertex" && event.id !== undefined) {
-      if (event.name?.startsWith("COPY ")) {
+      // BuildKit's step names: "[2/3] COPY trial.bin notes.txt /data/".
+      if (/^(\[[^\]]*\] )?COPY /.test(event.name ?? "")) {
         if (event.status === "started") openCopies.add(event.id);
         else openCopies.delete(event.id);
       }
