@@ -3,6 +3,7 @@ export type { CliIO, OutputStream } from "./io.js";
 export { defaultStoreRoot } from "./io.js";
 export { parseCsvSpec, splitCsvFields, SpecError } from "./spec/csv.js";
 export { parseOutputSpec, parseCacheSpec, planOutputs, builtinOutputTypes, imageLikeTypes, type Spec, type OutputPlanInput } from "./spec/output.js";
+export { UnknownTypeError, checkSpecType, builtinCacheTypes, type SpecFlag } from "./spec/spec-type.js";
 export {
   resolveExporter,
   resolveCacheExporter,

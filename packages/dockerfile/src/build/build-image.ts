@@ -107,7 +107,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const baseConfigs = new Map<string, ImageConfigJSON>();
       for (const stage of draft.stages) {
         if (stage.base.kind !== "image") continue;
-        const baseNode = image(stage.base.ref, stagePlatform(stage, platform), new StepNames(stage).next(`FROM ${stage.base.ref}`));
+        const baseNode = image(stage.base.ref, stagePlatform(stage, platform, fileName), new StepNames(stage).next(`FROM ${stage.base.ref}`));
         origins.locations.set(baseNode, stage.location);
         const solved = await solver.solve(baseNode).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
         baseConfigs.set(stage.base.ref, solved.base!.config);
@@ -164,7 +164,7 @@ function lower(
     from.kind === "context" ? env.context : from.kind === "stage" ? states.get(from.index)!.node : imageNode(from.ref, platform);
 
   for (const stage of plan.stages) {
-    const platform = stagePlatform(stage, env.platform);
+    const platform = stagePlatform(stage, env.platform, env.fileName);
     const names = new StepNames(stage);
     if (stage.base.kind === "image") names.next("FROM");
     let state: StageState;
@@ -232,8 +232,14 @@ function refuseArchiveAdd(step: CopyStep, file: string): void {
   });
 }
 
-function stagePlatform(stage: PlannedStage, fallback: Platform): Platform {
-  return stage.platform ? parsePlatform(stage.platform) : fallback;
+/** A stage's `FROM --platform`, parsed as containerd does; a bad one is an error at that FROM. */
+function stagePlatform(stage: PlannedStage, fallback: Platform, file: string): Platform {
+  if (!stage.platform) return fallback;
+  try {
+    return parsePlatform(stage.platform);
+  } catch (error) {
+    throw new DockerfileError({ code: "ERR_DOCKERFILE_SYNTAX", file, location: stage.location, detail: `FROM --platform: ${(error as Error).message}`, cause: error });
+  }
 }
 
 function epochFromArgs(args: Record<string, string> | undefined): number | undefined {

@@ -51,6 +51,11 @@ describe("errors of build steps say where in the Dockerfile", () => {
     expect(error.message).toMatch(/build\/app\.Dockerfile:2:1: COPY source "notes\.md" not found \(it is in the build context, but excluded by app\.Dockerfile\.dockerignore line 1: \*\.md\)$/);
   });
 
+  it("a FROM --platform that is not a platform, at its FROM", async () => {
+    const error = await failure({ Dockerfile: "FROM scratch\nFROM --platform=linux/armm64 scratch\n" });
+    expect(error.message).toMatch(/^Dockerfile:2:1: FROM --platform: .*unknown architecture "armm64" \(did you mean "linux\/arm64"\?\)/);
+  });
+
   it("a --chown name the base does not have, and a base image that cannot be read", async () => {
     expect((await failure({ f: "x", Dockerfile: "FROM scratch\nCOPY --chown=nobody f /f\n" })).message).toMatch(/^Dockerfile:2:1: --chown=nobody: /);
     const missingBase = await failure({ Dockerfile: `FROM oci-layout://${join(dir, "nowhere")}:v1\nCOPY f /\n` });
