@@ -1,4 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
+import { throwIfAborted } from "@exp/errors";
 import { NotAStoreError } from "./errors.js";
 import { isNotFound } from "./fs-util.js";
 import { Layout } from "./layout.js";
@@ -17,7 +18,8 @@ export type StoreRootState =
  * openContentStore creates `blobs/` first, so even a store whose creation was interrupted counts,
  * and nothing else exp writes has one. Reads only.
  */
-export async function inspectStoreRoot(root: string): Promise<StoreRootState> {
+export async function inspectStoreRoot(root: string, options: { signal?: AbortSignal } = {}): Promise<StoreRootState> {
+  throwIfAborted(options.signal, `looking for a content store at ${root}`);
   let info;
   try {
     info = await stat(root);
@@ -55,7 +57,7 @@ export function notAStoreError(root: string, state: Exclude<StoreRootState, { ki
 }
 
 /** Throws NotAStoreError unless `root` holds a store. */
-export async function requireStoreRoot(root: string, hint?: string): Promise<void> {
-  const state = await inspectStoreRoot(root);
-  if (state.kind !== "store") throw notAStoreError(root, state, hint);
+export async function requireStoreRoot(root: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const state = await inspectStoreRoot(root, options);
+  if (state.kind !== "store") throw notAStoreError(root, state);
 }

@@ -47,7 +47,7 @@ export async function openContentStore(root: string, options: OpenOptions = {}):
   return guarded(`opening content store ${absolute}`, async () => {
     throwIfAborted(options.signal, `opening content store ${absolute}`);
     const layout = new Layout(absolute);
-    if (options.readOnly || options.create === false) await requireStoreRoot(absolute);
+    if (options.readOnly || options.create === false) await requireStoreRoot(absolute, options.signal ? { signal: options.signal } : {});
     // One lock per directory, however the caller spelled the path.
     if (options.readOnly) return new DiskContentStore(layout, locksFor(await realpath(absolute)), true);
     for (const dir of layout.directories) await mkdir(dir, { recursive: true });

@@ -37,7 +37,7 @@ export async function runStoreCheck(io: CliIO, options: StoreOptions & { format:
  * the check never creates, tidies or rewrites anything.
  */
 async function checkAt(io: CliIO, root: string): Promise<StoreCheckReport> {
-  const state = await inspectStoreRoot(root);
+  const state = await inspectStoreRoot(root, io.signal ? { signal: io.signal } : {});
   if (state.kind === "missing" || state.kind === "empty") {
     return { blobs: 0, bytes: 0, faults: [], notes: [`no content store at ${root} yet (nothing to check; pass --root or set EXP_ROOT if it is elsewhere)`] };
   }

@@ -8,8 +8,22 @@ export async function findRecord(store: ContentStore | undefined, root: string, 
   if (exact) return exact;
   const matches = records.filter((r) => r.id.startsWith(id));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new ExpError("ERR_HISTORY_AMBIGUOUS", `build id prefix "${id}" matches ${matches.length} records: ${matches.map((r) => r.id).join(", ")}`);
-  throw new ExpError("ERR_HISTORY_NOT_FOUND", `no build record "${id}" in the store at ${root}${store ? "" : " (there is no store there yet)"} (see exp history ls)`);
+  if (matches.length > 1) throw new AmbiguousHistoryIdError(id, matches.map((r) => r.id));
+  throw new HistoryNotFoundError(id, root, store !== undefined);
+}
+
+/** A build id (or prefix) that names no record. */
+export class HistoryNotFoundError extends ExpError {
+  constructor(id: string, root: string, storeExists: boolean) {
+    super("ERR_HISTORY_NOT_FOUND", `no build record "${id}" in the store at ${root}${storeExists ? "" : " (there is no store there yet)"} (see exp history ls)`);
+  }
+}
+
+/** A build id prefix that several records start with. */
+export class AmbiguousHistoryIdError extends ExpError {
+  constructor(prefix: string, ids: readonly string[]) {
+    super("ERR_HISTORY_AMBIGUOUS", `build id prefix "${prefix}" matches ${ids.length} records: ${ids.join(", ")}; give more of the id`);
+  }
 }
 
 export function recordJson(record: HistoryRecord): Record<string, unknown> {

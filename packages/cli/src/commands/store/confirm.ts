@@ -7,7 +7,7 @@ import type { CliIO } from "../../io.js";
  * that is an error telling how to go on without the question, never a silent yes.
  */
 export async function confirm(io: CliIO, question: string, refusal: string): Promise<boolean> {
-  if (!io.isTTY || !io.stdin) throw new ExpError("ERR_CONFIRMATION_REQUIRED", refusal);
+  if (!io.isTTY || !io.stdin) throw new ConfirmationRequiredError(refusal);
   io.stderr.write(question);
   const rl = createInterface({ input: io.stdin, terminal: false });
   try {
@@ -18,5 +18,12 @@ export async function confirm(io: CliIO, question: string, refusal: string): Pro
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
+  }
+}
+
+/** A command that asks before it removes, run where nobody can answer (no terminal) and without -f. */
+export class ConfirmationRequiredError extends ExpError {
+  constructor(message: string) {
+    super("ERR_CONFIRMATION_REQUIRED", message);
   }
 }

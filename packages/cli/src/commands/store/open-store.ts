@@ -26,7 +26,7 @@ export function openStoreForRemoving(io: CliIO, options: StoreOptions): Promise<
 
 async function openExisting(io: CliIO, options: StoreOptions, mode: { readOnly: true } | { create: false }): Promise<ContentStore | undefined> {
   const root = storeRoot(io, options);
-  const state = await inspectStoreRoot(root);
+  const state = await inspectStoreRoot(root, io.signal ? { signal: io.signal } : {});
   if (state.kind === "missing" && !rootIsNamed(io, options)) return undefined;
   if (state.kind !== "store") throw notAStoreError(root, state, notAStoreHint);
   return openContentStore(root, { ...mode, ...(io.signal ? { signal: io.signal } : {}) });
