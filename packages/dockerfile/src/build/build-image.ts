@@ -123,7 +123,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       config.created = created;
       results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey });
     }
-    await saveHashCache(options.store, hashCache, signal ? { signal } : {});
+    await saveHashCache(options.store, hashCache, { lease: lease.id, ...(signal ? { signal } : {}) });
     const source: ExportSource = {
       results,
       multiPlatform: (options.platforms?.length ?? 1) > 1,

@@ -72,10 +72,15 @@ export class CacheRecords {
   }
 
   /** Remembers a known chain under its key (small; the blobs stay where they are). */
-  async putKnownChain(key: Digest, record: KnownChainRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (await this.store.roots.get(imagePrefix + key, options)) return;
-    const written = await this.store.writeBlob(JSON.stringify(record), { mediaType: imageRecordMediaType, ...options });
-    await this.store.roots.set(imagePrefix + key, { mediaType: imageRecordMediaType, digest: written.digest, size: written.size }, options);
+  /**
+   * `lease` holds the record's blob between its write and its root: a GC in that moment (another
+   * process's `exp prune`) would otherwise collect it and leave the root naming nothing.
+   */
+  async putKnownChain(key: Digest, record: KnownChainRecord, options: { lease?: string; signal?: AbortSignal } = {}): Promise<void> {
+    const signal = options.signal ? { signal: options.signal } : {};
+    if (await this.store.roots.get(imagePrefix + key, signal)) return;
+    const written = await this.store.writeBlob(JSON.stringify(record), { mediaType: imageRecordMediaType, ...signal, ...(options.lease ? { lease: options.lease } : {}) });
+    await this.store.roots.set(imagePrefix + key, { mediaType: imageRecordMediaType, digest: written.digest, size: written.size }, signal);
   }
 
   async getKnownChain(key: Digest, options: { signal?: AbortSignal } = {}): Promise<KnownChainRecord | undefined> {

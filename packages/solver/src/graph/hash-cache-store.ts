@@ -25,11 +25,15 @@ export async function loadHashCache(store: ContentStore, options: { signal?: Abo
   return cache;
 }
 
-/** Saves the cache as one blob named by a root; the previous blob becomes garbage for the next GC. */
-export async function saveHashCache(store: ContentStore, cache: ContentHashCache, options: { signal?: AbortSignal } = {}): Promise<void> {
+/**
+ * Saves the cache as one blob named by a root; the previous blob becomes garbage for the next GC.
+ * `lease` (the build's) holds the new blob until its root names it, so a concurrent GC cannot take it.
+ */
+export async function saveHashCache(store: ContentStore, cache: ContentHashCache, options: { lease?: string; signal?: AbortSignal } = {}): Promise<void> {
   const entries = cache.entries().slice(-maxEntries);
-  const written = await store.writeBlob(JSON.stringify(entries), { mediaType, ...options });
-  await store.roots.set(rootName, { mediaType, digest: written.digest, size: written.size }, options);
+  const signal = options.signal ? { signal: options.signal } : {};
+  const written = await store.writeBlob(JSON.stringify(entries), { mediaType, ...signal, ...(options.lease ? { lease: options.lease } : {}) });
+  await store.roots.set(rootName, { mediaType, digest: written.digest, size: written.size }, signal);
 }
 
 /** Forgets the saved hashes (`exp prune --all`). */

@@ -196,7 +196,7 @@ export class Solver {
     await this.records.putKnownChain(
       key,
       { layers: imported.chain.map((l) => ({ diffID: l.diffID, blob: l.descriptor, ...(l.createdAt ? { createdAt: l.createdAt } : {}) })), inputs: imported.inputs },
-      this.signalOption(),
+      { lease: this.options.lease, ...this.signalOption() },
     );
     return imported.layer;
   }
@@ -222,7 +222,7 @@ export class Solver {
       await this.records.putKnownChain(
         cacheKey,
         { layers: base.layers.map((l) => ({ diffID: l.diffID, blob: l.knownBlobs![0]!, ...(l.createdAt ? { createdAt: l.createdAt.toISOString() } : {}) })) },
-        this.signalOption(),
+        { lease: this.options.lease, ...this.signalOption() },
       );
       return { ref: createRef(base.layers), cacheKey, cached: true, base };
     }, this.options.signal);
