@@ -2,7 +2,8 @@ import { rename, writeFile } from "node:fs/promises";
 import { AttrReader, compressionTypes, descriptorReference, digestOf, type Descriptor, type Exporter, type ExporterInstance, type LayerBlob } from "@exp/solver";
 
 /**
- * `--output type=layer-report,dest=report.json[,compression=zstd]`
+ * `--output type=@exp/example-custom-exporter,dest=report.json[,compression=zstd]`: the output type
+ * of a plugin is its package name ("layer-report" is only this exporter's own name, in `type`).
  *
  * Create phase: makes each layer's blob in the requested compression (through the build's shared
  * LayerBlobs, so a layer another exporter already compressed is not compressed again), and stores
@@ -12,7 +13,7 @@ import { AttrReader, compressionTypes, descriptorReference, digestOf, type Descr
 export const exporter: Exporter = {
   type: "layer-report",
   resolve(attrs): ExporterInstance {
-    const options = new AttrReader("exporter layer-report", attrs, ["dest", "compression"]);
+    const options = new AttrReader("exporter @exp/example-custom-exporter", attrs, ["dest", "compression"]);
     const dest = options.required("dest", "give the path of the report file, e.g. dest=report.json");
     const compression = options.oneOf("compression", compressionTypes, "gzip");
     return {
