@@ -1,9 +1,8 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ProgressReporter } from "@exp/solver";
+import { findFreePort } from "@exp/testing";
 import { connectionFailureOf } from "./connection-failure.js";
 import { S3CacheError } from "./s3-client.js";
 import { cacheImporter } from "./s3-cache-importer.js";
@@ -12,14 +11,6 @@ import { retryStreamed } from "./upload/retry.js";
 // Issue 19, point 6: the SDK counts a refused connection as transient and tried a dead endpoint 7
 // times; a connection that cannot be made gets one retry at most, and the error says what happened.
 
-/** A port on 127.0.0.1 that nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Counts the HTTP requests started towards one host:port (the SDK's node handler makes one per try). */
 function countRequests(host: string): { count: () => number; stop: () => void } {
@@ -47,7 +38,7 @@ async function importFrom(endpoint: string): Promise<{ error: unknown; elapsedMs
 
 describe("an S3 endpoint that cannot be reached", () => {
   it("refused: tried twice, well under a second, and named as nothing listening", async () => {
-    const port = await closedPort();
+    const port = await findFreePort();
     const requests = countRequests(`127.0.0.1:${port}`);
     try {
       const { error, elapsedMs } = await importFrom(`http://127.0.0.1:${port}`);

@@ -53,3 +53,4 @@ export {
   type TreeEntryType,
   type TreeSnapshot,
 } from "./debian-base/index.js";
+export { findFreePort } from "./free-port.js";

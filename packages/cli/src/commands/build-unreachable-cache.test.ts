@@ -1,7 +1,6 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findFreePort } from "@exp/testing";
 import { fixture, pluginType, run, type Fixture } from "../test-helpers.js";
 
 // Issue 19, point 6: a --cache-from whose registry or S3 endpoint is down added about 9 s (the
@@ -14,14 +13,6 @@ beforeEach(async () => {
 });
 afterEach(() => fx.cleanup());
 
-/** A port on 127.0.0.1 that nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface RawEvent {
   type: string;
@@ -48,7 +39,7 @@ async function buildWithCacheFrom(spec: string): Promise<{ importMs: number; war
 
 describe("exp build --cache-from with nothing listening", () => {
   it("type=registry: two tries, a warning naming the host, the build goes on at once", async () => {
-    const port = await closedPort();
+    const port = await findFreePort();
     const { importMs, warnings } = await buildWithCacheFrom(`type=registry,ref=127.0.0.1:${port}/x`);
     expect(warnings).toEqual([
       `--cache-from type=registry: fetching manifest 127.0.0.1:${port}/x:latest: nothing is listening on 127.0.0.1:${port} (ECONNREFUSED, 2 attempts); check the host and port, and that the registry is running; building without this cache`,
@@ -58,7 +49,7 @@ describe("exp build --cache-from with nothing listening", () => {
   });
 
   it("type=s3: two tries, a warning naming the endpoint, the build goes on at once", async () => {
-    const port = await closedPort();
+    const port = await findFreePort();
     const { importMs, warnings } = await buildWithCacheFrom(`type=s3,bucket=b,region=us-east-1,endpoint_url=http://127.0.0.1:${port},use_path_style=true,access_key_id=k,secret_access_key=s`);
     expect(warnings).toEqual([
       `--cache-from type=s3: reading manifests/buildkit from b: nothing is listening on 127.0.0.1:${port} (ECONNREFUSED, 2 attempts); check endpoint_url, and that the S3 service is running; building without this cache`,

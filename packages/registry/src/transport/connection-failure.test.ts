@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, type Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { findFreePort } from "@exp/testing";
 import { RegistryUnreachableError } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
 import { connectionFailureOf } from "./connection-failure.js";
@@ -18,14 +19,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-/** A port on 127.0.0.1 that nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Counts undici's failed connection attempts to one port (each try of a request is one). */
 function countConnectErrors(port: number): { count: () => number; stop: () => void } {
@@ -75,7 +68,7 @@ async function request(registry: string, retry: RetryOptions = {}, target = "/v2
 
 describe("a connection that cannot be made", () => {
   it("refused: tried twice, well under a second, and named as nothing listening", async () => {
-    const port = await closedPort();
+    const port = await findFreePort();
     const connects = countConnectErrors(port);
     try {
       // The default policy: 7 tries within 60 s for what retrying can cure.
@@ -97,7 +90,7 @@ describe("a connection that cannot be made", () => {
   });
 
   it("refused with retries turned off: one try", async () => {
-    const port = await closedPort();
+    const port = await findFreePort();
     const { error } = await request(`127.0.0.1:${port}`, { attempts: 1 });
     expect(error).toMatchObject({ code: "ERR_REGISTRY_UNREACHABLE", attempts: 1 });
     expect((error as Error).message).toContain(`nothing is listening on 127.0.0.1:${port} (ECONNREFUSED, 1 attempt)`);
