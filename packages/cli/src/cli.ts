@@ -15,11 +15,12 @@ import { runPrune, type PruneOptions } from "./commands/prune/prune.js";
 import { bytesArg } from "./commands/prune/space-limits.js";
 import { runStoreCheck } from "./commands/store-check.js";
 import type { OutputFormat } from "./commands/store/store-options.js";
-import { formatError } from "./errors.js";
+import { formatError, UsageError } from "./errors.js";
 import { processIO, type CliIO } from "./io.js";
 import { progressModes, type ProgressMode } from "./progress/index.js";
 import { SpecError } from "./spec/csv.js";
 import { checkOutputConflicts } from "./spec/conflicts.js";
+import { refuseTerminalStdout } from "./spec/terminal-stdout.js";
 import { parseCacheSpec, parseOutputSpec, type Spec } from "./spec/output.js";
 import { parseDuration } from "./util/format.js";
 import { Redactor } from "./util/redact.js";
@@ -52,7 +53,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       // Help and --version "fail" with exit code 0; every parse error is a usage error.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (isExpError(error, "ERR_USAGE")) {
+    if (error instanceof UsageError || isExpError(error, "ERR_USAGE")) {
       stderr(`error: ${error.message}\n`);
       return 2;
     }
@@ -130,6 +131,7 @@ Examples:
         },
         io.cwd,
       );
+      refuseTerminalStdout(raw.output ?? [], io.stdout);
       const options: BuildCommandOptions = {
         ...raw,
         tag: raw.tag ?? [],

@@ -22,3 +22,4 @@ export { chromeTrace, type ChromeTrace, type ChromeTraceEvent, type TraceInput }
 export { PlainPrinter, TtyPrinter, RawJsonPrinter, createPrinter, type ProgressMode, type ProgressPrinter } from "./progress/index.js";
 export { formatError, UsageError } from "./errors.js";
 export { checkOutputConflicts, InvalidFileFlagError, OutputConflictError, type WriteTargets } from "./spec/conflicts.js";
+export { refuseTerminalStdout, TerminalStdoutError } from "./spec/terminal-stdout.js";

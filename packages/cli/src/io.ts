@@ -6,6 +6,8 @@ export interface OutputStream {
   write(chunk: string | Uint8Array): unknown;
   columns?: number;
   rows?: number;
+  /** True when it is an interactive terminal (process.stdout.isTTY): `-o -` refuses to write a tarball there. */
+  isTTY?: boolean;
 }
 
 /** Everything the CLI touches outside itself, so tests run it in-process. */
