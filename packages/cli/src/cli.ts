@@ -100,7 +100,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--cache-to <spec>", "a cache export: type=registry|local|s3|inline|<package>[,key=value...] (repeatable)", collectCache("--cache-to"))
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
     .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
-    .option("-q, --quiet", "no progress; print the image id (config digest) on stdout")
+    .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
     .option("--metadata-file <file>", "write the build result metadata (digests, descriptors, names, build ref) as JSON")
     .addOption(rootOption())
     .option("--sequential-export", "export like BuildKit before PR #6451: each exporter creates and pushes in turn, then the caches")

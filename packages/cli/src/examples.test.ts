@@ -15,7 +15,7 @@ describe.skipIf(skipUnlessTools("skopeo", "umoci"))("the README's main job, end 
     try {
       const result = await run(["build", join(repo, "examples", "hello"), "-t", "hello:1.0", "-o", `type=oci,dest=${out}/hello.tar`, "-o", `type=local,dest=${out}/hello`, "--cache-to", `type=local,dest=${out}/cache`, "--root", join(out, "store"), "--progress", "plain"]);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/exported:\n {2}oci {6}.*hello\.tar\n {2}local {4}.*hello\n {2}cache:local .*cache\n {2}image {4}sha256:/);
+      expect(result.stderr).toMatch(/exported:\n {2}oci {10}written to .*hello\.tar\n {2}local {8}written to the directory .*hello\n {2}cache:local {2}written to the directory .*cache\n {2}manifest {5}sha256:[0-9a-f]{64} \(containerimage\.digest\)\n {2}config {7}sha256:[0-9a-f]{64} \(containerimage\.config\.digest, the image id -q prints\)\n/);
       const cacheIndex = JSON.parse(await readFile(join(out, "cache", "index.json"), "utf8"));
       expect(cacheIndex.manifests[0].annotations["org.opencontainers.image.ref.name"]).toBe("latest");
       const inspected = JSON.parse(execFileSync("skopeo", ["inspect", `oci-archive:${out}/hello.tar:1.0`], { encoding: "utf8" }));

@@ -25,6 +25,7 @@ import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, 
 import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
+import { buildSummary, imageId } from "./build-summary.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Redactor } from "../util/redact.js";
 
@@ -80,8 +81,10 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     for (const output of outputs) exporters.push((await resolveExporter(output.type, { cwd })).resolve(output.attrs));
     const cacheExporters: CacheExporterInstance[] = [];
     // buildx turns on the inline cache with this build arg; BuildKit itself ignores it.
-    const cacheTo = buildArgs.BUILDKIT_INLINE_CACHE === "1" && !options.cacheTo.some((c) => c.type === "inline") ? [...options.cacheTo, { type: "inline", attrs: {} }] : options.cacheTo;
-    for (const spec of cacheTo.map((c) => absolutePaths(c, cwd, ["dest"]))) {
+    const cacheTo = (buildArgs.BUILDKIT_INLINE_CACHE === "1" && !options.cacheTo.some((c) => c.type === "inline") ? [...options.cacheTo, { type: "inline", attrs: {} }] : options.cacheTo).map((c) =>
+      absolutePaths(c, cwd, ["dest"]),
+    );
+    for (const spec of cacheTo) {
       cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs));
     }
     const importers: Array<{ spec: Spec; instance: CacheImporterInstance }> = [];
@@ -162,11 +165,11 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     if (!outcome) throw new Error("internal: the export ended without an outcome");
     if (options.metadataFile) await writeFileAtomic(resolve(cwd, options.metadataFile), `${JSON.stringify(buildMetadata(outcome.response, outcome.buildId), null, 2)}\n`);
     if (options.quiet) {
-      const id = outcome.response["containerimage.config.digest"] ?? outcome.response["containerimage.digest"];
+      const id = imageId(outcome.response);
       if (id) io.stdout.write(`${id}\n`);
     } else if (effectiveMode(options.progress, io.isTTY, io.env) !== "rawjson") {
       // rawjson readers expect one event per line and nothing else.
-      io.stderr.write(summary(outputs, options.cacheTo.map((c) => absolutePaths(c, cwd, ["dest"])), outcome.response, cwd));
+      ctx.stderr(buildSummary({ outputs, caches: cacheTo, response: outcome.response, root, cwd, tags, env: io.env, timeline: outcome.timeline }));
     }
     return 0;
   } finally {
@@ -269,19 +272,6 @@ function absolutePaths(spec: Spec, cwd: string, keys: readonly string[]): Spec {
 export function newBuildId(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(25)].map((b) => alphabet[b % alphabet.length]).join("");
-}
-
-/** What the build made, one line per output, after the progress: the answer to "where is it?". */
-function summary(outputs: readonly Spec[], caches: readonly Spec[], response: Readonly<Record<string, string>>, cwd: string): string {
-  const line = (o: Spec, label: string) => {
-    const where = o.attrs.dest ?? o.attrs.ref ?? o.attrs.name ?? o.attrs.bucket ?? "the local store";
-    const shown = where === "-" ? "stdout" : where.startsWith(`${cwd}/`) ? where.slice(cwd.length + 1) : where;
-    const pushed = o.attrs.push === "true" || o.type === "registry" ? " (pushed)" : "";
-    return `  ${label.padEnd(8)} ${shown}${pushed}`;
-  };
-  const lines = [...outputs.map((o) => line(o, o.type)), ...caches.map((c) => line(c, `cache:${c.type}`))];
-  const digest = response["containerimage.digest"];
-  return `\nexported:\n${lines.join("\n")}\n${digest ? `  image    ${digest}\n` : ""}`;
 }
 
 function historyLabels(options: BuildCommandOptions, outputs: readonly Spec[], tags: readonly string[]): Record<string, string> {
