@@ -43,7 +43,12 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
           try {
             // Without a local copy to keep, a base layer the target registry already has is mounted, never downloaded.
             const image = await commitImage(source, ctx, commit, lease.id, { allowRemote: push && !store });
-            if (store) await storeRoots(ctx.store, names, image.root, { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}) });
+            if (store) {
+              // BuildKit's "naming to <name>", one line per name the image gets.
+              const named = names.map((name) => ctx.progress.oneOff(`naming-${name.toString()}`, `naming to ${name.toString()}`));
+              await storeRoots(ctx.store, names, image.root, { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}) });
+              for (const done of named) done();
+            }
             const single = image.platforms.length === 1 && !source.multiPlatform ? image.platforms[0] : undefined;
             const response: Record<string, string> = {
               "containerimage.digest": image.root.digest,
@@ -58,7 +63,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
                 ? {
                     finalize: async ({ signal, progress }) => {
                       const client = insecure || !ctx.registry ? createRegistryClient({ insecure: insecure ? names.map((n: ImageReference) => n.registry) : [] }) : ctx.registry;
-                      await Promise.all(names.map((name) => pushImage(client, name, image, ctx.store, { signal, progress: progress.child(`push-${name.toString()}`, `pushing ${name.toString()}`), byDigest, lease: lease.id })));
+                      await Promise.all(names.map((name) => pushImage(client, name, image, ctx.store, { signal, progress, byDigest, lease: lease.id })));
                     },
                   }
                 : {}),

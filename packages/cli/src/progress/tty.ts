@@ -1,11 +1,12 @@
-import type { BytesEvent, ProgressEvent, VertexStatus } from "@exp/solver";
-import { formatBytes, formatSeconds, shortDigest } from "../util/format.js";
-import { WarningList, warningsSummary, type ProgressPrinter, type Write } from "./printer.js";
+import type { ProgressEvent } from "@exp/solver";
+import { BuildView, type StatusLine, type ViewVertex } from "./build-view.js";
+import { warningsSummary, type ProgressPrinter, type Write } from "./printer.js";
+import { progressBytes } from "./units.js";
 
 export interface TtyPrinterOptions {
   /** Terminal width (lines are cut to fit, so a redraw never miscounts wrapped lines). Default 80. */
   columns?: number;
-  /** Terminal height: while running, only the newest lines that fit are shown. */
+  /** Terminal height: while running, only the lines that fit are shown. Default 10, as buildx without a size. */
   rows?: number;
   /** Redraw period; 0 draws only on close (tests). Default 150. */
   intervalMs?: number;
@@ -13,30 +14,35 @@ export interface TtyPrinterOptions {
   now?: () => number;
 }
 
-interface VertexState {
-  id: string;
+/** One line of the view: a vertex or one of its status lines. */
+interface Job {
   name: string;
-  status: VertexStatus;
-  start?: number;
-  end?: number;
-  error?: string;
-  children: string[];
-  /** Blobs moving under this vertex, by action and id. */
-  bytes: Map<string, BytesEvent>;
+  status?: string;
+  start: number;
+  stop?: number;
+  color?: string;
 }
 
 const ESC = "\x1b[";
-const colors = { done: `${ESC}34m`, error: `${ESC}31m`, cached: `${ESC}34m`, reset: `${ESC}0m` };
+// buildx's colours (progressui/init.go): blue for what ended, red for errors, yellow for cancels and warnings.
+const colors = { run: `${ESC}34m`, error: `${ESC}31m`, cancel: `${ESC}33m`, reset: `${ESC}0m` };
 
 /**
- * buildx's `--progress=tty`: a view redrawn in place (ANSI cursor-up + clear). Each vertex shows
- * its state and time; an exporter's sub-steps and the blobs it is moving are listed under it with
- * `bytes / total`, so pushes that run in parallel are each visible under their own exporter.
+ * buildx's `--progress=tty` (BuildKit's progressui ttyDisplay.print), redrawn in place:
+ *
+ *     [+] Building 2.6s (5/5) FINISHED
+ *      => [internal] load build context                                    0.0s
+ *      => [1/2] COPY app /app                                              0.1s
+ *      => exporting to image                                               1.9s
+ *      => => exporting layers                                              0.2s
+ *      => => pushing layers                                                1.5s
+ *      => => uploading sha256:0123… 1.20MB / 3.40MB                        0.9s
+ *
+ * Two levels only: each top-level vertex, then its status lines (sub-steps and blobs). The
+ * count is of top-level vertices; FINISHED is added when every one of them has ended.
  */
 export class TtyPrinter implements ProgressPrinter {
-  private readonly vertices = new Map<string, VertexState>();
-  private readonly order: string[] = [];
-  private readonly warnings = new WarningList();
+  private readonly view = new BuildView();
   private readonly now: () => number;
   private readonly startedAt: number;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -57,35 +63,11 @@ export class TtyPrinter implements ProgressPrinter {
   }
 
   onEvent(event: ProgressEvent): void {
-    if (this.closed) return;
-    switch (event.type) {
-      case "vertex": {
-        const state = this.state(event.id, event.name, event.parent);
-        state.name = event.name;
-        if (event.status === "started") {
-          state.start = event.at;
-          delete state.end;
-        } else {
-          state.start ??= event.at;
-          state.end = event.at;
-        }
-        state.status = event.status;
-        if (event.error !== undefined) state.error = event.error;
-        return;
-      }
-      case "bytes":
-        this.state(event.vertex).bytes.set(`${event.action}|${event.id}`, event);
-        return;
-      case "warning":
-        this.warnings.add(event.message);
-        return;
-      case "log":
-        return;
-    }
+    if (!this.closed) this.view.apply(event);
   }
 
   warn(message: string): void {
-    this.warnings.add(message);
+    this.view.warnings.add(message);
   }
 
   close(): void {
@@ -93,67 +75,111 @@ export class TtyPrinter implements ProgressPrinter {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.draw(true);
-    const summary = warningsSummary(this.warnings.items);
+    const summary = warningsSummary(this.view.warnings.items);
     if (summary) this.write(summary);
   }
 
-  /** The lines of the current view (exported for tests through `render`). */
+  /** The lines of the view, without colour; `final` shows every line and may say FINISHED. */
   render(final: boolean): string[] {
+    return this.lines(final).map((l) => l.text);
+  }
+
+  private lines(final: boolean): Array<{ text: string; color?: string }> {
     const now = this.now();
-    const all = [...this.vertices.values()];
-    const finished = all.filter((v) => v.status !== "started").length;
-    const header = `[+] Building ${formatSeconds(now - this.startedAt)} (${finished}/${all.length})${final ? " FINISHED" : ""}`;
-    const lines: Array<{ text: string; time?: string; color?: string }> = [];
-    for (const id of this.order) this.vertexLines(this.vertices.get(id)!, 0, now, lines);
-    const width = Math.max(40, this.options.columns ?? 80) - 1;
-    const out = [header];
-    for (const line of lines) {
-      const time = line.time ?? "";
-      const room = width - time.length - 1;
-      const text = line.text.length > room ? `${line.text.slice(0, Math.max(0, room - 3))}...` : line.text;
-      const padded = time ? `${text.padEnd(room)} ${time}` : text;
-      out.push(line.color && this.options.color !== false ? `${line.color}${padded}${colors.reset}` : padded);
-    }
-    if (!final && this.options.rows !== undefined && out.length > this.options.rows - 1) {
-      const keep = Math.max(1, this.options.rows - 2);
-      return [header, ...out.slice(out.length - keep)];
+    const width = Math.max(40, this.options.columns ?? 80);
+    const { completed, total } = this.view.counts();
+    const finished = final && completed > 0 && completed === total ? " FINISHED" : "";
+    const header = `[+] Building ${((now - this.startedAt) / 1000).toFixed(1)}s (${completed}/${total})${finished}`;
+    let jobs = [...this.view.vertices.values()].flatMap((v) => jobsOf(v));
+    if (!final) jobs = wrapHeight(jobs, (this.options.rows ?? 10) - 2);
+    const out: Array<{ text: string; color?: string }> = [{ text: header.slice(0, width) }];
+    for (const job of jobs) {
+      const line = jobLine(job, width, now);
+      if (line !== undefined) out.push({ text: line, ...(job.stop !== undefined && job.color ? { color: job.color } : {}) });
     }
     return out;
   }
 
-  private vertexLines(v: VertexState, depth: number, now: number, lines: Array<{ text: string; time?: string; color?: string }>): void {
-    const arrow = " =>".repeat(depth + 1) + " ";
-    const label = v.status === "cached" ? `CACHED ${v.name}` : v.status === "error" ? `ERROR ${v.name}` : v.status === "canceled" ? `CANCELED ${v.name}` : v.name;
-    const time = v.status === "cached" ? "0.0s" : v.start === undefined ? undefined : formatSeconds((v.end ?? now) - v.start);
-    const color = v.status === "error" ? colors.error : v.status === "completed" || v.status === "cached" ? colors.done : undefined;
-    lines.push({ text: `${arrow}${label}`, ...(time ? { time } : {}), ...(color ? { color } : {}) });
-    if (v.status === "error" && v.error) lines.push({ text: `${" =>".repeat(depth + 2)} ${v.error}`, color: colors.error });
-    for (const child of v.children) this.vertexLines(this.vertices.get(child)!, depth + 1, now, lines);
-    if (v.status !== "started") return;
-    for (const b of v.bytes.values()) {
-      const done = b.total !== undefined && b.current >= b.total;
-      const amount = b.total === undefined ? formatBytes(b.current) : `${formatBytes(b.current)} / ${formatBytes(b.total)}`;
-      lines.push({ text: `${" =>".repeat(depth + 2)} ${b.action} ${shortDigest(b.id)} ${amount}${done ? " done" : ""}` });
-    }
-  }
-
-  private state(id: string, name?: string, parent?: string): VertexState {
-    let state = this.vertices.get(id);
-    if (!state) {
-      state = { id, name: name ?? id, status: "started", children: [], bytes: new Map() };
-      this.vertices.set(id, state);
-      const parentId = parent ?? (id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : undefined);
-      if (parentId !== undefined) this.state(parentId).children.push(id);
-      else this.order.push(id);
-    }
-    return state;
-  }
-
   private draw(final: boolean): void {
-    if (this.vertices.size === 0) return;
-    const lines = this.render(final);
+    if (this.view.vertices.size === 0) return;
+    const lines = this.lines(final);
+    const colored = lines.map((l) => (l.color && this.options.color !== false ? `${l.color}${l.text}${colors.reset}` : l.text));
+    // Back to the top of what was drawn last time, and clear it: the new view may be shorter.
     const clear = this.drawn > 0 ? `${ESC}${this.drawn}A\r${ESC}J` : "";
-    this.write(`${clear}${lines.join("\n")}\n`);
+    this.write(`${clear}${colored.join("\n")}\n`);
     this.drawn = lines.length;
   }
+}
+
+/** A vertex's line, then its status lines and warnings, as progressui's displayInfo lists them. */
+function jobsOf(v: ViewVertex): Job[] {
+  const label = v.state === "cached" ? `CACHED ${v.name}` : v.state === "error" ? `ERROR ${v.name}` : v.state === "canceled" ? `CANCELED ${v.name}` : v.name;
+  const color = v.state === "error" ? colors.error : v.state === "canceled" ? colors.cancel : colors.run;
+  const jobs: Job[] = [];
+  if (v.start !== undefined) jobs.push({ name: label, start: v.start, ...(v.end === undefined ? {} : { stop: v.end }), color });
+  for (const line of v.statuses.values()) jobs.push(statusJob(line));
+  const at = v.end ?? v.start ?? 0;
+  for (const w of v.warnings) jobs.push({ name: `WARN: ${w}`, start: at, stop: at, color: colors.cancel });
+  return jobs;
+}
+
+function statusJob(line: StatusLine): Job {
+  const status =
+    line.total !== undefined && line.total !== 0
+      ? `${progressBytes(line.current ?? 0)} / ${progressBytes(line.total)}`
+      : line.current
+        ? progressBytes(line.current)
+        : undefined;
+  const suffix = line.outcome === "error" ? " ERROR" : line.outcome === "canceled" ? " CANCELED" : line.outcome === "cached" ? " CACHED" : "";
+  return {
+    name: `=> ${line.text}${suffix}`,
+    ...(status ? { status } : {}),
+    start: line.started,
+    ...(line.completed === undefined ? {} : { stop: line.completed }),
+    color: line.outcome === "error" ? colors.error : line.outcome === "canceled" ? colors.cancel : colors.run,
+  };
+}
+
+/**
+ * ` => name [status]` padded so the time ends at the last column but one (`align` in progressui);
+ * the status only when at least 20 columns are left for it, nothing on a screen too narrow.
+ */
+function jobLine(job: Job, width: number, now: number): string | undefined {
+  const prefix = " => ";
+  let seconds = ((job.stop ?? now) - job.start) / 1000;
+  if (seconds < 0.05) seconds = 0;
+  const timer = ` ${seconds.toFixed(1).padStart(3)}s`;
+  // progressui counts the timer's newline in its width arithmetic: one column is left free.
+  let left = width - prefix.length - timer.length - 2;
+  let showStatus = false;
+  if (job.status !== undefined && left + job.status.length > 20) {
+    showStatus = true;
+    left -= job.status.length + 1;
+  }
+  if (left < 12) return undefined;
+  const name = job.name.length > left ? job.name.slice(0, left) : job.name;
+  const text = `${prefix}${name}${showStatus ? ` ${job.status}` : ""}`;
+  return `${text.padEnd(width - timer.length - 2)} ${timer}`;
+}
+
+/**
+ * While running, only the lines that fit: the newest, with any unfinished line that would be cut
+ * at the top brought back in place of finished ones (progressui wrapHeight).
+ */
+function wrapHeight(jobs: Job[], limit: number): Job[] {
+  if (limit < 0) return [];
+  if (jobs.length <= limit) return jobs;
+  let wrapped = jobs.slice(jobs.length - limit);
+  const invisible = jobs.slice(0, jobs.length - limit).filter((j) => j.stop === undefined);
+  if (invisible.length > 0) {
+    let l = invisible.length;
+    const rewrapped: Job[] = [];
+    for (const j of wrapped) {
+      if (j.stop === undefined || l <= 0) rewrapped.push(j);
+      l--;
+    }
+    const free = wrapped.length - rewrapped.length;
+    wrapped = [...invisible.slice(invisible.length - free), ...rewrapped];
+  }
+  return wrapped;
 }

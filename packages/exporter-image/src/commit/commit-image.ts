@@ -47,17 +47,29 @@ export interface CommittedImage {
 export async function commitImage(source: ExportSource, ctx: ExportContext, options: ImageCommitOptions, lease: string, blobOptions: { allowRemote?: boolean } = {}): Promise<CommittedImage> {
   const oci = options.ociMediaTypes;
   const epoch = options.sourceDateEpoch ?? source.metadata.sourceDateEpoch;
-  const platforms = await Promise.all(
-    source.results.map(async (result) => {
-      const blobs = await Promise.all(
+  // Every platform's layers first, as one "exporting layers" step (BuildKit's writer.go); the
+  // compression of each shows under the exporter's vertex as it runs.
+  const layersDone = ctx.progress.oneOff("layers", "exporting layers");
+  const blobsByResult = await Promise.all(
+    source.results.map((result) =>
+      Promise.all(
         result.ref.layers.map((layer) =>
           ctx.blobs.get(layer, options.compression, { lease, signal: ctx.signal, progress: ctx.progress, ...(blobOptions.allowRemote ? { allowRemote: true } : {}) }),
         ),
-      );
+      ),
+    ),
+  ).catch((error: unknown) => {
+    layersDone(error);
+    throw error;
+  });
+  layersDone();
+  const platforms = await Promise.all(
+    source.results.map(async (result, resultIndex) => {
+      const blobs = blobsByResult[resultIndex]!;
       const layers = blobs.map((blob, i) => ({ layer: result.ref.layers[i]!, blob, descriptor: manifestLayer(blob.descriptor, convertLayerMediaType(blob.descriptor.mediaType, { oci })) }));
       const inlineCache = ctx.inlineCache ? await ctx.inlineCache({ result, layers: blobs.map((b) => b.descriptor), signal: ctx.signal }) : undefined;
       const config = finalConfig(result.config, blobs, { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }), ...(inlineCache === undefined ? {} : { inlineCache }) });
-      const configDescriptor = await writeDocument(ctx, config, oci ? OCI_IMAGE_CONFIG : DOCKER_CONFIG, lease);
+      const configDescriptor = await writeDocument(ctx, config, oci ? OCI_IMAGE_CONFIG : DOCKER_CONFIG, lease, "exporting config");
       const key = platformKey(result.platform);
       const manifestType = oci ? OCI_IMAGE_MANIFEST : DOCKER_MANIFEST;
       const annotations = annotationsFor(options.annotations, "manifest", key);
@@ -66,6 +78,7 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
         { schemaVersion: 2, mediaType: manifestType, config: configDescriptor, layers: layers.map((l) => l.descriptor), ...(annotations ? { annotations } : {}) },
         manifestType,
         lease,
+        "exporting manifest",
       );
       const descriptorAnnotations = annotationsFor(options.annotations, "manifest-descriptor", key);
       return {
@@ -82,7 +95,7 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
   }
   const indexType = oci ? OCI_IMAGE_INDEX : DOCKER_MANIFEST_LIST;
   const indexAnnotations = annotationsFor(options.annotations, "index");
-  const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests: platforms.map((p) => p.manifest), ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease);
+  const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests: platforms.map((p) => p.manifest), ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease, "exporting manifest list");
   return { root: withRootAnnotations(index, options), platforms, ociMediaTypes: oci };
 }
 
@@ -92,7 +105,9 @@ function withRootAnnotations(root: Descriptor, options: ImageCommitOptions): Des
   return annotations ? { ...root, annotations } : root;
 }
 
-async function writeDocument(ctx: ExportContext, value: unknown, mediaType: string, lease: string): Promise<Descriptor> {
+/** Writes a manifest, index or config, and reports it as BuildKit does: `exporting config sha256:…`. */
+async function writeDocument(ctx: ExportContext, value: unknown, mediaType: string, lease: string, what: string): Promise<Descriptor> {
   const written = await ctx.store.writeBlob(JSON.stringify(value), { lease, mediaType, signal: ctx.signal });
+  ctx.progress.oneOff(`${what}-${written.digest}`, `${what} ${written.digest}`)();
   return { mediaType, digest: written.digest, size: written.size };
 }

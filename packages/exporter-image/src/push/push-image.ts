@@ -24,9 +24,16 @@ export async function pushImage(client: RegistryClient, target: ImageReference, 
     blobs.set(platform.config.digest, () => client.pushBlob(target, storeSource(store, platform.config), { signal: options.signal }));
     for (const layer of platform.layers) blobs.set(layer.descriptor.digest, () => pushLayer(client, target, layer, store, options));
   }
-  await Promise.all([...blobs].map(([digest, push]) => push().then((result) => options.progress.log(`${digest}: ${result.status === "uploaded" ? "pushed" : result.status}`))));
+  const layersDone = options.progress.oneOff(`push-${target.toString()}-layers`, "pushing layers");
+  await Promise.all([...blobs].map(([, push]) => push())).then(() => layersDone(), (error: unknown) => {
+    layersDone(error);
+    throw error;
+  });
   const read = async (d: Descriptor) => store.readAll(d.digest, { signal: options.signal });
   const byDigest = (digest: Descriptor["digest"]) => ({ registry: target.registry, repository: target.repository, digest });
+  // BuildKit's "pushing manifest for <name>@<digest>" (util/push/push.go), the digest being what the name now points at.
+  const pushedName = `${target.registry}/${target.repository}${options.byDigest ? "" : `:${target.tag ?? "latest"}`}@${image.root.digest}`;
+  const manifestDone = options.progress.oneOff(`push-${target.toString()}-manifest`, `pushing manifest for ${pushedName}`);
   if (image.platforms.length > 1 || image.root.digest !== image.platforms[0]!.manifest.digest) {
     for (const platform of image.platforms) {
       await client.putManifest(byDigest(platform.manifest.digest), await read(platform.manifest), platform.manifest.mediaType, { signal: options.signal });
@@ -34,7 +41,7 @@ export async function pushImage(client: RegistryClient, target: ImageReference, 
   }
   const rootRef = options.byDigest ? byDigest(image.root.digest) : target;
   await client.putManifest(rootRef, await read(image.root), image.root.mediaType, { signal: options.signal });
-  options.progress.log(`pushed ${options.byDigest ? `${target.registry}/${target.repository}@${image.root.digest}` : target.toString()}`);
+  manifestDone();
 }
 
 function storeSource(store: ContentStore, descriptor: Descriptor): BlobSource {

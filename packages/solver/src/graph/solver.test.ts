@@ -71,6 +71,16 @@ describe("Solver", () => {
     expect(copies.filter((e) => e.type === "vertex" && e.status === "cached")).toHaveLength(2);
   });
 
+  it("loads the build context as a step of its own before the first COPY from it starts, as BuildKit orders them", async () => {
+    const events: ProgressEvent[] = [];
+    await solveApp(await makeContext("o", files, new Date("2030-01-01")), { events });
+    const starts = events.flatMap((e) => (e.type === "vertex" && e.status === "started" ? [e.name] : []));
+    expect(starts).toEqual(["[internal] load build context", "COPY package.json /app/", "COPY app entry /app/"]);
+    const loaded = events.findIndex((e) => e.type === "vertex" && e.name === "[internal] load build context" && e.status === "completed");
+    const firstCopy = events.findIndex((e) => e.type === "vertex" && e.name.startsWith("COPY"));
+    expect(loaded).toBeLessThan(firstCopy);
+  });
+
   it("a later build in a new process reads no file whose hash an earlier build saved", async () => {
     const context = await makeContext("h", files, new Date("2030-01-01"));
     const firstCache = await loadHashCache(store);

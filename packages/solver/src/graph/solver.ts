@@ -146,6 +146,15 @@ export class Solver {
   /** Runs a step's vertex around `run`: started, then its outcome; a failure names the node (failedNodeOf). */
   private async step(node: CopyNode | MkdirNode, run: (base: SolvedFs, vertex: ProgressReporter) => Promise<SolvedFs>): Promise<SolvedFs> {
     const base = await this.solve(node.base);
+    // A step's inputs are solved before it starts, as in BuildKit, where `[internal] load build
+    // context` (or another stage) is a vertex of its own that the COPY waits for.
+    if (node.kind === "copy" && node.from) {
+      const from = node.from;
+      await (from.kind === "local" ? this.source(from) : this.solve(from)).catch((error: unknown) => {
+        markFailedNode(error, node);
+        throw error;
+      });
+    }
     const vertex = this.vertex(node.description);
     vertex.status("started");
     try {

@@ -10,6 +10,8 @@ import { DigestMismatchError, type Digest } from "@exp/oci-spec";
 import { LayerBlobs } from "./layer-blobs.js";
 import { tarballLayer } from "./tarball-layer.js";
 import type { Layer } from "./layer.js";
+import { ProgressReporter } from "../progress/reporter.js";
+import type { ProgressEvent } from "../progress/events.js";
 
 let dir: string;
 let store: ContentStore;
@@ -59,6 +61,16 @@ describe("LayerBlobs", () => {
       size: blob.length,
       annotations: { "containerd.io/uncompressed": layer.diffID },
     });
+  });
+
+  it("reports compression progress over the layer's tar, from 0 to its whole size", async () => {
+    const events: ProgressEvent[] = [];
+    const blobs = new LayerBlobs(store);
+    await blobs.get(layer, { type: "gzip" }, { progress: ProgressReporter.root((e) => events.push(e)).child("export-0", "exporting") });
+    const bytes = events.flatMap((e) => (e.type === "bytes" ? [e] : []));
+    expect(bytes.every((e) => e.action === "compressing" && e.id === layer.diffID && e.total === content.length)).toBe(true);
+    expect(bytes[0]!.current).toBe(0);
+    expect(bytes.at(-1)!.current).toBe(content.length);
   });
 
   it("finds a blob made by an earlier build through its uncompressed label", async () => {

@@ -8,6 +8,7 @@ import { checkCompressionRequest, compressionTypes, createCompressor, type Compr
 import type { Layer } from "./layer.js";
 import { compressionLabel, compressionLevelLabel, layerBlobDescriptor, uncompressedLabel, type LayerBlob } from "./layer-blob.js";
 import type { ProgressReporter } from "../progress/reporter.js";
+import { ByteCounter } from "../progress/byte-counter.js";
 
 export interface BlobCallOptions {
   /** The caller's lease: the blob is added to it so it outlives the call until the lease is released. */
@@ -159,7 +160,11 @@ export class LayerBlobs {
     const progress = options.progress;
     const tar = await layer.openTar(options.signal ? { signal: options.signal } : {});
     const compressor = createCompressor(request);
-    const feeding = pipeline(tar, compressor).catch((error: unknown) => {
+    // Progress counts the layer's tar as it is read, against its size when known, so the bar ends
+    // at the layer's size (the compressed size is not known until the end).
+    progress?.bytes(layer.diffID, "compressing", 0, layer.size);
+    const counter = progress ? new ByteCounter((read) => progress.bytes(layer.diffID, "compressing", read, layer.size)) : undefined;
+    const feeding = (counter ? pipeline(tar, counter, compressor) : pipeline(tar, compressor)).catch((error: unknown) => {
       compressor.destroy(error as Error);
     });
     const labels: Record<string, string> = { [uncompressedLabel]: layer.diffID, [compressionLabel]: request.type };
@@ -168,9 +173,10 @@ export class LayerBlobs {
       labels,
       ...(options.lease ? { lease: options.lease } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(progress ? { onProgress: (bytes: number) => progress.bytes(layer.diffID, "compressing", bytes) } : {}),
     });
     await feeding;
+    // The last update says the whole tar was read, whatever its size turned out to be.
+    if (counter && progress) progress.bytes(layer.diffID, "compressing", counter.total, counter.total);
     this.stats.created++;
     return {
       descriptor: layerBlobDescriptor(result.digest, result.size, layer.diffID, request.type),

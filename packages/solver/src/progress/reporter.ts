@@ -48,6 +48,16 @@ export class ProgressReporter {
     }
   }
 
+  /**
+   * A sub-step that is one line under this vertex, like BuildKit's `progress.OneOff`: reported
+   * started now; call the returned function when it ends (with the error, if it failed).
+   */
+  oneOff(id: string, name: string): (error?: unknown) => void {
+    const step = this.child(id, name);
+    step.status("started");
+    return (error?: unknown) => (error === undefined ? step.status("completed") : step.status("error", error));
+  }
+
   bytes(id: string, action: BytesEvent["action"], current: number, total?: number): void {
     this.listener({ type: "bytes", vertex: this.vertex, id, action, current, ...(total === undefined ? {} : { total }), at: Date.now() });
   }
