@@ -49,6 +49,41 @@ describe("history", () => {
     await expect(store.history.put({ id: "x", createdAt: new Date(), results: [{ digest: "sha256:1" } as unknown as Descriptor] })).rejects.toThrow(/results\[0\]/);
   });
 
+  it("keeps what the build was asked for, its step counts and warnings; records without them still read", async () => {
+    const { root, store } = await open();
+    const full = {
+      id: "b3",
+      createdAt: new Date("2024-01-03T00:00:00Z"),
+      completedAt: new Date("2024-01-03T00:00:02Z"),
+      results: [],
+      error: "interrupted",
+      canceled: true,
+      request: {
+        frontend: "dockerfile",
+        context: "/src",
+        dockerfile: "/src/Dockerfile",
+        target: "final",
+        platforms: ["linux/amd64", "linux/arm64"],
+        buildArgs: { A: "1" },
+        outputs: [{ type: "image", attrs: { name: "r/a:1", push: "true" } }],
+        cacheTo: [{ type: "inline", attrs: {} }],
+        cacheFrom: [{ type: "registry", attrs: { ref: "r/a:cache" } }],
+      },
+      steps: { total: 3, completed: 2, cached: 1 },
+      warnings: ["one", "two"],
+    };
+    await store.history.put(full);
+    expect(await store.history.get("b3")).toEqual(full);
+    // A record written before these fields existed.
+    await writeFile(join(root, "meta", "history", "old.json"), JSON.stringify({ id: "old", createdAt: "2023-01-01T00:00:00.000Z", results: [] }));
+    expect(await store.history.get("old")).toEqual({ id: "old", createdAt: new Date("2023-01-01T00:00:00Z"), results: [] });
+
+    await expect(store.history.put({ ...full, steps: { total: -1, completed: 0, cached: 0 } })).rejects.toThrow(/history steps\.total/);
+    await expect(store.history.put({ ...full, request: { outputs: [{ type: "x", attrs: { a: 1 } }] } } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await writeFile(join(root, "meta", "history", "bad.json"), JSON.stringify({ id: "bad", createdAt: "2023-01-01T00:00:00.000Z", results: [], warnings: "not a list" }));
+    await expect(store.history.get("bad")).rejects.toBeInstanceOf(CorruptMetadataError);
+  });
+
   it("reports a corrupt record by path instead of guessing", async () => {
     const { root, store } = await open();
     await store.history.put({ id: "ok", createdAt: new Date(), results: [] });

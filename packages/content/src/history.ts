@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import type { Descriptor } from "@exp/oci-spec";
 import { isTempName, writeFileAtomic } from "./atomic-write.js";
+import { readHistoryDetails, serializeHistoryDetails } from "./history-details.js";
 import { CorruptMetadataError, InvalidArgumentError } from "./errors.js";
 import { listDir, removeFile } from "./fs-util.js";
 import type { Layout } from "./layout.js";
@@ -36,6 +37,7 @@ export async function putHistory(layout: Layout, record: HistoryRecord, signal?:
     if (typeof record.error !== "string") throw new InvalidArgumentError("history error", record.error, "a string");
     serialized.error = record.error;
   }
+  Object.assign(serialized, serializeHistoryDetails(record));
   throwIfAborted(signal, `writing history record ${JSON.stringify(id)}`);
   await writeFileAtomic(layout.historyPath(id), JSON.stringify(serialized) + "\n", { signal });
 }
@@ -58,7 +60,7 @@ export async function readHistoryAt(path: string): Promise<HistoryRecord | undef
   if (completedAt) record.completedAt = completedAt;
   if (raw.labels !== undefined) record.labels = recordLabels(path, raw.labels);
   if (raw.error !== undefined) record.error = recordString(path, raw, "error");
-  return record;
+  return { ...record, ...readHistoryDetails(path, raw) };
 }
 
 /** Oldest first (by createdAt, then id, so equal timestamps still list in a stable order). */

@@ -48,6 +48,53 @@ export interface HistoryRecord {
   results: Descriptor[];
   labels?: Record<string, string>;
   error?: string;
+  // The fields below are optional so that records written before them (and by callers that do
+  // not know them) still read; they are typed fields rather than labels because they are lists
+  // and maps (outputs with their attributes, build args, counts), which flat string labels would
+  // only hold as JSON inside a string.
+  /** True when the build was interrupted (Ctrl-C, a signal, an abort) rather than failed; `error` says how. */
+  canceled?: boolean;
+  /** What the build was asked for, as `buildx history inspect` shows it. Free of secrets: the writer masks them. */
+  request?: HistoryRequest;
+  /** How many build steps ran, finished, and were cache hits. */
+  steps?: HistoryStepCounts;
+  /** The warnings the build printed, in order. */
+  warnings?: string[];
+}
+
+/** A build's inputs: the context, the Dockerfile, its arguments, and where the result and its cache went. */
+export interface HistoryRequest {
+  /** e.g. "dockerfile". */
+  frontend?: string;
+  /** The context directory (absolute). */
+  context?: string;
+  /** The Dockerfile (absolute). */
+  dockerfile?: string;
+  target?: string;
+  /** `linux/amd64`, ... as given. */
+  platforms?: string[];
+  buildArgs?: Record<string, string>;
+  /** `-o` (and `--push`, the default image), each with its attributes. */
+  outputs?: HistorySpec[];
+  /** `--cache-to`. */
+  cacheTo?: HistorySpec[];
+  /** `--cache-from`. */
+  cacheFrom?: HistorySpec[];
+}
+
+/** One `--output` / `--cache-to` / `--cache-from`: its type and its other attributes. */
+export interface HistorySpec {
+  type: string;
+  attrs: Record<string, string>;
+}
+
+export interface HistoryStepCounts {
+  /** Steps the build had (BuildKit's NumTotalSteps). */
+  total: number;
+  /** Steps that finished, cached ones included. */
+  completed: number;
+  /** Steps that were cache hits. */
+  cached: number;
 }
 
 export interface GcResult {
