@@ -56,7 +56,12 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
                 { name: "oci-layout", content: ociLayoutFile, mode: 0o444 },
                 ...(type === "docker" ? [{ name: "manifest.json", content: dockerManifestJson(image, names), mode: 0o644 }] : []),
               ];
-              await writeToDest(dest, options.stdout ?? process.stdout, (out) => writeArchive(ctx.store, blobs, files, out, ctx.signal));
+              // BuildKit's "sending tarball" (exporter/oci/export.go).
+              const sent = ctx.progress.oneOff("tarball", "sending tarball");
+              await writeToDest(dest, options.stdout ?? process.stdout, (out) => writeArchive(ctx.store, blobs, files, out, ctx.signal)).then(() => sent(), (error: unknown) => {
+                sent(error);
+                throw error;
+              });
             }
             return {
               response: {
