@@ -7,7 +7,7 @@ import { runBuild, type BuildCommandOptions } from "./commands/build.js";
 import { runDu } from "./commands/du/du.js";
 import { runHistoryInspect } from "./commands/history/history-inspect.js";
 import { runHistoryLs } from "./commands/history/history-ls.js";
-import { runHistoryRm } from "./commands/history/history-rm.js";
+import { runHistoryRm, type HistoryRmOptions } from "./commands/history/history-rm.js";
 import { runImageLs, type ImageLsOptions } from "./commands/image/image-ls.js";
 import { runImageRm } from "./commands/image/image-rm.js";
 import { collectPruneFilter } from "./commands/prune/prune-filters.js";
@@ -215,23 +215,24 @@ another name still holds them (exp du shows what holds what). An unknown name re
   const history = program.command("history").description("Inspect the build history kept in the content store (docker buildx history)");
   history
     .command("ls")
-    .description("List build records, newest first")
+    .description("List build records, newest first, each Completed, Error or Canceled (exp history inspect shows the error)")
     .addOption(rootOption())
     .addOption(formatOption())
     .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryLs(io, options)));
   history
     .command("inspect")
-    .description("Show one build record (an id or a unique prefix of one)")
-    .argument("<id>", "build id (see exp history ls)")
+    .description("Show one build record in full: context, Dockerfile, args, platforms, outputs, cache, steps, warnings, error (docker buildx history inspect)")
+    .argument("[id]", "build id or a unique prefix of one (see exp history ls); default: the latest build")
     .addOption(rootOption())
     .addOption(formatOption())
-    .action(async (id: string, options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryInspect(io, id, options)));
+    .action(async (id: string | undefined, options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryInspect(io, id, options)));
   history
     .command("rm")
     .description("Remove build records (their blobs go at the next exp prune)")
-    .argument("<id...>", "build ids (or unique prefixes)")
+    .argument("[id...]", "build ids (or unique prefixes)")
+    .option("--all", "remove every build record")
     .addOption(rootOption())
-    .action(async (ids: string[], options: { root?: string }) => hooks.setExitCode(await runHistoryRm(io, ids, options)));
+    .action(async (ids: string[], options: HistoryRmOptions) => hooks.setExitCode(await runHistoryRm(io, ids, options)));
 
   const store = program.command("store").description("Maintain the content store");
   store

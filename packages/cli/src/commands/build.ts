@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { openContentStore, type ContentStore } from "@exp/content";
 import { runExport, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
-import { ExpError } from "@exp/errors";
+import { ExpError, isAbortError } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
 import { createRegistryClient, filePushLocks, type RegistryClient } from "@exp/registry";
 import {
@@ -25,6 +25,7 @@ import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, 
 import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
+import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
 import { buildSummary, imageId } from "./build-summary.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Redactor } from "../util/redact.js";
@@ -68,13 +69,23 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
   const redactor = new Redactor(buildArgs);
   ctx.setRedactor(redactor);
   const tags = options.tag;
-  const printer = createPrinter((text) => ctx.stderr(text), {
+  const shown = createPrinter((text) => ctx.stderr(text), {
     mode: options.quiet ? "quiet" : options.progress,
     isTTY: io.isTTY,
     env: io.env,
     ...(io.stderr.columns ? { columns: io.stderr.columns } : {}),
     ...(io.stderr.rows ? { rows: io.stderr.rows } : {}),
   });
+  // Every warning printed is also kept, for the history record and the metadata file.
+  const log = new BuildLog();
+  const printer: ProgressPrinter = {
+    onEvent: (event) => shown.onEvent(event),
+    warn: (message) => {
+      log.warn(message);
+      shown.warn(message);
+    },
+    close: () => shown.close(),
+  };
   try {
     const outputs = planOutputs({ outputs: options.output, tags, push: Boolean(options.push) }).map((o) => absolutePaths(o, cwd, ["dest"]));
     const exporters: ExporterInstance[] = [];
@@ -108,15 +119,29 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     const vertexEvents: VertexEvent[] = [];
     const onProgress = (event: ProgressEvent) => {
       if (event.type === "vertex") vertexEvents.push(event);
+      log.onEvent(event);
       printer.onEvent(event);
     };
     let outcome: ExportOutcome | undefined;
     let exportStartedAt: number | undefined;
     let exportRan = false;
     let failure: unknown;
+    const context = resolve(cwd, contextArg ?? ".");
+    const dockerfile = options.file ? resolve(cwd, options.file) : undefined;
+    const request = historyRequest(
+      {
+        context,
+        dockerfile: dockerfile ?? join(context, "Dockerfile"),
+        ...(options.target ? { target: options.target } : {}),
+        platforms: options.platform.map(formatPlatform),
+        buildArgs,
+        outputs,
+        cacheTo,
+        cacheFrom: options.cacheFrom.map((c) => absolutePaths(c, cwd, ["src"])),
+      },
+      redactor,
+    );
     try {
-      const context = resolve(cwd, contextArg ?? ".");
-      const dockerfile = options.file ? resolve(cwd, options.file) : undefined;
       await checkInputs(context, dockerfile);
       const cacheFrom = await loadCacheImports(importers, { store, registry, printer, onProgress, ...(io.signal ? { signal: io.signal } : {}) });
       const build: BuildImageResult = await buildImage({
@@ -154,7 +179,10 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       failure = error;
       throw error;
     } finally {
-      await recordHistory(store, { buildId, startedAt, exportRan, failure, labels: historyLabels(options, outputs, tags), redactor }).catch((error: unknown) => printer.warn(`could not update build history: ${messageOf(error)}`));
+      const canceled = failure !== undefined && Boolean(io.signal?.aborted) && isAbortError(failure);
+      await recordHistory(store, { buildId, startedAt, exportRan, failure, canceled, labels: historyLabels(options, outputs, tags), request, log, redactor }).catch((error: unknown) =>
+        printer.warn(`could not update build history: ${messageOf(error)}`),
+      );
       printer.close();
       await registry.close().catch(() => undefined);
       if (options.trace) {
@@ -282,29 +310,4 @@ function historyLabels(options: BuildCommandOptions, outputs: readonly Spec[], t
     ...(options.platform.length > 0 ? { "exp.io/platforms": options.platform.map(formatPlatform).join(",") } : {}),
     ...(options.target ? { "exp.io/target": options.target } : {}),
   };
-}
-
-/**
- * The coordinator writes the history record when the export ends; exp adds when the build
- * started and what it was asked for. A build that failed before exporting gets a record of its
- * own, with the error, as in BuildKit's history.
- */
-async function recordHistory(
-  store: ContentStore,
-  run: { buildId: string; startedAt: number; exportRan: boolean; failure: unknown; labels: Record<string, string>; redactor: Redactor },
-): Promise<void> {
-  const existing = run.exportRan ? await store.history.get(run.buildId) : undefined;
-  if (existing) {
-    const error = existing.error === undefined ? {} : { error: run.redactor.redact(existing.error) };
-    await store.history.put({ ...existing, ...error, createdAt: new Date(run.startedAt), labels: { ...existing.labels, ...run.labels } });
-    return;
-  }
-  if (run.failure === undefined) return;
-  // The record outlives the terminal: what it keeps must be as free of secrets as what is printed.
-  const error = run.redactor.redact(messageOf(run.failure));
-  await store.history.put({ id: run.buildId, createdAt: new Date(run.startedAt), completedAt: new Date(), results: [], labels: run.labels, error });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

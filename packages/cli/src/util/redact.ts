@@ -28,6 +28,11 @@ export class Redactor {
 
 const secretName = /token|secret|passw|pwd|key|auth|credential|cookie|session|private/i;
 
+/** True for a build arg or spec attribute whose name looks like it holds a secret (API_TOKEN, secret_access_key). */
+export function isSecretName(name: string): boolean {
+  return secretName.test(name);
+}
+
 // A `name=value` field of a buildx CSV spec whose name looks like a secret (`secret_access_key`,
 // `session_token`, a plugin's `password`), where a field starts: at the start, after a comma, or
 // after the quote that opens a spec quoted in a message (commander's 'argument ...', a JSON string).
