@@ -72,18 +72,35 @@ describe("metadata and trace files", () => {
     expect(new Set(build.map((e) => e.tid)).has([...tidOf("export-0")][0]!)).toBe(false);
   });
 
-  it("writes no metadata file when the build fails", async () => {
+  it("writes the metadata file when the build fails too: the build ref, the error, the warnings", async () => {
     const metadataFile = join(fx.dir, "meta.json");
     await writeFile(join(fx.context, "Dockerfile"), "FROM scratch\nCOPY missing.txt /\n");
-    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--metadata-file", metadataFile, "--trace", join(fx.dir, "t.json")]);
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--metadata-file", metadataFile, "--trace", join(fx.dir, "t.json"), "--build-arg", "API_TOKEN=tok-s3cr3t-1", "--cache-from", `type=local,src=${join(fx.dir, "tok-s3cr3t-1")}`]);
     expect(result.code).toBe(1);
-    await expect(readFile(metadataFile)).rejects.toMatchObject({ code: "ENOENT" });
+    const metadata = JSON.parse(await readFile(metadataFile, "utf8"));
+    expect(Object.keys(metadata)).toEqual(["exp.build.error", "exp.build.ref", "exp.build.warnings"]);
+    expect(metadata["exp.build.ref"]).toMatch(/^[a-z0-9]{25}$/);
+    expect(metadata["exp.build.error"]).toEqual({ code: expect.stringMatching(/^ERR_/), message: expect.stringMatching(/missing\.txt/) });
+    // buildx's VertexWarning shape (short is base64, as Go writes bytes), and the text readable.
+    const [warning] = metadata["exp.build.warnings"];
+    expect(warning).toEqual({ level: 1, short: Buffer.from(warning.message).toString("base64"), message: expect.stringMatching(/^--cache-from type=local: no cache found there yet/) });
+    // Nothing in it (the error, the warnings) shows the secret build arg's value.
+    expect(JSON.stringify(metadata)).not.toContain("tok-s3cr3t");
     // The trace is written anyway: it is most useful when something went wrong.
     expect(JSON.parse(await readFile(join(fx.dir, "t.json"), "utf8")).traceEvents.length).toBeGreaterThan(0);
-    // And the failed build is in the history, with its error.
+    // And the failed build is in the history under that ref, with its error.
     const records = await (await openContentStore(fx.store)).history.list();
-    expect(records).toHaveLength(1);
+    expect(records.map((r) => r.id)).toEqual([metadata["exp.build.ref"]]);
     expect(records[0]!.error).toMatch(/missing\.txt/);
+  });
+
+  it("a successful build's metadata has its warnings, and no error", async () => {
+    const metadataFile = join(fx.dir, "meta.json");
+    const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--metadata-file", metadataFile, "--build-arg", "UNUSED=1"]);
+    expect(result.code).toBe(0);
+    const metadata = JSON.parse(await readFile(metadataFile, "utf8"));
+    expect(metadata["exp.build.error"]).toBeUndefined();
+    expect(metadata["exp.build.warnings"].map((w: { message: string }) => w.message)).toEqual([expect.stringMatching(/build arg "UNUSED" was not consumed/)]);
   });
 });
 

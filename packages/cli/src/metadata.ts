@@ -1,13 +1,29 @@
+export interface MetadataExtras {
+  /** The warnings the build printed, each once, already free of secrets. */
+  warnings?: readonly string[];
+  /** The build failed: its message (already free of secrets) and, for an ExpError, its code. */
+  error?: { message: string; code?: string };
+}
+
 /**
  * The `--metadata-file` content, in buildx's format: the exporters' merged response with every
  * value that is JSON (directly, or base64 of JSON such as `containerimage.descriptor`) decoded
- * into an object, plus `exp.build.ref` (buildx writes `buildx.build.ref`), the build id that
- * `exp history inspect` takes.
+ * into an object, plus
+ * - `exp.build.ref` (buildx writes `buildx.build.ref`), the build id that `exp history inspect` takes;
+ * - `exp.build.warnings` (buildx's `buildx.build.warnings`), shaped as BuildKit's VertexWarning
+ *   (`level`, `short` as base64, as Go encodes its bytes, so a reader of buildx's file decodes it),
+ *   plus `message`, the same text readable;
+ * - `exp.build.error` when the build failed: `{ message, code? }` (buildx writes no file then; exp
+ *   does, so that a CI step can find the build record and the reason).
  */
-export function buildMetadata(response: Readonly<Record<string, string>>, buildId: string): Record<string, unknown> {
+export function buildMetadata(response: Readonly<Record<string, string>>, buildId: string, extras: MetadataExtras = {}): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(response)) values[key] = decodeValue(value);
   values["exp.build.ref"] = buildId;
+  if (extras.warnings && extras.warnings.length > 0) {
+    values["exp.build.warnings"] = extras.warnings.map((message) => ({ level: 1, short: Buffer.from(message).toString("base64"), message }));
+  }
+  if (extras.error) values["exp.build.error"] = { ...(extras.error.code ? { code: extras.error.code } : {}), message: extras.error.message };
   // Sorted keys, as Go writes a map.
   return Object.fromEntries(Object.keys(values).sort().map((key) => [key, values[key]]));
 }

@@ -185,13 +185,25 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       );
       printer.close();
       await registry.close().catch(() => undefined);
+      // Both files are written whether the build succeeded or not (a failed build's trace and
+      // build ref are what one needs to see why). After a failure, not being able to write one
+      // is a warning: the build's own error is the one to report.
+      const files: Array<[string, () => string]> = [];
       if (options.trace) {
-        const trace = chromeTrace({ startedAt, events: vertexEvents, ...(outcome ? { timeline: outcome.timeline } : {}), ...(exportStartedAt === undefined ? {} : { exportStartedAt }) });
-        await writeFileAtomic(resolve(cwd, options.trace), `${JSON.stringify(trace)}\n`);
+        files.push([options.trace, () => JSON.stringify(chromeTrace({ startedAt, events: vertexEvents, ...(outcome ? { timeline: outcome.timeline } : {}), ...(exportStartedAt === undefined ? {} : { exportStartedAt }) }))]);
+      }
+      if (options.metadataFile) {
+        const error = failure === undefined ? undefined : { message: redactor.redact(messageOf(failure)), ...(failure instanceof ExpError ? { code: failure.code } : {}) };
+        const warnings = log.warnings.map((w) => redactor.redact(w));
+        files.push([options.metadataFile, () => JSON.stringify(buildMetadata(outcome?.response ?? {}, buildId, { warnings, ...(error ? { error } : {}) }), null, 2)]);
+      }
+      for (const [file, content] of files) {
+        const written = writeFileAtomic(resolve(cwd, file), `${content()}\n`);
+        if (failure === undefined) await written;
+        else await written.catch((error: unknown) => ctx.stderr(`WARNING: could not write ${file}: ${messageOf(error)}\n`));
       }
     }
     if (!outcome) throw new Error("internal: the export ended without an outcome");
-    if (options.metadataFile) await writeFileAtomic(resolve(cwd, options.metadataFile), `${JSON.stringify(buildMetadata(outcome.response, outcome.buildId), null, 2)}\n`);
     if (options.quiet) {
       const id = imageId(outcome.response);
       if (id) io.stdout.write(`${id}\n`);
