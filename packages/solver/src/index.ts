@@ -37,6 +37,7 @@ export {
 export { AttrReader } from "./attrs/attr-reader.js";
 export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesEvent, WarningEvent, LogEvent } from "./progress/events.js";
 export { ProgressReporter } from "./progress/reporter.js";
+export { progressBytes } from "./progress/units.js";
 
 // Build graph
 export { scratch, image, local, copy, mkdir, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type MkdirNode, type InlineFile } from "./graph/nodes.js";

@@ -65,10 +65,15 @@ describe("exp build in a terminal", () => {
     expect(headers).toHaveLength(1);
     const start = screen.indexOf(headers[0]!);
     const view = screen.slice(start, screen.findIndex((l, i) => i > start && !l.startsWith(" => ")));
-    expect(normalize(view[0]!)).toBe("[+] Building N.Ns (5/5) FINISHED");
+    expect(normalize(view[0]!)).toBe("[+] Building N.Ns (7/7) FINISHED");
     expect(view.slice(1).map((l) => normalize(l).replace(/ {2,}/g, " | "))).toEqual([
+      " => [internal] load build definition from Dockerfile | N.Ns",
+      " => => transferring dockerfile: N | N.Ns",
+      " => [internal] load .dockerignore | N.Ns",
+      " => => transferring context: N | N.Ns",
       " => [1/3] WORKDIR /app | N.Ns",
       " => [internal] load build context | N.Ns",
+      " => => transferring context: N | N.Ns",
       " => [2/3] COPY app/ /app/ | N.Ns",
       " => [3/3] COPY app/a.txt /b.txt | N.Ns",
       " => exporting to oci image format | N.Ns",

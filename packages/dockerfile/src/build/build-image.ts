@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import type { ContentStore } from "@exp/content";
 import { AbortedError, throwIfAborted } from "@exp/errors";
 import { parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
 import type { RegistryClient } from "@exp/registry";
 import {
+  progressBytes,
   ProgressReporter,
   Solver,
   copy,
@@ -76,10 +77,14 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   throwIfAborted(signal, "build");
   const dockerfilePath = resolve(options.dockerfile ?? join(options.context, "Dockerfile"));
   const fileName = options.dockerfile ? dockerfilePath : "Dockerfile";
-  const ast = parseDockerfile(await readFile(dockerfilePath, "utf8"), { fileName });
+  const progress = ProgressReporter.root(options.onProgress);
+  // buildx's first two steps, named as BuildKit's Dockerfile front end names them.
+  const ast = await loadStep(progress, "definition", `[internal] load build definition from ${basename(dockerfilePath)}`, "transferring dockerfile", async () => {
+    const text = await readFile(dockerfilePath, "utf8");
+    return { value: parseDockerfile(text, { fileName }), bytes: Buffer.byteLength(text) };
+  }, signal);
   const epoch = options.sourceDateEpoch ?? epochFromArgs(options.buildArgs);
   const created = new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
-  const progress = ProgressReporter.root(options.onProgress);
   const lease = await options.store.leases.create({ labels: { "exp.io/purpose": "build" } });
   try {
     const hashCache = await loadHashCache(options.store, signal ? { signal } : {});
@@ -93,7 +98,10 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });
-    const ignoreFile = await readDockerignoreFile(options.context, { dockerfile: dockerfilePath, ...(signal ? { signal } : {}) });
+    const ignoreFile = await loadStep(progress, "dockerignore", "[internal] load .dockerignore", "transferring context", async () => {
+      const file = await readDockerignoreFile(options.context, { dockerfile: dockerfilePath, ...(signal ? { signal } : {}) });
+      return { value: file, bytes: file ? (await stat(file.path)).size : 0 };
+    }, signal);
     const context = local(resolve(options.context), ignoreFile?.patterns.map((p) => p.pattern) ?? []);
     const origins: StepOrigins = { file: fileName, locations: new Map(), fromContext: new Set(), context: resolve(options.context), ...(ignoreFile ? { ignoreFile } : {}) };
     const warnings: string[] = [];
@@ -247,3 +255,12 @@ function epochFromArgs(args: Record<string, string> | undefined): number | undef
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
+/** A front-end step with one `transferring …: <size>` line, as BuildKit shows a file read from the client. */
+async function loadStep<T>(root: ProgressReporter, id: string, name: string, transfer: string, load: () => Promise<{ value: T; bytes: number }>, signal: AbortSignal | undefined): Promise<T> {
+  const vertex = root.child(`load-${id}`, name);
+  return vertex.run(async () => {
+    const { value, bytes } = await load();
+    vertex.oneOff("transfer", `${transfer}: ${progressBytes(bytes)}`)();
+    return value;
+  }, signal);
+}

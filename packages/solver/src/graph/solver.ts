@@ -30,6 +30,7 @@ import { remoteLayer } from "../layers/remote-layer.js";
 import { storedLayer } from "../layers/stored-layer.js";
 import type { ImportedCache, ImportedLayer } from "../exporter/cache-importer.js";
 import type { ProgressReporter } from "../progress/reporter.js";
+import { progressBytes } from "../progress/units.js";
 import { archiveFetcher } from "../sources/archive-fetcher.js";
 import type { BlobFetcher } from "../sources/blob-fetcher.js";
 import { layoutFetcher } from "../sources/layout-fetcher.js";
@@ -383,6 +384,8 @@ export class Solver {
     return vertex.run(async () => {
       const matcher = createIgnoreMatcher([...node.excludes]);
       const entries = await walkContext(node.path, { matcher, ...this.signalOption() });
+      // BuildKit's line for the context the client sent; here, what the build may read of it.
+      vertex.oneOff("transfer", `transferring context: ${progressBytes(entries.reduce((sum, e) => sum + e.size, 0))}`)();
       return contextFsSource(node.path, entries, this.options.hashCache ? { hashCache: this.options.hashCache } : {});
     }, this.options.signal);
   }
