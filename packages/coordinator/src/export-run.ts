@@ -36,6 +36,7 @@ export interface ExportRunInit {
   external?: AbortSignal;
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
   registry?: RegistryClient;
+  timeline?: Timeline;
 }
 
 interface Slot<R> {
@@ -45,7 +46,7 @@ interface Slot<R> {
 
 /** The state of one runExport call; see runExport for the order it enforces. */
 export class ExportRun {
-  readonly timeline = new Timeline();
+  readonly timeline: Timeline;
   readonly warnings: string[] = [];
   readonly buildId: string;
   private readonly controller = new AbortController();
@@ -59,6 +60,7 @@ export class ExportRun {
 
   constructor(private readonly init: ExportRunInit) {
     this.buildId = init.buildId;
+    this.timeline = init.timeline ?? new Timeline();
     this.signal = init.external ? AbortSignal.any([init.external, this.controller.signal]) : this.controller.signal;
     // Every layer's compression, every blob upload and every limiter wait listens on this one
     // signal at the same time: dozens of listeners are expected, not a leak.

@@ -7,6 +7,7 @@ import { AbortedError } from "@exp/errors";
 import type { Digest } from "@exp/oci-spec";
 import { LayerBlobs, type ExportSource, type ProgressEvent } from "@exp/solver";
 import { runExport } from "./run-export.js";
+import { Timeline } from "./timeline.js";
 import { Barrier, aborted, deferred } from "./testing/barrier.js";
 import { fakeCacheExporter, fakeImageExporter, fakeInlineCache, readFully, type EventLog } from "./testing/fake-exporters.js";
 import { randomSource } from "./testing/random-source.js";
@@ -267,6 +268,46 @@ describe("runExport: failures", () => {
     const failure = await runExport({ source, exporters: [image], store, signal: controller.signal, buildId: "interrupted" }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(AbortedError);
     expect((await store.history.get("interrupted"))?.error).toBe("export was aborted: user pressed ctrl-c");
+  });
+});
+
+describe("runExport: the timeline of a failed or interrupted export", () => {
+  it("a timeline the caller passes keeps every phase's span, with its status, when runExport throws", async () => {
+    const controller = new AbortController();
+    const image = fakeImageExporter({
+      id: "image",
+      log,
+      push: async (ctx) => {
+        controller.abort(new Error("user pressed ctrl-c"));
+        await aborted(ctx.signal);
+        throw new Error("Request aborted"); // what undici makes of it
+      },
+    });
+    const cache = fakeCacheExporter({ id: "cache", log, mode: "min", push: async (ctx) => void (await aborted(ctx.signal)) });
+    const timeline = new Timeline();
+    const before = performance.timeOrigin + performance.now();
+    const failure = await runExport({ source, exporters: [image], cacheExporters: [cache], store, signal: controller.signal, timeline }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AbortedError);
+    const spans = timeline.entries.map((e) => [e.vertex, e.phase, e.status]);
+    expect(spans).toEqual(
+      expect.arrayContaining([
+        ["export-0", "create", "completed"],
+        ["cache-0", "cache-create", "completed"],
+        ["export-0", "finalize", "canceled"],
+        ["cache-0", "cache-finalize", "canceled"],
+      ]),
+    );
+    for (const entry of timeline.entries) expect(entry.end).toBeGreaterThanOrEqual(entry.start);
+    // Its zero is an epoch time with sub-millisecond precision, taken when it was made.
+    expect(timeline.startedAt).toBeLessThanOrEqual(before);
+    expect(Date.now() - timeline.startedAt).toBeLessThan(60_000);
+  });
+
+  it("a successful export's outcome says when its timeline starts", async () => {
+    const before = performance.timeOrigin + performance.now();
+    const outcome = await runExport({ source, exporters: [fakeImageExporter({ id: "image", log })], store });
+    expect(outcome.timelineStartedAt).toBeGreaterThanOrEqual(before);
+    expect(outcome.timelineStartedAt).toBeLessThanOrEqual(performance.timeOrigin + performance.now());
   });
 });
 

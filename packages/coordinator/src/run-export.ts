@@ -12,7 +12,7 @@ import {
   type ProgressListener,
 } from "@exp/solver";
 import { ExportRun } from "./export-run.js";
-import type { TimelineEntry } from "./timeline.js";
+import type { Timeline, TimelineEntry } from "./timeline.js";
 
 export interface RunExportOptions {
   source: ExportSource;
@@ -34,6 +34,12 @@ export interface RunExportOptions {
   registry?: RegistryClient;
   /** Runs after every create phase and before any finalizer (a GC, in tests and in `exp` itself). */
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Where the phases' spans are recorded (a new Timeline by default). The caller keeps it when
+   * runExport throws: every phase has settled by then, each span with its status (completed,
+   * error, canceled), which is what a trace of a failed or interrupted export shows.
+   */
+  timeline?: Timeline;
 }
 
 export interface ExportOutcome {
@@ -43,6 +49,8 @@ export interface ExportOutcome {
   /** The root descriptors recorded in build history, one per exporter that produced one. */
   results: Descriptor[];
   timeline: TimelineEntry[];
+  /** ms since the epoch (sub-millisecond) at which the timeline's `start`/`end` are 0. */
+  timelineStartedAt: number;
   warnings: string[];
 }
 
@@ -69,10 +77,11 @@ export async function runExport(options: RunExportOptions): Promise<ExportOutcom
     ...(options.signal ? { external: options.signal } : {}),
     ...(options.betweenPhases ? { betweenPhases: options.betweenPhases } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.timeline ? { timeline: options.timeline } : {}),
   });
   try {
     const response = options.sequential ? await run.sequential() : await run.parallel();
-    return { buildId: run.buildId, response, results: run.recordedResults(), timeline: run.timeline.entries, warnings: run.warnings };
+    return { buildId: run.buildId, response, results: run.recordedResults(), timeline: run.timeline.entries, timelineStartedAt: run.timeline.startedAt, warnings: run.warnings };
   } catch (error) {
     if (options.signal?.aborted) throw error instanceof AbortedError ? error : new AbortedError("export", options.signal.reason);
     throw error;

@@ -13,10 +13,16 @@ export interface TimelineEntry {
   status: "completed" | "error" | "canceled" | "ignored-error";
 }
 
-/** Records spans; `measure` never changes what the wrapped work returns or throws. */
+/**
+ * Records spans; `measure` never changes what the wrapped work returns or throws. A caller that
+ * passes its own to runExport (`timeline`) keeps the spans when the export fails or is
+ * interrupted, for a trace of what ran until then.
+ */
 export class Timeline {
   readonly entries: TimelineEntry[] = [];
   private readonly origin = performance.now();
+  /** ms since the epoch (sub-millisecond, from the monotonic clock) at which `start`/`end` are 0. */
+  readonly startedAt = performance.timeOrigin + this.origin;
 
   async measure<T>(phase: PhaseName, vertex: string, name: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
     const start = performance.now() - this.origin;
