@@ -1,14 +1,17 @@
 import type { TimelineEntry } from "@exp/coordinator";
-import type { VertexEvent } from "@exp/solver";
+import type { BytesEvent, VertexEvent } from "@exp/solver";
+import { shortDigest } from "./util/format.js";
 
 export interface TraceInput {
-  /** ms since the epoch when the build started: the trace's time zero. */
+  /** ms since the epoch when the build started: the trace's time zero. May have a fraction (sub-ms). */
   startedAt: number;
-  /** Every vertex event of the build and the export. */
+  /** Every vertex event of the build and the export, `at` in ms since the epoch (fractions kept). */
   events: readonly VertexEvent[];
-  /** The coordinator's spans, when the export ran to its end (successfully or not). */
+  /** The `uploading` byte events (others are ignored): one span per blob and vertex. */
+  bytes?: readonly BytesEvent[];
+  /** The coordinator's spans, whether the export succeeded, failed or was interrupted. */
   timeline?: readonly TimelineEntry[];
-  /** ms since the epoch when runExport was called: the timeline's zero. */
+  /** ms since the epoch at which the timeline's `start`/`end` are 0 (Timeline.startedAt). */
   exportStartedAt?: number;
 }
 
@@ -18,6 +21,7 @@ export interface ChromeTraceEvent {
   ph: "X" | "M";
   pid: number;
   tid: number;
+  /** µs since the build started (sub-millisecond: the events' times are taken to the µs). */
   ts?: number;
   dur?: number;
   args?: Record<string, unknown>;
@@ -37,16 +41,29 @@ interface Span {
   status: string;
 }
 
+interface Placed {
+  name: string;
+  cat: string;
+  start: number;
+  end: number;
+  args: Record<string, unknown>;
+}
+
 const pid = 1;
 
 /**
  * A Chrome trace (chrome://tracing, Perfetto) of the build: the build steps on "build" lanes, and
  * one lane (tid) per exporter vertex with its phases (create, finalize, cache-create, ...) from
- * the coordinator's timeline and its sub-steps (pushes) from the progress events. Without a
- * timeline (the export never ran) exporter spans come from the progress events alone.
+ * the coordinator's timeline, its sub-steps (pushes) from the progress events and one span per
+ * blob upload (from its first `uploading` byte count to the one that reaches the blob's size).
+ * Spans on one lane follow each other or nest in their parent, never overlap otherwise (the viewers
+ * draw a lane as a stack): a span that would is put on a further lane of the same exporter
+ * ("export-0: … (2)"), so parallel uploads show side by side.
+ * Without a timeline (the export never started) exporter spans come from the progress events.
  */
 export function chromeTrace(input: TraceInput): ChromeTrace {
-  const us = (epochMs: number) => Math.max(0, Math.round((epochMs - input.startedAt) * 1000));
+  // Whole µs (Chrome's unit): finer is below what an epoch time in ms as a double can hold.
+  const us = (ms: number) => Math.round(ms * 1000);
   const spans = vertexSpans(input.events);
   const events: ChromeTraceEvent[] = [];
   const threads = new Map<string, number>();
@@ -58,8 +75,8 @@ export function chromeTrace(input: TraceInput): ChromeTrace {
     }
     return tid;
   };
-  const span = (tid: number, name: string, cat: string, start: number, end: number, args: Record<string, unknown>) =>
-    events.push({ name, cat, ph: "X", pid, tid, ts: us(start), dur: Math.max(0, Math.round((end - start) * 1000)), args });
+  const emit = (tid: number, s: Placed) =>
+    events.push({ name: s.name, cat: s.cat, ph: "X", pid, tid, ts: Math.max(0, us(s.start - input.startedAt)), dur: Math.max(0, us(s.end - s.start)), args: s.args });
 
   // Build steps: greedy lanes so that spans on one lane never overlap.
   const lanes: number[] = [];
@@ -67,30 +84,111 @@ export function chromeTrace(input: TraceInput): ChromeTrace {
     let lane = lanes.findIndex((end) => end <= s.start);
     if (lane < 0) lane = lanes.push(0) - 1;
     lanes[lane] = s.end;
-    span(thread(`build-${lane}`, lane === 0 ? "build" : `build ${lane + 1}`), s.name, "build", s.start, s.end, { vertex: s.id, status: s.status });
+    emit(thread(`build-${lane}`, lane === 0 ? "build" : `build ${lane + 1}`), { name: s.name, cat: "build", start: s.start, end: s.end, args: { vertex: s.id, status: s.status } });
+  }
+  for (const s of spans.filter((s) => s.parent !== undefined && !isExportVertex(rootOf(s.id)))) {
+    emit(thread("build-0", "build"), { name: s.name, cat: "step", start: s.start, end: s.end, args: { vertex: s.id, status: s.status } });
   }
 
+  // Per exporter vertex: its phases first (they hold everything else), then sub-steps and uploads.
   const names = new Map(spans.filter((s) => s.parent === undefined).map((s) => [s.id, s.name]));
-  const exporterThread = (vertex: string) => thread(vertex, `${vertex}: ${names.get(vertex) ?? vertex}`);
+  const perExporter = new Map<string, { phases: Placed[]; inner: Placed[] }>();
+  const of = (vertex: string) => {
+    let entry = perExporter.get(vertex);
+    if (!entry) perExporter.set(vertex, (entry = { phases: [], inner: [] }));
+    return entry;
+  };
   if (input.timeline && input.exportStartedAt !== undefined) {
     const origin = input.exportStartedAt;
-    for (const entry of input.timeline) {
-      span(exporterThread(entry.vertex), entry.phase, "export", origin + entry.start, origin + entry.end, { vertex: entry.vertex, name: entry.name, status: entry.status });
+    for (const e of input.timeline) {
+      of(e.vertex).phases.push({ name: e.phase, cat: "export", start: origin + e.start, end: origin + e.end, args: { vertex: e.vertex, name: e.name, status: e.status } });
     }
   } else {
     for (const s of spans.filter((s) => s.parent === undefined && isExportVertex(s.id))) {
-      span(exporterThread(s.id), s.name, "export", s.start, s.end, { vertex: s.id, status: s.status });
+      of(s.id).phases.push({ name: s.name, cat: "export", start: s.start, end: s.end, args: { vertex: s.id, status: s.status } });
     }
   }
-  for (const s of spans.filter((s) => s.parent !== undefined)) {
-    const root = s.id.split("/")[0]!;
-    span(isExportVertex(root) ? exporterThread(root) : thread("build-0", "build"), s.name, "step", s.start, s.end, { vertex: s.id, status: s.status });
+  for (const s of spans.filter((s) => s.parent !== undefined && isExportVertex(rootOf(s.id)))) {
+    of(rootOf(s.id)).inner.push({ name: s.name, cat: "step", start: s.start, end: s.end, args: { vertex: s.id, status: s.status } });
+  }
+  for (const u of uploadSpans(input.bytes ?? [])) {
+    if (isExportVertex(rootOf(u.vertex))) of(rootOf(u.vertex)).inner.push(u.span);
+  }
+  for (const [vertex, { phases, inner }] of perExporter) {
+    const label = `${vertex}: ${names.get(vertex) ?? vertex}`;
+    const placed: Placed[][] = [[]];
+    const laneTid = (i: number) => thread(i === 0 ? vertex : `${vertex} (${i + 1})`, i === 0 ? label : `${label} (${i + 1})`);
+    for (const p of phases) placed[0]!.push(p);
+    for (const s of [...inner].sort((a, b) => a.start - b.start || b.end - a.end)) {
+      let lane = placed.findIndex((spansOnLane) => spansOnLane.every((other) => fits(s, other)));
+      if (lane < 0) lane = placed.push([]) - 1;
+      placed[lane]!.push(s);
+    }
+    placed.forEach((spansOnLane, i) => {
+      if (spansOnLane.length === 0) return;
+      const tid = laneTid(i);
+      for (const s of spansOnLane) emit(tid, s);
+    });
   }
   return { traceEvents: events, displayTimeUnit: "ms" };
 }
 
+/**
+ * Two spans may share a lane when they do not meet, or when one holds the other and really is its
+ * parent: a phase holds anything of its exporter, a step holds its own sub-steps and uploads. Two
+ * uploads running at once, or two sibling steps, go on separate lanes rather than look nested.
+ */
+function fits(a: Placed, b: Placed): boolean {
+  if (a.end <= b.start || b.end <= a.start) return true;
+  if (a.start >= b.start && a.end <= b.end && holds(b, a)) return true;
+  return b.start >= a.start && b.end <= a.end && holds(a, b);
+}
+
+function holds(outer: Placed, inner: Placed): boolean {
+  if (outer.cat === "export") return true;
+  if (outer.cat !== "step") return false;
+  const [o, i] = [String(outer.args.vertex), String(inner.args.vertex)];
+  return inner.cat === "upload" ? i === o || i.startsWith(`${o}/`) : i.startsWith(`${o}/`);
+}
+
+function rootOf(vertex: string): string {
+  return vertex.split("/")[0]!;
+}
+
 function isExportVertex(id: string): boolean {
   return /^(export|cache)-/.test(id);
+}
+
+/**
+ * One span per (vertex, blob) upload: from its first `uploading` event to the first that reaches
+ * its size; one that never does (the push failed or was interrupted) ends at its last event.
+ */
+function uploadSpans(bytes: readonly BytesEvent[]): Array<{ vertex: string; span: Placed }> {
+  const open = new Map<string, { first: BytesEvent; last: BytesEvent; done?: BytesEvent }>();
+  for (const event of bytes) {
+    if (event.action !== "uploading") continue;
+    const key = `${event.vertex}\0${event.id}`;
+    const upload = open.get(key);
+    if (!upload) {
+      open.set(key, { first: event, last: event, ...(isDone(event) ? { done: event } : {}) });
+      continue;
+    }
+    if (upload.done) continue;
+    upload.last = event;
+    if (isDone(event)) upload.done = event;
+  }
+  return [...open.values()].map(({ first, last, done }) => {
+    const end = done ?? last;
+    const total = end.total ?? end.current;
+    return {
+      vertex: first.vertex,
+      span: { name: `uploading ${shortDigest(first.id)}`, cat: "upload", start: first.at, end: end.at, args: { vertex: first.vertex, blob: first.id, bytes: total, status: done ? "completed" : "unfinished" } },
+    };
+  });
+}
+
+function isDone(event: BytesEvent): boolean {
+  return event.total !== undefined && event.current >= event.total;
 }
 
 /** Pairs each vertex's start with its end (a vertex may run twice, e.g. an exporter's create then finalize). */

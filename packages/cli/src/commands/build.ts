@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { openContentStore, type ContentStore } from "@exp/content";
-import { runExport, type ExportOutcome } from "@exp/coordinator";
+import { runExport, Timeline, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
 import { ExpError, isAbortError } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
@@ -15,6 +15,7 @@ import {
   type ExporterInstance,
   type ExportSource,
   type ImportedCache,
+  type BytesEvent,
   type ProgressEvent,
   type VertexEvent,
 } from "@exp/solver";
@@ -115,15 +116,21 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       pushLocks: filePushLocks(join(store.root, "locks", "push")),
     });
     const buildId = newBuildId();
-    const startedAt = Date.now();
+    const startedAt = preciseNow();
+    // For --trace: the events with `at` replaced by the time they arrived, to the µs. The solver's
+    // ProgressReporter stamps Date.now() (whole ms) and calls this listener synchronously, so the
+    // arrival time is the emission time, finer.
     const vertexEvents: VertexEvent[] = [];
+    const uploads: BytesEvent[] = [];
     const onProgress = (event: ProgressEvent) => {
-      if (event.type === "vertex") vertexEvents.push(event);
+      if (options.trace && event.type === "vertex") vertexEvents.push({ ...event, at: preciseNow() });
+      if (options.trace && event.type === "bytes" && event.action === "uploading") uploads.push({ ...event, at: preciseNow() });
       log.onEvent(event);
       printer.onEvent(event);
     };
     let outcome: ExportOutcome | undefined;
-    let exportStartedAt: number | undefined;
+    // The export's spans, kept by exp so that a failed or interrupted export still has them.
+    const timeline = new Timeline();
     let exportRan = false;
     let failure: unknown;
     const context = resolve(cwd, contextArg ?? ".");
@@ -159,7 +166,6 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       for (const warning of build.warnings) printer.warn(warning);
       try {
         const source: ExportSource = tags.length > 0 ? { ...build.source, metadata: { ...build.source.metadata, imageNames: tags } } : build.source;
-        exportStartedAt = Date.now();
         exportRan = true;
         outcome = await runExport({
           source,
@@ -169,6 +175,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
           onProgress,
           buildId,
           registry,
+          timeline,
           ...(options.sequentialExport ? { sequential: true } : {}),
           ...(io.signal ? { signal: io.signal } : {}),
         });
@@ -190,7 +197,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       // is a warning: the build's own error is the one to report.
       const files: Array<[string, () => string]> = [];
       if (options.trace) {
-        files.push([options.trace, () => JSON.stringify(chromeTrace({ startedAt, events: vertexEvents, ...(outcome ? { timeline: outcome.timeline } : {}), ...(exportStartedAt === undefined ? {} : { exportStartedAt }) }))]);
+        const exported = exportRan ? { timeline: timeline.entries, exportStartedAt: timeline.startedAt } : {};
+        files.push([options.trace, () => JSON.stringify(chromeTrace({ startedAt, events: vertexEvents, bytes: uploads, ...exported }))]);
       }
       if (options.metadataFile) {
         const error = failure === undefined ? undefined : { message: redactor.redact(messageOf(failure)), ...(failure instanceof ExpError ? { code: failure.code } : {}) };
@@ -306,6 +314,11 @@ function absolutePaths(spec: Spec, cwd: string, keys: readonly string[]): Spec {
     if (value !== undefined && value !== "" && value !== "-") attrs[key] = resolve(cwd, value);
   }
   return { type: spec.type, attrs };
+}
+
+/** ms since the epoch with a fraction, from the monotonic high-resolution clock. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** 25 characters of [a-z0-9], like BuildKit's build refs. */
