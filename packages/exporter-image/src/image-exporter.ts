@@ -1,8 +1,7 @@
 import { InvalidOptionError, MissingOptionError } from "@exp/errors";
 import { createRegistryClient, type ImageReference } from "@exp/registry";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
-import { commitImage } from "./commit/commit-image.js";
-import { checkAnnotationsFit, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "./options/image-options.js";
+import { checkAnnotationsFit, commitImage, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { pushImage } from "./push/push-image.js";
 import { storeRoots } from "./store-roots.js";
 

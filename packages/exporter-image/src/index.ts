@@ -1,14 +1,6 @@
 export { createImageExporter, imageExporter, registryExporter, exporters, exporter } from "./image-exporter.js";
-export { commitImage, type CommittedImage, type CommittedLayer, type CommittedPlatform } from "./commit/commit-image.js";
-export { finalConfig, manifestLayer } from "./commit/image-config.js";
-export {
-  imageCommitKeys,
-  parseImageCommitOptions,
-  resolveNames,
-  hasExplicitTag,
-  checkAnnotationsFit,
-  type ImageCommitOptions,
-} from "./options/image-options.js";
-export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
+// The image writer is its own package (the oci exporter shares it without the push code);
+// re-exported for the callers that know it from here.
+export * from "@exp/image-writer";
 export { pushImage, type PushImageOptions } from "./push/push-image.js";
 export { storeRoots } from "./store-roots.js";

@@ -1,6 +1,5 @@
 import type { ContentStore } from "@exp/content";
-import type { Descriptor } from "@exp/oci-spec";
-import type { ImageReference } from "@exp/registry";
+import type { Descriptor, ImageReference } from "@exp/oci-spec";
 
 /**
  * `store=true`: the image is kept in the local store under a root per name (so GC keeps it until

@@ -1,6 +1,5 @@
-import { IMAGE_LAYOUT_VERSION, OCI_IMAGE_INDEX, type Descriptor } from "@exp/oci-spec";
-import type { ImageReference } from "@exp/registry";
-import type { CommittedImage } from "@exp/exporter-image";
+import { IMAGE_LAYOUT_VERSION, OCI_IMAGE_INDEX, type Descriptor, type ImageReference } from "@exp/oci-spec";
+import type { CommittedImage } from "@exp/image-writer";
 
 /** Every blob of a committed image, each once, in a stable order: layers, configs, manifests, index. */
 export function imageBlobs(image: CommittedImage): Descriptor[] {

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { InvalidOptionError } from "@exp/errors";
 import { tempPathFor } from "@exp/content";
-import { checkAnnotationsFit, commitImage, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/exporter-image";
+import { checkAnnotationsFit, commitImage, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
 import { dockerManifestJson, imageBlobs, indexEntries, indexJson, ociLayoutFile } from "./layout-files.js";
 import { writeArchive } from "./write-archive.js";

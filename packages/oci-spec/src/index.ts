@@ -112,3 +112,5 @@ export { InvalidPlatformError, formatPlatform, normalizePlatform, parsePlatform,
 export { hostPlatform } from "./host-platform.js";
 export { knownArchitectures, knownOperatingSystems } from "./platform-names.js";
 export { createDigestVerifier, type DigestVerifierOptions } from "./verify-stream.js";
+export * from "./reference/index.js";
+export type { BlobSource, FetchedManifest, GetBlobOptions, ManifestRef, PushBlobOptions, PushBlobResult, RegistryApi } from "./distribution/registry-api.js";

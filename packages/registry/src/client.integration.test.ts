@@ -10,7 +10,7 @@ import { bytesBlobSource } from "./blobs/blob-source.js";
 import { filePushLocks } from "./blobs/push-lock.js";
 import { createRegistryClient, type RegistryClient } from "./client.js";
 import { RegistryError, RetriesExhaustedError } from "./errors.js";
-import { parseReference } from "./reference/index.js";
+import { parseReference } from "@exp/oci-spec";
 import { CredentialHelperNotFoundError } from "./auth/index.js";
 import { HostLimiters } from "./transport/limiter.js";
 import { makeImage, makeIndex, type FixtureImage } from "./testing/image-fixture.js";

@@ -1,8 +1,9 @@
 import type { Readable } from "node:stream";
-import type { Descriptor, Digest } from "@exp/oci-spec";
+import type { Descriptor, Digest, RegistryApi } from "@exp/oci-spec";
 import type { BlobSource } from "./blobs/blob-source.js";
 import { blobExists } from "./blobs/blob-exists.js";
 import { getBlob, type GetBlobOptions } from "./blobs/get-blob.js";
+import { asNetworkError, typedBody } from "./blobs/typed-body.js";
 import { pushBlob, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
 import type { PushLocks } from "./blobs/push-lock.js";
 import { getManifest, headManifest, listTags, putManifest, type FetchedManifest, type ManifestRef } from "./manifests/manifests.js";
@@ -32,7 +33,7 @@ export interface RegistryClientOptions extends HostOptions, AuthOptions {
  * credentials and tokens it resolved, and which repositories are known to hold which blobs (so a
  * later push mounts instead of uploading).
  */
-export class RegistryClient {
+export class RegistryClient implements RegistryApi {
   readonly transport: Transport;
   private readonly limiters: HostLimiters;
   /** Blob uploads in progress, per registry and digest: a second push of the same blob waits, then finds or mounts it. */
@@ -92,18 +93,21 @@ export class RegistryClient {
   /** A verified stream of the blob; the host's blob slot is held until the stream ends. */
   async getBlob(repo: RepositoryRef, descriptor: Pick<Descriptor, "digest" | "size">, options: GetBlobOptions = {}): Promise<Readable> {
     const release = await this.limiters.get(repo.registry, "blob").acquire(options.signal);
+    const what = `blob ${descriptor.digest} of ${repo.registry}/${repo.repository}`;
     try {
       const stream = await getBlob(this.transport, repo, descriptor, options);
       stream.once("close", release);
-      return stream;
+      return typedBody(stream, what);
     } catch (error) {
       release();
-      throw error;
+      throw asNetworkError(error, "GET", what);
     }
   }
 
   getManifest(ref: ManifestRef, options: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
-    return this.limiters.run(ref.registry, "manifest", options.signal, () => getManifest(this.transport, ref, options));
+    return this.limiters
+      .run(ref.registry, "manifest", options.signal, () => getManifest(this.transport, ref, options))
+      .catch((error: unknown) => Promise.reject(asNetworkError(error, "GET", `manifest ${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${ref.tag ?? ""}`}`)));
   }
 
   headManifest(ref: ManifestRef, options: { signal?: AbortSignal } = {}): Promise<Descriptor | undefined> {

@@ -9,7 +9,7 @@ export type { GetBlobOptions } from "./blobs/get-blob.js";
 export type { ManifestRef, FetchedManifest } from "./manifests/manifests.js";
 export { manifestAccept, maxManifestBytes } from "./manifests/manifest-accept.js";
 
-export { HostLimiters, Semaphore, sharedHostLimiters, defaultHostLimits, type HostLimits, type RequestClass } from "./transport/limiter.js";
+export { HostLimiters, sharedHostLimiters, defaultHostLimits, type HostLimits, type RequestClass } from "./transport/limiter.js";
 export { isLoopbackHost, type HostOptions, type TlsOptions } from "./transport/hosts.js";
 export type { RetryOptions } from "./transport/retry.js";
 export type { AuthOptions } from "./transport/authenticator.js";
@@ -26,5 +26,16 @@ export {
 } from "./errors.js";
 export type { ConnectionFailureKind } from "./transport/connection-failure.js";
 
-export * from "./reference/index.js";
+// Image references are parsed by @exp/oci-spec (no HTTP needed to name an image); re-exported here
+// for the callers that already import them from the client.
+export {
+  DOCKER_HUB,
+  InvalidReferenceError,
+  isDockerHub,
+  normalizeRegistry,
+  parseReference,
+  registryApiHost,
+  type ImageReference,
+  type ParseReferenceOptions,
+} from "@exp/oci-spec";
 export * from "./auth/index.js";

@@ -1,12 +1,7 @@
+import type { RepositoryRef } from "@exp/oci-spec";
 import { scopeFor, type RepositoryAction } from "./auth/scope.js";
 
-/** Where blobs and manifests live: a registry host and a repository in it. An ImageReference is one. */
-export interface RepositoryRef {
-  /** "host[:port]"; docker.io is reached at registry-1.docker.io by the client. */
-  readonly registry: string;
-  /** "library/alpine" */
-  readonly repository: string;
-}
+export type { RepositoryRef };
 
 export type Action = RepositoryAction;
 

@@ -2,8 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { ContentStore } from "@exp/content";
 import { AbortedError, throwIfAborted } from "@exp/errors";
-import { parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
-import type { RegistryClient } from "@exp/registry";
+import { parsePlatform, platformKey, type Platform, type RegistryApi } from "@exp/oci-spec";
 import {
   progressBytes,
   ProgressReporter,
@@ -44,7 +43,7 @@ export interface BuildImageOptions {
   buildArgs?: Record<string, string>;
   store: ContentStore;
   /** Needed when a stage is FROM a registry image. */
-  registry?: RegistryClient;
+  registry?: RegistryApi;
   /** SOURCE_DATE_EPOCH in seconds; default the SOURCE_DATE_EPOCH build arg, if any. */
   sourceDateEpoch?: number;
   onProgress?: ProgressListener;

@@ -1,8 +1,7 @@
 import type { ContentStore } from "@exp/content";
-import type { Descriptor } from "@exp/oci-spec";
-import type { BlobSource, ImageReference, PushBlobResult, RegistryClient } from "@exp/registry";
+import type { BlobSource, Descriptor, ImageReference, PushBlobResult, RegistryApi } from "@exp/oci-spec";
 import type { ProgressReporter } from "@exp/solver";
-import type { CommittedImage, CommittedLayer } from "../commit/commit-image.js";
+import type { CommittedImage, CommittedLayer } from "@exp/image-writer";
 
 export interface PushImageOptions {
   signal: AbortSignal;
@@ -18,7 +17,7 @@ export interface PushImageOptions {
  * them; a base layer already in the same registry is mounted, not sent), then the manifests,
  * children before the index, then the tag.
  */
-export async function pushImage(client: RegistryClient, target: ImageReference, image: CommittedImage, store: ContentStore, options: PushImageOptions): Promise<void> {
+export async function pushImage(client: RegistryApi, target: ImageReference, image: CommittedImage, store: ContentStore, options: PushImageOptions): Promise<void> {
   const blobs = new Map<string, () => Promise<PushBlobResult>>();
   for (const platform of image.platforms) {
     blobs.set(platform.config.digest, () => client.pushBlob(target, storeSource(store, platform.config), { signal: options.signal }));
@@ -49,7 +48,7 @@ function storeSource(store: ContentStore, descriptor: Descriptor): BlobSource {
 }
 
 /** A local blob is uploaded from the store; a base layer known only remotely is mounted from its repository, or fetched first. */
-async function pushLayer(client: RegistryClient, target: ImageReference, committed: CommittedLayer, store: ContentStore, options: PushImageOptions): Promise<PushBlobResult> {
+async function pushLayer(client: RegistryApi, target: ImageReference, committed: CommittedLayer, store: ContentStore, options: PushImageOptions): Promise<PushBlobResult> {
   const { layer, blob } = committed;
   const progress = (bytes: number, total: number) => options.progress.bytes(blob.descriptor.digest, "uploading", bytes, total);
   const sameRegistry = layer.origin !== undefined && layer.origin.registry === target.registry;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import { InvalidCredentialsFileError } from "./credential-errors.js";
 import { basicCredentials, identityTokenCredentials, type Credentials } from "./credentials.js";
-import { isDockerHub, normalizeRegistry } from "../reference/registry-host.js";
+import { isDockerHub, normalizeRegistry } from "@exp/oci-spec";
 
 /** The parts of a docker config.json or podman auth.json that hold credentials. */
 export interface AuthFile {

@@ -1,13 +1,10 @@
 import { Readable, pipeline } from "node:stream";
-import { createDigestVerifier, type Descriptor } from "@exp/oci-spec";
+import { createDigestVerifier, type Descriptor, type GetBlobOptions } from "@exp/oci-spec";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
 import { backoffDelay, isRetryableNetworkError, wait, type RetryPolicy } from "../transport/retry.js";
 import type { Transport } from "../transport/transport.js";
 
-export interface GetBlobOptions {
-  signal?: AbortSignal;
-  onProgress?: (bytes: number, total: number) => void;
-}
+export type { GetBlobOptions };
 
 /**
  * Streams a blob. Redirects (to object storage) are followed without the registry's credentials.

@@ -4,40 +4,11 @@ import { repositoryPath, repositoryScope, type RepositoryRef } from "../reposito
 import { backoffDelay, isRetryableNetworkError, wait } from "../transport/retry.js";
 import { header, type SendResult } from "../transport/send.js";
 import type { Transport } from "../transport/transport.js";
-import type { BlobSource } from "./blob-source.js";
+import type { BlobSource, PushBlobOptions, PushBlobResult } from "@exp/oci-spec";
 import { Slicer, counting } from "./counting.js";
 import { blobExists } from "./blob-exists.js";
 
-export interface PushBlobOptions {
-  signal?: AbortSignal;
-  /** Repositories on the same registry that may hold the blob: tried as cross-repo mounts first. */
-  mountFrom?: readonly string[];
-  /**
-   * "monolithic" (default): POST, then one streamed PUT. "chunked": PATCHes of `chunkSize` bytes
-   * (at least the registry's OCI-Chunk-Min-Length), then a PUT. A monolithic upload that the
-   * registry or a proxy refuses as too large (413) is retried chunked.
-   */
-  upload?: "monolithic" | "chunked";
-  chunkSize?: number;
-  onProgress?: (bytes: number, total: number) => void;
-  /** Skip the existence check (the caller knows the registry lacks the blob). */
-  skipExistsCheck?: boolean;
-  /**
-   * A repository of this registry known to hold the blob (the client pushed it there or read it
-   * from there, e.g. a `--cache-from` cache): its mount is tried before the existence check. A
-   * registry answers a mount with 201 whether or not the target had the blob, so one POST does what
-   * HEAD-then-POST would, and no HEAD is spent on a blob known to be in the registry (BuildKit
-   * #6123). A refused or failed mount falls back to the usual check, mounts and upload.
-   */
-  knownSource?: string;
-}
-
-export interface PushBlobResult {
-  status: "exists" | "mounted" | "uploaded";
-  /** Upload sessions started (1 when nothing failed). */
-  sessions: number;
-  mountedFrom?: string;
-}
+export type { PushBlobOptions, PushBlobResult };
 
 export const defaultChunkSize = 16 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 import { ExpError } from "@exp/errors";
-import { Digester, DigestMismatchError, digestOf, parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
+import { Digester, DigestMismatchError, digestOf, parseDigest, type Descriptor, type Digest, type FetchedManifest, type ManifestRef } from "@exp/oci-spec";
 import { RegistryError, RegistryProtocolError } from "../errors.js";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
 import { backoffDelay, isRetryableNetworkError, wait } from "../transport/retry.js";
@@ -7,17 +7,7 @@ import { header, type SendResult } from "../transport/send.js";
 import type { Transport } from "../transport/transport.js";
 import { manifestAccept, maxManifestBytes } from "./manifest-accept.js";
 
-/** A manifest reference: a repository plus a tag or a digest. */
-export interface ManifestRef extends RepositoryRef {
-  readonly tag?: string;
-  readonly digest?: Digest;
-}
-
-export interface FetchedManifest {
-  descriptor: Descriptor;
-  /** The exact bytes the registry holds (their digest is the manifest's digest). */
-  bytes: Buffer;
-}
+export type { FetchedManifest, ManifestRef };
 
 function reference(ref: ManifestRef): string {
   const value = ref.digest ?? ref.tag;

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
-import { registryApiHost } from "../reference/index.js";
+import { registryApiHost } from "@exp/oci-spec";
 
 export interface TlsOptions {
   /** Extra CA certificates (PEM) to trust, e.g. a private registry's self-signed CA. */

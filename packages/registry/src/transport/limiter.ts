@@ -1,63 +1,4 @@
-import { AbortedError } from "@exp/errors";
-
-/** A counting semaphore whose waiters can give up through an AbortSignal. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-
-  constructor(private size: number) {}
-
-  get inUse(): number {
-    return this.active;
-  }
-
-  resize(size: number): void {
-    this.size = size;
-    this.drain();
-  }
-
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) throw new AbortedError("waiting for a registry connection slot", signal.reason);
-    if (this.active < this.size) {
-      this.active++;
-      return this.releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        reject,
-      };
-      const onAbort = () => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        reject(new AbortedError("waiting for a registry connection slot", signal?.reason));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
-    return this.releaser();
-  }
-
-  private releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active--;
-      this.drain();
-    };
-  }
-
-  private drain(): void {
-    while (this.active < this.size && this.waiters.length > 0) {
-      this.active++;
-      this.waiters.shift()!.resolve();
-    }
-  }
-}
+import { Semaphore } from "@exp/locks";
 
 export type RequestClass = "blob" | "manifest";
 
@@ -94,7 +35,7 @@ export class HostLimiters {
   get(host: string, kind: RequestClass): Semaphore {
     let pair = this.hosts.get(host);
     if (!pair) {
-      pair = { blob: new Semaphore(this.limits.blobs), manifest: new Semaphore(this.limits.manifests) };
+      pair = { blob: new Semaphore(this.limits.blobs, "waiting for a registry connection slot"), manifest: new Semaphore(this.limits.manifests, "waiting for a registry connection slot") };
       this.hosts.set(host, pair);
     }
     return pair[kind];

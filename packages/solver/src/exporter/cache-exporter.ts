@@ -1,5 +1,5 @@
 import type { ContentStore } from "@exp/content";
-import type { RegistryClient } from "@exp/registry";
+import type { RegistryApi } from "@exp/oci-spec";
 import type { LayerBlobs } from "../layers/layer-blobs.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { Releasable } from "./descriptor-reference.js";
@@ -53,7 +53,7 @@ export interface CacheExportContext {
   readonly progress: ProgressReporter;
   readonly buildId: string;
   /** The build's registry client, shared with the image exporters (see ExportContext.registry). */
-  readonly registry?: RegistryClient;
+  readonly registry?: RegistryApi;
 }
 
 export interface CacheExportResult {

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor, Digest } from "@exp/oci-spec";
-import type { RegistryClient } from "@exp/registry";
+import type { RegistryApi } from "@exp/oci-spec";
 import type { ProgressReporter } from "../progress/reporter.js";
 
 /** A cache source (`--cache-from type=<type>,...`). Packages export it as `cacheImporter`. */
@@ -26,7 +26,7 @@ export interface CacheImportContext {
   readonly signal: AbortSignal;
   readonly store: ContentStore;
   readonly progress: ProgressReporter;
-  readonly registry?: RegistryClient;
+  readonly registry?: RegistryApi;
 }
 
 /** An imported cache: record keys with their result chains, and the blobs they name, fetched lazily. */

@@ -1,5 +1,5 @@
 import type { ContentStore } from "@exp/content";
-import type { RegistryClient } from "@exp/registry";
+import type { RegistryApi } from "@exp/oci-spec";
 import type { LayerBlobs } from "../layers/layer-blobs.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { DescriptorReference } from "./descriptor-reference.js";
@@ -48,7 +48,7 @@ export interface ExportContext {
    * The build's registry client, when it has one: exporters that push use it, so every push of a
    * build shares one set of credentials, tokens and connection pools (and the per-host limits).
    */
-  readonly registry?: RegistryClient;
+  readonly registry?: RegistryApi;
 }
 
 /**

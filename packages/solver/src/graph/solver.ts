@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import { throwIfAborted } from "@exp/errors";
 import { platformKey, type Descriptor, type Digest } from "@exp/oci-spec";
-import type { RegistryClient } from "@exp/registry";
+import type { RegistryApi } from "@exp/oci-spec";
 import {
   checksumCopy,
   CopyPlanBuilder,
@@ -48,7 +48,7 @@ export interface SolverOptions {
   lease: string;
   progress: ProgressReporter;
   /** Needed only for base images from a registry. */
-  registry?: RegistryClient;
+  registry?: RegistryApi;
   /**
    * SOURCE_DATE_EPOCH in seconds. When set, file times later than it are clamped to it in every
    * layer the build writes (BuildKit's rewrite-timestamp), so a rebuild of the same files in
@@ -403,7 +403,7 @@ export class Solver {
     return registryFetcher(this.requireRegistry(ref), ref);
   }
 
-  private requireRegistry(ref: string): RegistryClient {
+  private requireRegistry(ref: string): RegistryApi {
     if (!this.options.registry) throw new MissingRegistryClientError(ref);
     return this.options.registry;
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { pipeline } from "node:stream/promises";
-import { Semaphore } from "@exp/registry";
+import { Semaphore } from "@exp/locks";
 import { throwIfAborted } from "@exp/errors";
 import type { ContentStore, BlobInfo } from "@exp/content";
 import { compressionOfMediaType, type Digest } from "@exp/oci-spec";
@@ -52,7 +52,7 @@ export class LayerBlobs {
     readonly store: ContentStore,
     options: { concurrency?: number } = {},
   ) {
-    this.slots = new Semaphore(options.concurrency ?? 2 * availableParallelism());
+    this.slots = new Semaphore(options.concurrency ?? 2 * availableParallelism(), "waiting for a compression slot");
   }
 
   /** A blob of `layer` in the requested compression, made if needed, added to `options.lease`. */

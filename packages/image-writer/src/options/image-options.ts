@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "@exp/errors";
-import { parseReference, type ImageReference } from "@exp/registry";
+import { parseReference, type ImageReference } from "@exp/oci-spec";
 import { AttrReader, compressionTypes, type CompressionRequest, type ExportSource } from "@exp/solver";
 import { parseAnnotations, type Annotation } from "./annotations.js";
 

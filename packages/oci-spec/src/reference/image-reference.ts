@@ -1,4 +1,4 @@
-import { parseDigest, type Digest } from "@exp/oci-spec";
+import { parseDigest, type Digest } from "../digest.js";
 import { tagPattern } from "./grammar.js";
 import { InvalidReferenceError } from "./invalid-reference-error.js";
 import { DOCKER_HUB } from "./registry-host.js";

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "@exp/errors";
-import type { Digest } from "@exp/oci-spec";
+import type { Digest } from "../digest.js";
 import { imageIdPattern, looksLikeRegistry, maxNameLength, pathComponentPattern, registryPattern } from "./grammar.js";
 import { checkDigest, checkTag, createReference, type ImageReference } from "./image-reference.js";
 import { InvalidReferenceError } from "./invalid-reference-error.js";

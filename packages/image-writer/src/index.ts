@@ -1,0 +1,11 @@
+export { commitImage, type CommittedImage, type CommittedLayer, type CommittedPlatform } from "./commit/commit-image.js";
+export { finalConfig, manifestLayer } from "./commit/image-config.js";
+export {
+  imageCommitKeys,
+  parseImageCommitOptions,
+  resolveNames,
+  hasExplicitTag,
+  checkAnnotationsFit,
+  type ImageCommitOptions,
+} from "./options/image-options.js";
+export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
