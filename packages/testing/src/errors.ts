@@ -76,3 +76,21 @@ export class TestCacheLockError extends ExpError {
     this.lockPath = lockPath;
   }
 }
+
+/**
+ * An exporter broke a promise of the export contract, found by the conformance suite. `check`
+ * names the check (see conformanceChecks); the message says what was expected and what happened,
+ * and `cause` carries the exporter's own error when it threw one.
+ */
+export class ConformanceError extends ExpError {
+  readonly check: string;
+  constructor(check: string, message: string, cause?: unknown) {
+    super("ERR_CONFORMANCE", `${check}: ${message}${cause === undefined ? "" : `: ${describeCause(cause)}`}`, cause === undefined ? {} : { cause });
+    this.check = check;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${(cause as { code?: unknown }).code ? `${String((cause as { code?: unknown }).code)} ` : ""}${cause.message}`;
+  return String(cause);
+}

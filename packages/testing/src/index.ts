@@ -11,9 +11,8 @@ export { clearSkopeoBlobCache, skopeoBlobCachePaths } from "./skopeo-cache.js";
 export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
-export { MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError } from "./errors.js";
-export { describeExporterConformance, type ConformanceOptions, type ConformanceExporter, type ConformanceStore } from "./exporter-conformance.js";
-export { conformanceSetup, writeConformanceContext } from "./conformance-fixture.js";
+export { ConformanceError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError } from "./errors.js";
+export * from "./conformance/index.js";
 export { Link, type LinkOptions } from "./link.js";
 export { runTool, type RunToolOptions } from "./run-tool.js";
 export {
