@@ -44,3 +44,37 @@ export async function fixture(dockerfile = "FROM scratch\nCOPY app /app\nCOPY RE
 }
 
 export const pluginType = "@exp/example-custom-exporter";
+
+/**
+ * Writes an exporter plugin (`-o type=<path>`) whose finalize presses Ctrl-C on `controller` and
+ * then waits to be cancelled: a build interrupted at a known point of its export, whatever the
+ * timing. The CLI runs in-process, so the plugin reaches the controller through globalThis.
+ */
+export async function interruptingExporter(dir: string, controller: AbortController): Promise<{ path: string; dispose(): void }> {
+  const key = `__expInterrupt_${Math.random().toString(36).slice(2)}`;
+  const path = join(dir, `${key}.mjs`);
+  await writeFile(
+    path,
+    `export const exporter = {
+  type: "interrupted",
+  resolve: () => ({
+    type: "interrupted",
+    name: "exporting somewhere slow",
+    async export() {
+      return {
+        response: {},
+        finalize: async ({ signal }) => {
+          globalThis[${JSON.stringify(key)}]();
+          await new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", resolve)));
+          throw new Error("Request aborted");
+        },
+      };
+    },
+  }),
+};
+`,
+  );
+  const hooks = globalThis as Record<string, unknown>;
+  hooks[key] = () => controller.abort(new Error("interrupted (SIGINT)"));
+  return { path, dispose: () => void delete hooks[key] };
+}

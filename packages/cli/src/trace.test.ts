@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { BytesEvent, VertexEvent } from "@exp/solver";
 import { skipUnlessTools, startRegistry } from "@exp/testing";
-import { fixture, pluginType, run, type Fixture } from "./test-helpers.js";
+import { fixture, interruptingExporter, pluginType, run, type Fixture } from "./test-helpers.js";
 import { chromeTrace, type ChromeTrace, type ChromeTraceEvent } from "./trace.js";
 
 const t0 = 1_700_000_000_000;
@@ -91,35 +91,13 @@ describe("exp build --trace", () => {
   it("an interrupted build's trace has the export phases that ran, with how they ended", async () => {
     const traceFile = join(fx.dir, "trace.json");
     const controller = new AbortController();
-    // An exporter whose finalize is where Ctrl-C lands: it presses it, then waits to be cancelled.
-    const plugin = join(fx.dir, "interrupted-exporter.mjs");
-    await writeFile(
-      plugin,
-      `export const exporter = {
-  type: "interrupted",
-  resolve: () => ({
-    type: "interrupted",
-    name: "exporting somewhere slow",
-    async export() {
-      return {
-        response: {},
-        finalize: async ({ signal }) => {
-          globalThis.__expTraceTestInterrupt();
-          await new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", resolve)));
-          throw new Error("Request aborted");
-        },
-      };
-    },
-  }),
-};
-`,
-    );
-    (globalThis as { __expTraceTestInterrupt?: () => void }).__expTraceTestInterrupt = () => controller.abort(new Error("interrupted (SIGINT)"));
+    // An exporter whose finalize is where Ctrl-C lands.
+    const plugin = await interruptingExporter(fx.dir, controller);
     try {
-      const result = await run(["build", fx.context, "-o", `type=${plugin}`, "--root", fx.store, "--trace", traceFile], { signal: controller.signal });
+      const result = await run(["build", fx.context, "-o", `type=${plugin.path}`, "--root", fx.store, "--trace", traceFile], { signal: controller.signal });
       expect(result.code, result.stderr).toBe(130);
     } finally {
-      delete (globalThis as { __expTraceTestInterrupt?: () => void }).__expTraceTestInterrupt;
+      plugin.dispose();
     }
     const trace = JSON.parse(await readFile(traceFile, "utf8")) as ChromeTrace;
     const phases = trace.traceEvents.filter((e) => e.ph === "X" && e.cat === "export");

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore } from "@exp/content";
-import { fixture, pluginType, run, type Fixture } from "../../test-helpers.js";
+import { fixture, interruptingExporter, pluginType, run, type Fixture } from "../../test-helpers.js";
 
 let fx: Fixture;
 let builds: string[];
@@ -127,25 +127,18 @@ describe("exp history", () => {
   });
 
   it("an interrupted build is Canceled, with how it ended in inspect", async () => {
-    // A store of its own: the layers are not there yet, so the export is still running at Ctrl-C.
-    const root = join(fx.dir, "store-canceled");
     const controller = new AbortController();
-    let stderr = "";
-    const result = await run(["build", fx.context, "-o", `type=${pluginType},dest=${join(fx.dir, "c.json")}`, "--root", root, "--progress", "plain"], {
-      signal: controller.signal,
-      stderr: {
-        write: (chunk) => {
-          stderr += String(chunk);
-          // Ctrl-C as soon as the build prints its first step.
-          if (/^#1 /.test(String(chunk))) controller.abort(new Error("interrupted (SIGINT)"));
-          return true;
-        },
-      },
-    });
-    expect(result.code, stderr).toBe(130);
-    const ls = await run(["history", "ls", "--root", root]);
+    // Ctrl-C during the export's finalize.
+    const plugin = await interruptingExporter(fx.dir, controller);
+    try {
+      const result = await run(["build", fx.context, "-o", `type=${plugin.path}`, "--root", fx.store], { signal: controller.signal });
+      expect(result.code, result.stderr).toBe(130);
+    } finally {
+      plugin.dispose();
+    }
+    const ls = await run(["history", "ls", "--root", fx.store]);
     expect(ls.stdout.split("\n")[1]).toMatch(/^[a-z0-9]{25}\s+-\s+Canceled\s/);
-    const inspect = await run(["history", "inspect", "--root", root]);
+    const inspect = await run(["history", "inspect", "--root", fx.store]);
     expect(inspect.stdout).toMatch(/\nStatus: +Canceled\nError: +.*interrupted \(SIGINT\)/);
   });
 });
