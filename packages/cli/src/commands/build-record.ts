@@ -56,12 +56,13 @@ export interface RequestInput {
  * URL, a secret build arg's value repeated elsewhere).
  */
 export function historyRequest(input: RequestInput, redactor: Redactor): HistoryRequest {
+  const redact = (text: string) => redactor.redact(text);
   return {
     frontend: "dockerfile",
-    context: input.context,
-    dockerfile: input.dockerfile,
-    ...(input.target ? { target: input.target } : {}),
-    ...(input.platforms.length > 0 ? { platforms: [...input.platforms] } : {}),
+    context: redact(input.context),
+    dockerfile: redact(input.dockerfile),
+    ...(input.target ? { target: redact(input.target) } : {}),
+    ...(input.platforms.length > 0 ? { platforms: input.platforms.map(redact) } : {}),
     ...(Object.keys(input.buildArgs).length > 0 ? { buildArgs: maskValues(input.buildArgs, redactor) } : {}),
     outputs: input.outputs.map((s) => historySpec(s, redactor)),
     ...(input.cacheTo.length > 0 ? { cacheTo: input.cacheTo.map((s) => historySpec(s, redactor)) } : {}),
