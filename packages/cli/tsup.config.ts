@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { baseConfig } from "../../tsup.base.js";
 
-export default defineConfig({ ...baseConfig, entry: ["src/index.ts", "src/bin.ts"] });
+// shims: import.meta.url in the CJS build (plugins/cli-location.ts says where exp is installed).
+export default defineConfig({ ...baseConfig, entry: ["src/index.ts", "src/bin.ts"], shims: true });

@@ -156,7 +156,7 @@ describe("errors and exit codes", () => {
     const result = await run(["build", fx.context, "-o", "type=@acme/exp-exporter-s3-tar,bucket=b", "--root", fx.store]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'ERROR: output type "@acme/exp-exporter-s3-tar": cannot load package @acme/exp-exporter-s3-tar; install it (pnpm add @acme/exp-exporter-s3-tar) or use one of image, registry, oci, docker, local, tar\n',
+      'ERROR: output type "@acme/exp-exporter-s3-tar" needs the package @acme/exp-exporter-s3-tar, which is not installed: install it (pnpm add @acme/exp-exporter-s3-tar) or use one of image, registry, oci, docker, local, tar\n',
     );
   });
 
@@ -169,11 +169,11 @@ describe("errors and exit codes", () => {
   it("a missing cache-to package is an error naming the package; a missing cache-from one only warns", async () => {
     const to = await run(["build", fx.context, "-o", report(), "--cache-to", "type=@acme/exp-cache-nope", "--root", fx.store]);
     expect(to.code).toBe(1);
-    expect(to.stderr).toContain("cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope)");
+    expect(to.stderr).toContain("needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope)");
     const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=@acme/exp-cache-nope", "--root", fx.store, "--progress", "plain"]);
     expect(from.code).toBe(0);
     expect(from.stderr).toContain(
-      '1 warning found:\n - cache type "@acme/exp-cache-nope" (--cache-from): cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline; building without this cache\n',
+      '1 warning found:\n - cache type "@acme/exp-cache-nope" (--cache-from) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline; building without this cache\n',
     );
   });
 

@@ -1,7 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isAbortError, isExpError } from "@exp/errors";
-import { normalizePlatform, parsePlatform, platformKey, type Platform } from "@exp/oci-spec";
-import { parseReference } from "@exp/registry";
+import { normalizePlatform, parsePlatform, parseReference, platformKey, type Platform } from "@exp/oci-spec";
 import packageJson from "../package.json" with { type: "json" };
 import { runBuild, type BuildCommandOptions } from "./commands/build.js";
 import { runDu } from "./commands/du/du.js";

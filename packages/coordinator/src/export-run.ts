@@ -1,8 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { AbortedError } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
-import type { Descriptor } from "@exp/oci-spec";
-import type { RegistryClient } from "@exp/registry";
+import type { Descriptor, RegistryApi } from "@exp/oci-spec";
 import {
   isInlineCacheExporter,
   type CacheExporterInstance,
@@ -35,7 +34,7 @@ export interface ExportRunInit {
   buildId: string;
   external?: AbortSignal;
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
-  registry?: RegistryClient;
+  registry?: RegistryApi;
   timeline?: Timeline;
 }
 

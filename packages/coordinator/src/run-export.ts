@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AbortedError, throwIfAborted } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
-import type { Descriptor } from "@exp/oci-spec";
-import type { RegistryClient } from "@exp/registry";
+import type { Descriptor, RegistryApi } from "@exp/oci-spec";
 import {
   LayerBlobs,
   ProgressReporter,
@@ -31,7 +30,7 @@ export interface RunExportOptions {
   /** Share the build's blob service when the caller already made blobs through it. */
   blobs?: LayerBlobs;
   /** Handed to every exporter and cache exporter (ExportContext.registry). */
-  registry?: RegistryClient;
+  registry?: RegistryApi;
   /** Runs after every create phase and before any finalizer (a GC, in tests and in `exp` itself). */
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
   /**

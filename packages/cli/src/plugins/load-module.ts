@@ -24,21 +24,26 @@ export function isPathSpecifier(specifier: string): boolean {
 
 /**
  * Imports a plugin package. First with a plain dynamic `import()`, which resolves from exp's own
- * installation (and honours `--conditions`); when the package is not found there, from the
- * working directory's node_modules (walking up), so a plugin installed in the project works with
- * an exp installed elsewhere (globally, or through npx). Paths (`./x.js`, `/abs/x.js`) are
- * resolved against the working directory. Returns undefined when the package is nowhere.
+ * installation (and honours `--conditions`); when the package is not found there, from each of
+ * `from` in turn (node_modules, walking up): the working directory, so a plugin installed in the
+ * project works with an exp installed elsewhere (globally, or through npx), then the directory of
+ * the command that was run (a package such as `@exp/all` that brings exp and the backends
+ * together). Paths (`./x.js`, `/abs/x.js`) are resolved against the first of `from`, the working
+ * directory. Returns undefined when the package is nowhere.
  */
-export async function loadModule(specifier: string, cwd: string, what: string): Promise<Record<string, unknown> | undefined> {
+export async function loadModule(specifier: string, from: readonly [string, ...string[]], what: string): Promise<Record<string, unknown> | undefined> {
   if (isPathSpecifier(specifier)) {
-    const url = specifier.startsWith("file:") ? specifier : pathToFileURL(resolve(cwd, specifier)).href;
+    const url = specifier.startsWith("file:") ? specifier : pathToFileURL(resolve(from[0], specifier)).href;
     return importOrUndefined(url, specifier, what);
   }
   if (!packageName.test(specifier)) return undefined;
   const own = await importOrUndefined(specifier, specifier, what);
   if (own) return own;
-  const file = resolveFromDirectory(specifier, cwd);
-  return file === undefined ? undefined : importOrUndefined(pathToFileURL(file).href, specifier, what);
+  for (const dir of from) {
+    const file = resolveFromDirectory(specifier, dir);
+    if (file !== undefined) return importOrUndefined(pathToFileURL(file).href, specifier, what);
+  }
+  return undefined;
 }
 
 async function importOrUndefined(target: string, specifier: string, what: string): Promise<Record<string, unknown> | undefined> {

@@ -58,7 +58,7 @@ describe("type -> package", () => {
     expect(error).toBeInstanceOf(ExporterNotFoundError);
     expect(isExpError(error, "ERR_EXPORTER_NOT_FOUND")).toBe(true);
     expect((error as Error).message).toBe(
-      'output type "@acme/exp-exporter-nope": cannot load package @acme/exp-exporter-nope; install it (pnpm add @acme/exp-exporter-nope) or use one of image, registry, oci, docker, local, tar',
+      'output type "@acme/exp-exporter-nope" needs the package @acme/exp-exporter-nope, which is not installed: install it (pnpm add @acme/exp-exporter-nope) or use one of image, registry, oci, docker, local, tar',
     );
   });
 
@@ -84,7 +84,7 @@ describe("type -> package", () => {
     const error = await resolveCacheExporter("@acme/exp-cache-nope", { cwd: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheBackendNotFoundError);
     expect((error as CacheBackendNotFoundError).code).toBe("ERR_CACHE_EXPORTER_NOT_FOUND");
-    expect((error as Error).message).toBe('cache type "@acme/exp-cache-nope" (--cache-to): cannot load package @acme/exp-cache-nope; install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline');
+    expect((error as Error).message).toBe('cache type "@acme/exp-cache-nope" (--cache-to) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, inline');
     await expect(resolveCacheImporter("@acme/no-cache", { cwd: dir })).rejects.toMatchObject({ code: "ERR_CACHE_IMPORTER_NOT_FOUND", packageName: "@acme/no-cache" });
   });
 });

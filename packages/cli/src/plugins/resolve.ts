@@ -1,6 +1,10 @@
+import { realpathSync } from "node:fs";
+import { dirname } from "node:path";
 import { ExpError } from "@exp/errors";
 import type { CacheExporter, Exporter } from "@exp/solver";
 import { builtinCacheTypes, builtinOutputTypes, checkSpecType } from "../spec/spec-type.js";
+import { cliModulePath } from "./cli-location.js";
+import { installCommand } from "./install-hint.js";
 import { isPluginSpecifier, loadModule } from "./load-module.js";
 
 /** Output type -> the package that implements it. Every other type is itself a package name. */
@@ -33,6 +37,31 @@ export interface CacheImporter {
 export interface ResolveOptions {
   /** Where a plugin that exp itself cannot import is looked up (node_modules, walking up). */
   cwd: string;
+  /** For the install advice (which package manager ran exp); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where exp is installed, for the install advice; default this module's path. */
+  cliPath?: string;
+  /** The command that was run (`process.argv[1]`): plugins installed beside it are found too. */
+  commandPath?: string;
+}
+
+/** Where a plugin exp cannot import itself is looked for: the working directory, then beside the command that ran. */
+function searchDirectories(options: ResolveOptions): [string, ...string[]] {
+  const command = options.commandPath ?? process.argv[1];
+  let commandDir: string | undefined;
+  try {
+    commandDir = command ? dirname(realpathSync(command)) : undefined;
+  } catch (error) {
+    // A command path that no longer exists (deleted, or `node -e`): nothing to search beside it.
+    const code = (error as { code?: unknown }).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+  }
+  return commandDir === undefined ? [options.cwd] : [options.cwd, commandDir];
+}
+
+/** The command that installs a package next to this exp: the advice every "not found" error gives. */
+function installAdvice(packageName: string, options: ResolveOptions): string {
+  return installCommand(packageName, { cliPath: options.cliPath ?? cliModulePath, cwd: options.cwd, env: options.env ?? process.env });
 }
 
 /**
@@ -43,8 +72,9 @@ export class ExporterNotFoundError extends ExpError {
   readonly type: string;
   readonly packageName: string;
 
-  constructor(type: string, packageName: string) {
-    super("ERR_EXPORTER_NOT_FOUND", `output type "${type}": cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinOutputTypes.join(", ")}`);
+  constructor(type: string, packageName: string, install: string) {
+    const others = builtinExporterPackages[type] ? "" : ` or use one of ${builtinOutputTypes.join(", ")}`;
+    super("ERR_EXPORTER_NOT_FOUND", `output type "${type}" needs the package ${packageName}, which is not installed: install it (${install})${others}`);
     this.type = type;
     this.packageName = packageName;
   }
@@ -55,10 +85,10 @@ export class CacheBackendNotFoundError extends ExpError {
   readonly type: string;
   readonly packageName: string;
 
-  constructor(direction: "to" | "from", type: string, packageName: string) {
+  constructor(direction: "to" | "from", type: string, packageName: string, install: string) {
     super(
       direction === "to" ? "ERR_CACHE_EXPORTER_NOT_FOUND" : "ERR_CACHE_IMPORTER_NOT_FOUND",
-      `cache type "${type}" (--cache-${direction}): cannot load package ${packageName}; install it (pnpm add ${packageName}) or use one of ${builtinCacheTypes.join(", ")}`,
+      `cache type "${type}" (--cache-${direction}) needs the package ${packageName}, which is not installed: install it (${install})${builtinCachePackages[type] ? "" : ` or use one of ${builtinCacheTypes.join(", ")}`}`,
     );
     this.type = type;
     this.packageName = packageName;
@@ -82,8 +112,8 @@ export async function resolveExporter(type: string, options: ResolveOptions): Pr
   checkSpecType(type, "-o");
   const builtin = builtinExporterPackages[type];
   const packageName = builtin ?? type;
-  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `output type "${type}"`) : undefined;
-  if (!mod) throw new ExporterNotFoundError(type, packageName);
+  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, searchDirectories(options), `output type "${type}"`) : undefined;
+  if (!mod) throw new ExporterNotFoundError(type, packageName, installAdvice(packageName, options));
   const wanted = builtin ? type : undefined;
   return pick<Exporter>(mod, { plural: "exporters", singular: "exporter", wanted, packageName, what: `output type "${type}"`, check: isExporterLike });
 }
@@ -93,8 +123,8 @@ export async function resolveCacheExporter(type: string, options: ResolveOptions
   checkSpecType(type, "--cache-to");
   const builtin = builtinCachePackages[type];
   const packageName = builtin ?? type;
-  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `cache type "${type}"`) : undefined;
-  if (!mod) throw new CacheBackendNotFoundError("to", type, packageName);
+  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, searchDirectories(options), `cache type "${type}"`) : undefined;
+  if (!mod) throw new CacheBackendNotFoundError("to", type, packageName, installAdvice(packageName, options));
   return pick<CacheExporter>(mod, { plural: "cacheExporters", singular: "cacheExporter", wanted: builtin ? type : undefined, packageName, what: `cache type "${type}"`, check: isExporterLike });
 }
 
@@ -103,8 +133,8 @@ export async function resolveCacheImporter(type: string, options: ResolveOptions
   checkSpecType(type, "--cache-from");
   const builtin = builtinCachePackages[type];
   const packageName = builtin ?? type;
-  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, options.cwd, `cache type "${type}"`) : undefined;
-  if (!mod) throw new CacheBackendNotFoundError("from", type, packageName);
+  const mod = isPluginSpecifier(packageName) ? await loadModule(packageName, searchDirectories(options), `cache type "${type}"`) : undefined;
+  if (!mod) throw new CacheBackendNotFoundError("from", type, packageName, installAdvice(packageName, options));
   return pick<CacheImporter>(mod, { plural: "cacheImporters", singular: "cacheImporter", wanted: builtin ? type : undefined, packageName, what: `cache type "${type}"`, check: isExporterLike });
 }
 

@@ -95,6 +95,6 @@ describe("exp build with a misspelt type", () => {
   it("a scoped package that is not installed keeps its install advice (exit 1)", async () => {
     const result = await run(["build", fx.context, "-o", "type=@acme/oic,dest=x", "--root", fx.store]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('ERROR: output type "@acme/oic": cannot load package @acme/oic; install it (pnpm add @acme/oic) or use one of image, registry, oci, docker, local, tar\n');
+    expect(result.stderr).toBe('ERROR: output type "@acme/oic" needs the package @acme/oic, which is not installed: install it (pnpm add @acme/oic) or use one of image, registry, oci, docker, local, tar\n');
   });
 });

@@ -1,4 +1,4 @@
-import { parseReference } from "@exp/registry";
+import { parseReference } from "@exp/oci-spec";
 import { shortImageId } from "./image-details.js";
 import { AmbiguousImageError, ImageNotFoundError } from "./image-errors.js";
 import type { StoredImage } from "./stored-images.js";

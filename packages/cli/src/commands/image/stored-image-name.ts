@@ -1,4 +1,4 @@
-import { parseReference } from "@exp/registry";
+import { parseReference } from "@exp/oci-spec";
 import { imageRootPrefix } from "../store/holder-kinds.js";
 
 /** The name of an image kept in the store, split the way `docker image ls` shows it. */
