@@ -1,23 +1,37 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openContentStore } from "@exp/content";
-import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
-import { conformanceSetup, describeExporterConformance } from "@exp/testing";
+import { LayerBlobs, ProgressReporter } from "@exp/solver";
+import { conformanceSetup, describeExporterConformance, pathArtifact, runTool, verifyConformanceFiles } from "@exp/testing";
 import { localExporter, tarExporter } from "./index.js";
+
+// Both write their output in the create phase (local I/O, as BuildKit's) and return no descref
+// and no finalize. The output is the image's filesystem, checked file by file; anything else left
+// beside the destination (a work directory, a temp tarball) counts as a partial artifact.
+const setup = conformanceSetup({ openContentStore, buildImage, LayerBlobs, ProgressReporter });
 
 describeExporterConformance({
   exporter: localExporter,
-  attrs: (dir) => ({ dest: `${dir}/out` }),
-  recordsHistory: false,
-  // runExport takes an ExportSource; the suite passes back the source setup() made, typed loosely.
-  runExport: runExport as never,
-  setup: conformanceSetup({ openContentStore, buildImage }),
+  setup,
+  attrs: (dest) => ({ dest }),
+  artifact: pathArtifact((dest) => verifyConformanceFiles(dest)),
+  writes: "create",
 });
 
 describeExporterConformance({
   exporter: tarExporter,
-  attrs: (dir) => ({ dest: `${dir}/out.tar` }),
-  recordsHistory: false,
-  // runExport takes an ExportSource; the suite passes back the source setup() made, typed loosely.
-  runExport: runExport as never,
-  setup: conformanceSetup({ openContentStore, buildImage }),
+  setup,
+  attrs: (dest) => ({ dest }),
+  artifact: pathArtifact(async (dest, { signal }) => {
+    const dir = await mkdtemp(join(tmpdir(), "exp-conformance-tar-"));
+    try {
+      await runTool("tar", ["-xf", dest, "-C", dir], { signal });
+      await verifyConformanceFiles(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }),
+  writes: "create",
 });

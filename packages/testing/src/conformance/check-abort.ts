@@ -5,8 +5,10 @@ import type { ConformanceExportResult, ConformanceOptions } from "./types.js";
 const CHECK = "obeys-abort";
 /** How long a throttled finalize is given to reach the server before it is aborted anyway. */
 const REACH_SERVER_MS = 1000;
-/** After an aborted phase returned: time for work it left running in the background to show. */
+/** After an aborted finalize returned: time for requests or writes it left running in the background to show. */
 const SETTLE_MS = 300;
+/** The same after an aborted create phase: local I/O shows sooner. */
+const CREATE_SETTLE_MS = 100;
 /** An exporter that ignores its signal is still waited for (at most this long) before the fixture is removed. */
 const DRAIN_MS = 10_000;
 
@@ -57,7 +59,7 @@ async function abortFinalize(options: ConformanceOptions, throttled: boolean): P
           run.fail(`finalize, aborted ${when}, was still running ${bound} ms later: it does not obey its signal`);
         }
         if (settled.state === "resolved") run.fail(`finalize, aborted ${when}, resolved ${settled.ms} ms later as if nothing happened: it ignored its signal`);
-        expectAbortError(run, "finalize", settled.error);
+        expectAbortError(run, "finalize", settled.error, controller.signal.reason);
       } finally {
         await restore?.();
       }
@@ -106,8 +108,8 @@ async function abortCreate(options: ConformanceOptions, when: "at once" | "at it
         await releaseResult(run, settled.value);
       }
     } else {
-      expectAbortError(run, "the create phase", settled.error);
-      await sleep(SETTLE_MS);
+      expectAbortError(run, "the create phase", settled.error, controller.signal.reason);
+      await sleep(CREATE_SETTLE_MS);
       const found = await present(options, run);
       if (found.length > 0) {
         const complete = await options.artifact.verify(run.target, { signal: AbortSignal.timeout(30_000) }).then(() => true, () => false);
@@ -146,11 +148,17 @@ async function untilRequest(options: ConformanceOptions, mark: number, running: 
   }
 }
 
-/** An aborted phase rejects with an abort error (ERR_ABORTED, or the platform's AbortError), so callers report a cancel, not a failure. */
-function expectAbortError(run: CheckRun, phase: string, error: unknown): void {
-  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  if (code === "ERR_ABORTED" || code === "ABORT_ERR" || name === "AbortError") return;
-  run.fail(`${phase}, aborted, rejected with an error that is not an abort (ERR_ABORTED): a cancel would be reported as a failure`, error);
+/**
+ * An aborted phase rejects with an abort error, so callers report a cancel, not a failure:
+ * ERR_ABORTED, the platform's AbortError, or the signal's own reason (what fetch, undici and
+ * `signal.throwIfAborted()` reject with), possibly as the cause of the error thrown.
+ */
+function expectAbortError(run: CheckRun, phase: string, error: unknown, reason: unknown): void {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (e === reason || code === "ERR_ABORTED" || code === "ABORT_ERR" || name === "AbortError") return;
+  }
+  run.fail(`${phase}, aborted, rejected with an error that is not an abort (ERR_ABORTED, AbortError or the signal's reason): a cancel would be reported as a failure`, error);
 }
 
 async function releaseResult(run: CheckRun, result: ConformanceExportResult): Promise<void> {

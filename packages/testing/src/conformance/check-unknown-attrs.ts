@@ -1,5 +1,4 @@
-import { withFixture, resolveInstance } from "./harness.js";
-import type { CheckRun } from "./harness.js";
+import { resolveInstance, withTarget } from "./harness.js";
 import type { ConformanceOptions } from "./types.js";
 
 /** The attribute no exporter knows; close to no real name, so no "did you mean" turns it into one. */
@@ -11,7 +10,7 @@ export const UNKNOWN_ATTR = "conformance-no-such-attribute";
  * in `--output` must not be silently ignored, and a CI script must be able to tell it apart.
  */
 export async function checkRefusesUnknownAttrs(options: ConformanceOptions): Promise<void> {
-  await withFixture("refuses-unknown-attrs", options, async (run: CheckRun) => {
+  await withTarget("refuses-unknown-attrs", options, (run) => {
     resolveInstance(run, options);
     let failure: unknown;
     try {

@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConformanceError } from "../errors.js";
 import type { ConformanceExportResult, ConformanceFixture, ConformanceOptions, ConformanceProgressEvent, ConformanceReleasable } from "./types.js";
@@ -34,6 +35,22 @@ export async function withFixture(check: string, options: ConformanceOptions, bo
   }
 }
 
+/** A destination without a fixture, for checks that never export (resolving attributes costs no build). */
+export async function withTarget(check: string, options: ConformanceOptions, body: (run: Pick<CheckRun, "check" | "target" | "fail">) => void | Promise<void>): Promise<void> {
+  const fail = (message: string, cause?: unknown): never => {
+    throw new ConformanceError(check, message, cause);
+  };
+  const dir = await mkdtemp(join(tmpdir(), "exp-conformance-"));
+  try {
+    const target = await (options.target ?? defaultTarget)({ dir, id: `${check}-${process.pid}-${++runs}` });
+    await Promise.resolve(body({ check, target, fail })).catch((error: unknown) => {
+      throw error instanceof ConformanceError ? error : new ConformanceError(check, "the check failed", error);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function defaultTarget({ dir, id }: { dir: string; id: string }): Promise<string> {
   const parent = join(dir, `dest-${id}`);
   await mkdir(parent, { recursive: true });
@@ -41,7 +58,7 @@ async function defaultTarget({ dir, id }: { dir: string; id: string }): Promise<
 }
 
 /** The instance for `attrs(target)`, checked to have a create phase. */
-export function resolveInstance(run: CheckRun, options: ConformanceOptions, extra: Record<string, string> = {}): { name: string; export: (source: unknown, ctx: unknown) => Promise<ConformanceExportResult> } {
+export function resolveInstance(run: Pick<CheckRun, "target" | "fail">, options: ConformanceOptions, extra: Record<string, string> = {}): { name: string; export: (source: unknown, ctx: unknown) => Promise<ConformanceExportResult> } {
   let instance: ReturnType<ConformanceOptions["exporter"]["resolve"]>;
   try {
     instance = options.exporter.resolve({ ...options.attrs(run.target), ...extra });

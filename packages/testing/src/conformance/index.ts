@@ -1,6 +1,6 @@
 export { describeExporterConformance } from "./describe-conformance.js";
 export { conformanceChecks, runConformance, type ConformanceCheck } from "./checks.js";
-export { conformanceSetup, writeConformanceContext, type ConformanceSetupDeps } from "./fixture.js";
+export { conformanceFiles, conformanceSetup, verifyConformanceFiles, writeConformanceContext, type ConformanceSetupDeps } from "./fixture.js";
 export { registryArtifact, type RegistryArtifactOptions } from "./registry-artifact.js";
 export { pathArtifact } from "./path-artifact.js";
 export { ociLayoutArtifact, ociArchiveArtifact, verifyOciLayout, type OciLayoutOptions } from "./oci-layout-artifact.js";
