@@ -8,6 +8,7 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { ociExporter } from "@exp/exporter-oci";
 import { cacheExporter } from "./local-cache-exporter.js";
+import { writeCacheDir } from "./write-cache-dir.js";
 
 let dir: string;
 let store: ContentStore;
@@ -119,6 +120,36 @@ describe("local cache exporter", () => {
     const dest = join(dir, "empty");
     await exportCache({ dest });
     await expect(readdir(dest)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("an export aborted while it writes a new cache directory leaves nothing behind; into an existing one, the index stays whole", async () => {
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+    const outcome = await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve({ dest: join(dir, "first"), mode: "max" })], store });
+    await store.leases.release(built.lease);
+    const root = JSON.parse(outcome.response["cache.manifest"]!);
+    const { manifest } = await readCache(join(dir, "first"));
+    const blobs = [manifest.config, ...manifest.layers];
+    // A store whose second read aborts the export: the first blob is written by then.
+    const controller = new AbortController();
+    let reads = 0;
+    const aborting = new Proxy(store, {
+      get: (target, key) => (key === "read" ? (...args: Parameters<ContentStore["read"]>) => (++reads === 2 && controller.abort(), target.read(...args)) : Reflect.get(target, key)),
+    });
+    const parent = join(dir, "new");
+    await expect(writeCacheDir(aborting, join(parent, "cache"), root, blobs, { tag: "latest", reset: false, signal: controller.signal })).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect(reads).toBe(2);
+    expect(await readdir(parent)).toEqual([]);
+
+    const existing = join(dir, "first");
+    const before = await readFile(join(existing, "index.json"), "utf8");
+    const again = new AbortController();
+    reads = 0;
+    const abortingAgain = new Proxy(store, {
+      get: (target, key) => (key === "read" ? (...args: Parameters<ContentStore["read"]>) => (++reads === 1 && again.abort(), target.read(...args)) : Reflect.get(target, key)),
+    });
+    await rm(join(existing, "blobs", "sha256", blobs[0].digest.slice(7)));
+    await expect(writeCacheDir(abortingAgain, existing, root, blobs, { tag: "other", reset: false, signal: again.signal })).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect(await readFile(join(existing, "index.json"), "utf8")).toBe(before);
   });
 
   it("checks its options", () => {
