@@ -9,10 +9,11 @@ import { buildImage } from "@exp/dockerfile";
 import { ProgressReporter, type ImportedCache, type ProgressEvent } from "@exp/solver";
 import { registryExporter } from "@exp/exporter-image";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
-import { SWIFT_TOOLS, skipUnlessTools, startFaultProxy, startRegistry, startS3, type TestS3 } from "@exp/testing";
+import { SWIFT_TOOLS, describeExporterConformance, skipUnlessTools, startFaultProxy, startRegistry, startS3, type FaultProxy, type TestS3 } from "@exp/testing";
 import { cacheExporter } from "./s3-cache-exporter.js";
 import { cacheImporter } from "./s3-cache-importer.js";
 import { parseDuration } from "./options.js";
+import { s3ConformanceOptions } from "./s3-conformance.js";
 
 describe("options", () => {
   it("reads Go durations and rejects bad values", () => {
@@ -176,5 +177,15 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS, "docker-registry"))("s3 cache ag
     const ignored = await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve(attrs({ secret_access_key: secret, "ignore-error": "true" }))], store });
     expect(ignored.warnings.join("\n")).toMatch(/Forbidden \(HTTP 403\)/);
     await store.leases.release(built.lease);
+  });
+
+  // In this file to share its S3 server (starting one takes seconds).
+  describe("conformance", () => {
+    let proxy: FaultProxy;
+    beforeAll(async () => {
+      proxy = await startFaultProxy({ target: s3.endpoint, preserveHost: true });
+    });
+    afterAll(() => proxy?.stop());
+    describeExporterConformance(s3ConformanceOptions(() => s3, () => proxy, "exp-cache"));
   });
 });
