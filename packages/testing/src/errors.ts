@@ -94,3 +94,18 @@ function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${(cause as { code?: unknown }).code ? `${String((cause as { code?: unknown }).code)} ` : ""}${cause.message}`;
   return String(cause);
 }
+
+/**
+ * The private npm registry (Verdaccio) did not start, or its publish user could not be created.
+ * The message ends with the tail of its log, which says why.
+ */
+export class VerdaccioStartError extends ExpError {
+  readonly logTail: string;
+  constructor(reason: string, logTail: string, cause?: unknown) {
+    super("ERR_VERDACCIO_START", `Verdaccio did not start: ${reason}${logTail ? `\n--- verdaccio log (tail) ---\n${logTail}` : ""}`, {
+      ...(cause === undefined ? {} : { cause }),
+      fault: "server",
+    });
+    this.logTail = logTail;
+  }
+}
