@@ -14,7 +14,7 @@ cat > "$dir/package.json" <<JSON
   "repository": { "type": "git", "url": "git+https://example.invalid/exp.git", "directory": "$dir" },
   "engines": { "node": ">=20" },
   "sideEffects": false,
-  "files": ["dist"],
+  "files": ["dist", "CHANGELOG.md", "LICENSE"],
   "main": "./dist/index.cjs",
   "module": "./dist/index.js",
   "types": "./dist/index.d.cts",
@@ -55,4 +55,6 @@ import { packageProject } from "../../vitest.shared.js";
 export default defineProject(packageProject("$name"));
 TS
 [ -f "$dir/README.md" ] || printf '# @exp/%s\n\n%s\n' "$name" "$desc" > "$dir/README.md"
+# Every published package carries the license its package.json names (the release test checks).
+[ -f "$dir/LICENSE" ] || cp LICENSE "$dir/LICENSE"
 [ -f "$dir/src/index.ts" ] || echo "export {};" > "$dir/src/index.ts"
