@@ -4,6 +4,7 @@ import { isTempName } from "./atomic-write.js";
 import type { CheckLog } from "./check-report.js";
 import { listDir } from "./fs-util.js";
 import type { Layout } from "./layout.js";
+import { findLockLeftovers } from "./lock-leftovers.js";
 import { isPidAlive, tempOwnerPid } from "./temp-files.js";
 
 // What interrupted writers leave beside the records. None of it is a fault: every temp name
@@ -12,6 +13,8 @@ import { isPidAlive, tempOwnerPid } from "./temp-files.js";
 
 const LIVE = "temp files of writers still running (work in flight)";
 const DEAD = "temp files left by writers that died (openContentStore or gc removes them)";
+const LOCK_LIVE = "lock temp files of processes taking a lock (work in flight)";
+const LOCK_DEAD = "lock temp files left by processes killed while taking a lock (exp prune removes them)";
 
 /** Notes a temp file by whether its writer is alive; false when the name carries no pid (not a temp file of ours). */
 export function noteTempFile(log: CheckLog, path: string): boolean {
@@ -21,7 +24,7 @@ export function noteTempFile(log: CheckLog, path: string): boolean {
   return true;
 }
 
-/** ingest/, meta/trash/ and the temp files in the record directories. */
+/** ingest/, meta/trash/, the temp files in the record directories and those of locks under locks/. */
 export async function checkLeftovers(layout: Layout, log: CheckLog, signal: AbortSignal | undefined): Promise<void> {
   throwIfAborted(signal, "checking the content store");
   for (const name of (await listDir(layout.ingestDir)).sort()) {
@@ -39,5 +42,6 @@ export async function checkLeftovers(layout: Layout, log: CheckLog, signal: Abor
   for (const name of (await listDir(layout.leasesDir)).sort()) {
     if (name.startsWith(".tmp-")) noteTempFile(log, join(layout.leasesDir, name));
   }
+  for (const file of await findLockLeftovers(layout)) log.note(file.alive ? LOCK_LIVE : LOCK_DEAD, file.path);
 }
 

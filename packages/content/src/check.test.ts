@@ -190,6 +190,27 @@ describe("checkStore", () => {
     expect((await checkStore(store)).faults).toEqual([]);
   });
 
+  it("notes the temp files of locks under locks/ by whether their writer runs, and gc removes the dead writers' ones", async () => {
+    const { store, layout } = await populated();
+    const pid = await deadPid();
+    const pushLocks = join(layout.locksDir, "push");
+    await mkdir(pushLocks, { recursive: true });
+    const lock = `${"ab".repeat(32)}.lock`;
+    const dead = [join(pushLocks, `.${lock}.${pid}-0123456789abcdef.tmp`), join(pushLocks, `${lock}.${pid}-fedcba9876543210.tmp`)];
+    const live = join(pushLocks, `.${lock}.${process.pid}-0123456789abcdef.tmp`);
+    for (const path of [...dead, live]) await writeFile(path, `${pid} host token`);
+    await writeFile(join(pushLocks, lock), `${process.pid} host token`);
+    const report = await checkStore(store);
+    expect(report.faults).toEqual([]);
+    expect([...report.notes].sort()).toEqual([
+      expect.stringMatching(/^lock temp files left by processes killed while taking a lock \(exp prune removes them\): 2 \(e\.g\. .*\/locks\/push\/.*\.tmp\)$/),
+      `lock temp files of processes taking a lock (work in flight): 1 (${live})`,
+    ]);
+    expect((await store.gc()).removedLockTempFiles).toBe(2);
+    expect((await readdir(pushLocks)).sort()).toEqual([lock, `.${lock}.${process.pid}-0123456789abcdef.tmp`].sort());
+    expect((await checkStore(store)).notes).toEqual([`lock temp files of processes taking a lock (work in flight): 1 (${live})`]);
+  });
+
   it("stops with ERR_ABORTED when the signal fires", async () => {
     const { store } = await populated();
     const controller = new AbortController();

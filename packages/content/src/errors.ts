@@ -141,3 +141,12 @@ export class ReadOnlyStoreError extends ExpError {
     this.operation = operation;
   }
 }
+
+/** A layout or cache directory's `index.json.lock` held by a live export for longer than another is willing to wait. */
+export class LayoutLockedError extends ExpError {
+  readonly path: string;
+  constructor(path: string, cause: Error) {
+    super("ERR_CACHE_LOCKED", `${cause.message} (another export into this directory is stuck)`, { cause, fault: "server" });
+    this.path = path;
+  }
+}

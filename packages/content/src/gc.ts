@@ -8,6 +8,7 @@ import { listDir, mapLimit, removeTree } from "./fs-util.js";
 import { listHistory } from "./history.js";
 import type { Layout } from "./layout.js";
 import { listRecordedDigests, sweepLabelIndex } from "./label-index.js";
+import { removeLockLeftovers } from "./lock-leftovers.js";
 import { isExpired, listAllLeases, readLeaseResources, releaseLease, removeLeaseDebris } from "./leases.js";
 import type { StoreLocks } from "./lock.js";
 import { ReferenceGraph } from "./reference-graph.js";
@@ -102,9 +103,10 @@ export async function runGc(ctx: GcContext, signal?: AbortSignal, first?: () => 
 
     await removeOrphanMetadata(ctx, signal);
     await removeMetadataLeftovers(layout);
+    const removedLockTempFiles = await removeLockLeftovers(layout);
     // After the deletions and orphan records: removes the index hints of blobs without a record.
     await sweepLabelIndex(layout, locks.blobMeta, signal);
-    return { deleted: deleted.sort(), reclaimedBytes, expiredLeases: expiredLeases.sort(), removedIngests: ingestScan.removed };
+    return { deleted: deleted.sort(), reclaimedBytes, expiredLeases: expiredLeases.sort(), removedIngests: ingestScan.removed, removedLockTempFiles };
   }, { signal });
 }
 

@@ -29,6 +29,7 @@ export {
   CorruptMetadataError,
   InvalidArgumentError,
   InvalidNameError,
+  LayoutLockedError,
   LeaseExistsError,
   LeaseNotFoundError,
   NotAStoreError,

@@ -18,6 +18,8 @@ import { fileNameFor } from "./names.js";
  *                                           label index: empty hint files, checked against meta/blobs
  *   meta/labels/.version                    { version, boot }: the index is complete for this boot
  *   meta/trash/                             leases being removed (renamed here first, so removal is atomic)
+ *   locks/<kind>/<name>.lock                cross-process locks of the store's users (@exp/locks file locks:
+ *                                           exp's push locks are locks/push/); not created by the store
  */
 export class Layout {
   readonly root: string;
@@ -31,6 +33,7 @@ export class Layout {
   readonly trashDir: string;
   readonly labelsDir: string;
   readonly labelIndexMarker: string;
+  readonly locksDir: string;
 
   constructor(root: string) {
     this.root = root;
@@ -44,6 +47,7 @@ export class Layout {
     this.trashDir = join(this.metaDir, "trash");
     this.labelsDir = join(this.metaDir, "labels");
     this.labelIndexMarker = join(this.labelsDir, ".version");
+    this.locksDir = join(root, "locks");
   }
 
   /** Directories openContentStore creates up front. */

@@ -102,6 +102,8 @@ export interface GcResult {
   reclaimedBytes: number;
   expiredLeases: string[];
   removedIngests: number;
+  /** Temp files that processes killed while taking a lock under locks/ left (see @exp/locks). */
+  removedLockTempFiles: number;
 }
 
 export interface DiskUsage {

@@ -112,6 +112,25 @@ describe("exp store check", () => {
     expect((await check()).code).toBe(0);
   });
 
+  it("notes the temp file of a push lock a killed build was taking, and exp prune removes it", async () => {
+    const dead = await deadPid();
+    const locks = join(fx.store, "locks", "push");
+    await mkdir(locks, { recursive: true });
+    const temp = join(locks, `.${"cd".repeat(32)}.lock.${dead}-0123456789abcdef.tmp`);
+    await writeFile(temp, `${dead} host 0123456789abcdef`);
+    const result = await check();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`note: lock temp files left by processes killed while taking a lock (exp prune removes them): 1 (${temp})`);
+    expect(await readdir(locks)).toHaveLength(1); // read-only: still there
+
+    const pruned = await run(["prune", "-f", "--root", fx.store]);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain("Lock temp files of killed builds removed: 1\n");
+    expect(await readdir(locks)).toEqual([]);
+    const again = await check("--format", "json");
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, notes: [] });
+  });
+
   it("passes a store that does not exist yet (a build killed before creating it) with a note, without creating it; refuses a file", async () => {
     const missing = join(fx.dir, "no-store");
     const result = await run(["store", "check", "--root", missing]);

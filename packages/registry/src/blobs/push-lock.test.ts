@@ -120,11 +120,13 @@ describe("filePushLocks", () => {
         expect(await readFile(join(lockDir, name), "utf8"), `lock left at call ${killAt}`).toMatch(new RegExp(`^${proc.pid} ${hostname()} `));
       }
       expect(await filePushLocks(lockDir).run(key, AbortSignal.timeout(5_000), async () => "pushed")).toBe("pushed");
+      // And the next holder cleans up the temp file a kill between writing and linking it left.
+      expect(await readdir(lockDir).catch(() => [] as string[]), `left at call ${killAt}`).toEqual([]);
       if (signal === null) {
         expect(out).toBe("done\n");
         break;
       }
       expect(signal).toBe("SIGKILL");
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -17,7 +17,8 @@ export interface PruneOptions extends StoreOptions, PruneFlags {
 const nothing: PrunePlan = { records: [], inUse: [], history: [], roots: [] };
 
 /**
- * `exp prune`: removes what nothing references (blobs, expired leases, what killed builds left)
+ * `exp prune`: removes what nothing references (blobs, expired leases, what killed builds left:
+ * abandoned ingests, the temp files of locks they were taking)
  * and, with `-a`, `--filter` or a space limit, build cache records, the build context file hashes
  * and build history records too (see planPrune), then collects every blob they alone held. The
  * records go and the blobs are swept in one exclusive section of the store's gc lock. A cache
@@ -37,7 +38,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
   }
   const signal = io.signal ? { signal: io.signal } : {};
   let plan = nothing;
-  let result: PruneResult = { removedHistory: [], removedRoots: [], keptRoots: [], gc: { deleted: [], reclaimedBytes: 0, expiredLeases: [], removedIngests: 0 } };
+  let result: PruneResult = { removedHistory: [], removedRoots: [], keptRoots: [], gc: { deleted: [], reclaimedBytes: 0, expiredLeases: [], removedIngests: 0, removedLockTempFiles: 0 } };
   if (store) {
     if (removesRecords(selection)) {
       const free = selection.limits.minFreeSpace ? await freeBytes(store.root) : 0;
@@ -59,6 +60,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
           reclaimedBytes: result.gc.reclaimedBytes,
           expiredLeases: result.gc.expiredLeases,
           removedIngests: result.gc.removedIngests,
+          removedLockTempFiles: result.gc.removedLockTempFiles,
         },
         null,
         2,
@@ -74,6 +76,7 @@ export async function runPrune(io: CliIO, options: PruneOptions): Promise<number
       `Deleted blobs: ${result.gc.deleted.length}`,
       ...(result.gc.expiredLeases.length > 0 ? [`Expired leases removed: ${result.gc.expiredLeases.length}`] : []),
       ...(result.gc.removedIngests > 0 ? [`Abandoned ingests removed: ${result.gc.removedIngests}`] : []),
+      ...(result.gc.removedLockTempFiles > 0 ? [`Lock temp files of killed builds removed: ${result.gc.removedLockTempFiles}`] : []),
       `Total reclaimed space: ${formatBytes(result.gc.reclaimedBytes)}`,
     ];
     io.stdout.write(`${lines.join("\n")}\n`);
