@@ -1,11 +1,10 @@
-import { Readable, pipeline } from "node:stream";
+import type { Readable } from "node:stream";
 import { importedRecords, parseCacheConfig, uncompressedAnnotation } from "@exp/cache-config";
-import { createDigestVerifier, type Descriptor } from "@exp/oci-spec";
+import { resumableVerifiedBody, type Descriptor } from "@exp/oci-spec";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { parseS3Options, s3Keys } from "./options.js";
-import { resumingBody } from "./resume-body.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
-import { retryStreamed } from "./upload/retry.js";
+import { resumeRetry, retryStreamed } from "./upload/retry.js";
 
 /**
  * `--cache-from type=s3,…`: reads `<prefix><manifests_prefix><name>` (the first name only, as
@@ -43,16 +42,20 @@ export const cacheImporter: CacheImporter = {
           inputs,
           async fetch(descriptor, { signal }): Promise<Readable> {
             const key = `${options.prefix}${options.blobsPrefix}${descriptor.digest}`;
-            const get = async (offset: number) => {
-              const object = await client
-                .send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: key, ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }), signal ? { abortSignal: signal } : {})
-                .catch((error: unknown) => Promise.reject(new S3CacheError(`fetching ${key} from ${options.bucket}${offset > 0 ? ` from byte ${offset}` : ""}`, error)));
-              return { status: object.$metadata.httpStatusCode ?? 200, body: object.Body as Readable };
-            };
-            const check = createDigestVerifier(descriptor.digest, `s3://${options.bucket}/${key}`, { size: descriptor.size });
-            // A body cut part way is resumed with a Range request rather than failing the build.
-            pipeline(Readable.from(resumingBody(await get(0), get, descriptor.size, signal), { objectMode: false }), check, () => undefined);
-            return check;
+            // Verified as it streams, and a body cut part way is resumed with a Range request
+            // rather than failing the build: @exp/oci-spec's resumable body, shared with @exp/registry.
+            return resumableVerifiedBody({
+              descriptor,
+              what: `s3://${options.bucket}/${key}`,
+              retry: resumeRetry(),
+              ...(signal ? { signal } : {}),
+              request: async (offset, requestSignal) => {
+                const object = await client
+                  .send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: key, ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }), requestSignal ? { abortSignal: requestSignal } : {})
+                  .catch((error: unknown) => Promise.reject(new S3CacheError(`fetching ${key} from ${options.bucket}${offset > 0 ? ` from byte ${offset}` : ""}`, error)));
+                return { status: object.$metadata.httpStatusCode ?? 200, body: object.Body as Readable };
+              },
+            });
           },
         };
         return cache;

@@ -112,5 +112,13 @@ export { InvalidPlatformError, formatPlatform, normalizePlatform, parsePlatform,
 export { hostPlatform } from "./host-platform.js";
 export { knownArchitectures, knownOperatingSystems } from "./platform-names.js";
 export { createDigestVerifier, type DigestVerifierOptions } from "./verify-stream.js";
+export {
+  resumableVerifiedBody,
+  resumingBody,
+  type ResumableBodyOptions,
+  type ResumableRequest,
+  type ResumableResponse,
+  type ResumeRetry,
+} from "./resumable-body.js";
 export * from "./reference/index.js";
 export type { BlobSource, FetchedManifest, GetBlobOptions, ManifestRef, PushBlobOptions, PushBlobResult, RegistryApi } from "./distribution/registry-api.js";

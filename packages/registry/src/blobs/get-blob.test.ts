@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { resumingBody } from "@exp/oci-spec";
 import { retryPolicy } from "../transport/retry.js";
-import { resumingBody } from "./get-blob.js";
+import { resumeRetry } from "./get-blob.js";
 
-const policy = retryPolicy({ attempts: 3, baseDelayMs: 1, maxDelayMs: 2 });
+const policy = resumeRetry(retryPolicy({ attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }));
 const reset = () => Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" });
 
 /** A body that yields `chunks`, then fails with `error` (if given) instead of ending. */
@@ -21,7 +22,9 @@ async function collect(source: AsyncIterable<Buffer>): Promise<string> {
 
 // The body of a blob GET that breaks after its headers is resumed with a Range request for the
 // rest: the transport's retries end with the headers (issue 8: a reset mid-body failed the pull).
-describe("resumingBody", () => {
+// The resuming is @exp/oci-spec's (shared with cache-s3); these check it under the registry's
+// retry policy and its undici errors.
+describe("resumingBody under the registry's retry policy", () => {
   it("asks for the rest after a reset mid-body and passes on every byte once", async () => {
     const asked: number[] = [];
     const text = await collect(
