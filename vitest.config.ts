@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // "@exp/source" condition makes workspace imports resolve to src/, so no build is needed first.
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "examples/*/vitest.config.ts", "bench/vitest.config.ts", "reliability/vitest.config.ts", "differential/vitest.config.ts"],
+    projects: ["packages/*/vitest.config.ts", "examples/*/vitest.config.ts", "bench/vitest.config.ts", "reliability/vitest.config.ts", "differential/vitest.config.ts", "release/vitest.config.ts"],
   },
 });

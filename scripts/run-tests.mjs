@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The README's test command (`pnpm test:ci`): the vitest suite, then the checks that gate a
-// release (typecheck, build, publint + attw on every package). CI does not read vitest's
+// The README's test command (`pnpm test:ci`): the build, the vitest suite, then the checks that
+// gate a release (typecheck, publint + attw on every package). The build comes first because the
+// release test (release/) publishes and installs the built packages; the other tests need no
+// build (they run the TypeScript sources through the "@exp/source" condition). CI does not read vitest's
 // summary, so this ends with one plain line: "N passed, N failed" (tests plus checks).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,6 +22,8 @@ function check(name, command, args) {
     failures.push(name);
   }
 }
+
+check("build", "pnpm", ["build"]);
 
 const out = mkdtempSync(join(tmpdir(), "exp-vitest-"));
 const report = join(out, "report.json");
@@ -47,7 +51,6 @@ try {
 rmSync(out, { recursive: true, force: true });
 
 check("typecheck", "pnpm", ["typecheck"]);
-check("build", "pnpm", ["build"]);
 check("publint + attw", "pnpm", ["-r", "--filter", "./packages/*", "lint"]);
 
 if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join("\n")}`);
