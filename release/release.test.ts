@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SWIFT_TOOLS, skipUnlessTools, startS3, startVerdaccio, tempDir, testCacheDir, umociUnpack, type TempDir, type TestS3, type TestVerdaccio } from "@exp/testing";
 import { makeConsumer, type Consumer, type PackageManager } from "./support/consumer.js";
-import { makeReleaseCopy, missingBuilds, type ReleaseCopy } from "./support/release-copy.js";
+import { makeReleaseCopy, unbuiltPackages, type ReleaseCopy } from "./support/release-copy.js";
 import { runOk, userEnv } from "./support/run.js";
 import { manifestTargets, packument, publishedTarball, unexpectedFiles } from "./support/tarball.js";
 import { bumpVersion, listPackages, releasePlan, repoRoot, type Bump, type WorkspacePackage } from "./support/workspace.js";
@@ -59,10 +59,8 @@ function expectSuccess(outcome: { code: number; stdout: string; stderr: string }
 describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS))("a release, installed as a user would", () => {
   beforeAll(async () => {
     const checkout = await listPackages(repoRoot);
-    const missing = missingBuilds(repoRoot, checkout);
-    if (missing.length > 0) {
-      throw new Error(`the release test publishes the built packages, and ${missing.join(", ")} ${missing.length === 1 ? "has" : "have"} no dist/: run \`pnpm build\` first`);
-    }
+    const unbuilt = unbuiltPackages(repoRoot, checkout);
+    if (unbuilt.length > 0) throw new Error(`the release test publishes the built packages: run \`pnpm build\` first (${unbuilt.join("; ")})`);
     work = await tempDir("exp-release-");
     const env = { ...process.env, NODE_OPTIONS: "" };
     let started: [TestVerdaccio, TestS3, ReleaseCopy];

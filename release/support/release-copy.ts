@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { run, runOk } from "./run.js";
+import { manifestTargets } from "./tarball.js";
 import { listPackages, type WorkspacePackage } from "./workspace.js";
 
 /**
@@ -25,9 +26,17 @@ export interface ReleaseCopy {
   publish(registryUrl: string, authLine: string): Promise<string>;
 }
 
-/** The packages of the checkout that `dist/` must exist for: the public ones. */
-export function missingBuilds(root: string, packages: readonly WorkspacePackage[]): string[] {
-  return packages.filter((p) => !p.manifest.private && !existsSync(join(root, p.dir, "dist"))).map((p) => p.dir);
+/**
+ * What is wrong with the checkout's builds, one line per public package whose `dist/` is missing
+ * or lacks a file its package.json points at (a build that failed, or is running right now).
+ */
+export function unbuiltPackages(root: string, packages: readonly WorkspacePackage[]): string[] {
+  return packages.flatMap(({ dir, manifest }) => {
+    if (manifest.private) return [];
+    if (!existsSync(join(root, dir, "dist"))) return [`${dir} has no dist/`];
+    const missing = manifestTargets(manifest).filter((target) => !existsSync(join(root, dir, target)));
+    return missing.length > 0 ? [`${dir} has no ${missing.join(", ")}`] : [];
+  });
 }
 
 /**
@@ -42,11 +51,11 @@ export function missingBuilds(root: string, packages: readonly WorkspacePackage[
  */
 export async function makeReleaseCopy(root: string, dir: string, env: NodeJS.ProcessEnv): Promise<ReleaseCopy> {
   const listed = await runOk("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, env });
-  for (const file of new Set(listed.stdout.split("\0").filter(Boolean))) {
-    // A tracked file deleted in the working tree is not part of it.
-    if (!existsSync(join(root, file))) continue;
-    await mkdir(dirname(join(dir, file)), { recursive: true });
-    await copyFile(join(root, file), join(dir, file));
+  // A tracked file deleted in the working tree is not part of it.
+  const files = [...new Set(listed.stdout.split("\0").filter(Boolean))].filter((file) => existsSync(join(root, file)));
+  await Promise.all([...new Set(files.map((file) => dirname(join(dir, file))))].map((parent) => mkdir(parent, { recursive: true })));
+  for (let i = 0; i < files.length; i += 64) {
+    await Promise.all(files.slice(i, i + 64).map((file) => copyFile(join(root, file), join(dir, file))));
   }
   for (const p of await listPackages(dir)) {
     if (!p.manifest.private) await cp(join(root, p.dir, "dist"), join(dir, p.dir, "dist"), { recursive: true });
