@@ -1,6 +1,6 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { ExpError } from "@exp/errors";
-import { isDigest, type Digest } from "@exp/oci-spec";
+import { closedObject, describeIssue, isDigest, type Digest } from "@exp/oci-spec";
 import { parentOf } from "./sort-config.js";
 import type { CacheConfig } from "./types.js";
 
@@ -13,23 +13,30 @@ export class InvalidCacheConfigError extends ExpError {
   }
 }
 
-const digest = z.string().refine(isDigest, "not a digest").transform((d) => d as Digest);
-const schema = z.object({
-  layers: z
-    .array(
-      z.object({
+function notADigest(value: unknown): string {
+  if (value === undefined) return "missing, expected a digest";
+  if (typeof value === "string") return "not a digest";
+  return `not a digest: expected a string, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`;
+}
+
+const digest = v.custom<Digest>(isDigest, (issue) => notADigest(issue.input));
+const index = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const schema = closedObject({
+  layers: v.optional(
+    v.array(
+      closedObject({
         blob: digest,
-        parent: z.number().int().optional(),
-        annotations: z.object({ mediaType: z.string(), diffID: digest, size: z.number().int().nonnegative(), createdAt: z.string() }).optional(),
+        parent: v.optional(v.pipe(v.number(), v.safeInteger())),
+        annotations: v.optional(closedObject({ mediaType: v.string(), diffID: digest, size: index, createdAt: v.string() })),
       }),
-    )
-    .optional(),
-  records: z.array(
-    z.object({
+    ),
+  ),
+  records: v.array(
+    closedObject({
       digest,
-      inputs: z.array(z.array(z.object({ selector: z.string().optional(), link: z.number().int().nonnegative() }))).optional(),
-      layers: z.array(z.object({ layer: z.number().int().nonnegative(), createdAt: z.string().optional() })).optional(),
-      chains: z.array(z.object({ layers: z.array(z.number().int().nonnegative()), createdAt: z.string().optional() })).optional(),
+      inputs: v.optional(v.array(v.array(closedObject({ selector: v.optional(v.string()), link: index })))),
+      layers: v.optional(v.array(closedObject({ layer: index, createdAt: v.optional(v.string()) }))),
+      chains: v.optional(v.array(closedObject({ layers: v.array(index), createdAt: v.optional(v.string()) }))),
     }),
   ),
 });
@@ -48,12 +55,12 @@ export function parseCacheConfig(input: Uint8Array | string): CacheConfig {
   } catch (error) {
     throw new InvalidCacheConfigError(`not JSON (${(error as Error).message})`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = v.safeParse(schema, json, { message: describeIssue });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidCacheConfigError(`${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    const issue = parsed.issues[0];
+    throw new InvalidCacheConfigError(`${issue.path?.map((item) => String(item.key)).join(".") || "(root)"}: ${issue.message}`);
   }
-  const config = parsed.data as CacheConfig;
+  const config = parsed.output as CacheConfig;
   const layers = config.layers ?? [];
   layers.forEach((layer, i) => {
     const parent = parentOf(layer);

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { DescriptorSchema, OCI_EMPTY, OCI_EMPTY_DIGEST, OCI_LAYER_TAR_GZIP, PlatformSchema, digestOf, parseDescriptor, type Descriptor, type Digest, type Platform } from "./index.js";
 
@@ -13,7 +14,7 @@ describe("DescriptorSchema", () => {
       artifactType: "application/vnd.example.sbom+json",
       platform: { os: "linux", architecture: "arm64", variant: "v8", "os.features": ["f"], features: ["g"] },
     };
-    expect(DescriptorSchema.parse(full)).toEqual(full);
+    expect(v.parse(DescriptorSchema, full)).toEqual(full);
   });
 
   it("types digest as the Digest brand and keeps the original shape", () => {
@@ -22,11 +23,11 @@ describe("DescriptorSchema", () => {
     expectTypeOf<Platform["os.version"]>().toEqualTypeOf<string | undefined>();
     // What other packages write by hand must still type-check.
     const literal: Descriptor = { mediaType: "application/x", digest, size: 1, platform: { os: "linux", architecture: "amd64" } };
-    expect(DescriptorSchema.safeParse(literal).success).toBe(true);
+    expect(v.safeParse(DescriptorSchema, literal).success).toBe(true);
   });
 
   it("drops keys the spec does not define rather than failing", () => {
-    expect(DescriptorSchema.parse({ ...base, extra: true })).toEqual(base);
+    expect(v.parse(DescriptorSchema, { ...base, extra: true })).toEqual(base);
   });
 
   it.each([
@@ -41,9 +42,9 @@ describe("DescriptorSchema", () => {
     ["data that is not base64", { ...base, data: "not base64!" }, ["data"]],
     ["a platform without os", { ...base, platform: { architecture: "amd64" } }, ["platform", "os"]],
   ])("rejects %s", (_, value, path) => {
-    const result = DescriptorSchema.safeParse(value);
+    const result = v.safeParse(DescriptorSchema, value);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(path);
+    expect(result.issues?.[0]?.path?.map((item) => item.key)).toEqual(path);
   });
 });
 
@@ -73,8 +74,8 @@ describe("embedded data", () => {
 
 describe("PlatformSchema", () => {
   it("requires os and architecture as strings", () => {
-    expect(PlatformSchema.safeParse({ os: "linux", architecture: "amd64", "os.version": "10.0" }).success).toBe(true);
-    expect(PlatformSchema.safeParse({ os: "linux" }).success).toBe(false);
-    expect(PlatformSchema.safeParse({ os: "linux", architecture: 64 }).success).toBe(false);
+    expect(v.safeParse(PlatformSchema, { os: "linux", architecture: "amd64", "os.version": "10.0" }).success).toBe(true);
+    expect(v.safeParse(PlatformSchema, { os: "linux" }).success).toBe(false);
+    expect(v.safeParse(PlatformSchema, { os: "linux", architecture: 64 }).success).toBe(false);
   });
 });

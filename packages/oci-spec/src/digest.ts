@@ -2,7 +2,16 @@ import { createHash, type Hash } from "node:crypto";
 import { ExpError } from "@exp/errors";
 
 /** A content digest in OCI form, `sha256:<64 lowercase hex>`. Branded so a plain string is not mistaken for one. */
-export type Digest = string & { readonly __digest: unique symbol };
+export type Digest = string & DigestBrand;
+
+/**
+ * The brand that makes a Digest out of a string. A named interface, not an inline type literal,
+ * so that declaration files can name it: valibot spells out the types of validated objects, and
+ * an inline `unique symbol` cannot be written into a .d.ts.
+ */
+export interface DigestBrand {
+  readonly __digest: unique symbol;
+}
 
 /** Algorithms we compute. The OCI spec also registers sha512; we read it but write sha256 only. */
 export type DigestAlgorithm = "sha256" | "sha512";

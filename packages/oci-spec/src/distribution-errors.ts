@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as v from "valibot";
+import { openObject } from "./object-schemas.js";
 
 // Error bodies of the OCI distribution spec (`spec.md`, "Error Codes"): every 4xx/5xx from a
 // registry API endpoint should carry `{"errors":[{code, message, detail}]}`.
@@ -32,15 +33,15 @@ export function isDistributionErrorCode(code: string): code is DistributionError
  * Hub, ECR, Harbor do), and rejecting the whole body over an unknown code would hide the
  * message the user needs. Use isDistributionErrorCode to branch on the known ones.
  */
-export const DistributionErrorSchema = z.looseObject({
-  code: z.string(),
-  message: z.string().optional(),
+export const DistributionErrorSchema = openObject({
+  code: v.string(),
+  message: v.optional(v.string()),
   /** Free-form; registries put strings, objects or arrays here. */
-  detail: z.unknown().optional(),
+  detail: v.optional(v.unknown()),
 });
-export type DistributionError = z.infer<typeof DistributionErrorSchema>;
+export type DistributionError = v.InferOutput<typeof DistributionErrorSchema>;
 
-export const DistributionErrorsSchema = z.looseObject({
-  errors: z.array(DistributionErrorSchema),
+export const DistributionErrorsSchema = openObject({
+  errors: v.array(DistributionErrorSchema),
 });
-export type DistributionErrors = z.infer<typeof DistributionErrorsSchema>;
+export type DistributionErrors = v.InferOutput<typeof DistributionErrorsSchema>;

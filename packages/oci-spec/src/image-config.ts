@@ -1,5 +1,7 @@
-import { z } from "zod";
-import { DigestSchema } from "./schema-primitives.js";
+import * as v from "valibot";
+import { closedObject, openObject, recordOf } from "./object-schemas.js";
+import { DigestSchema, IntegerSchema } from "./schema-primitives.js";
+import { show } from "./show-value.js";
 
 // OCI image configuration (image-spec `config.md`), which is also the Docker schema2 config
 // (`application/vnd.docker.container.image.v1+json`) apart from Docker-only keys such as
@@ -7,71 +9,80 @@ import { DigestSchema } from "./schema-primitives.js";
 // stores its inline cache under a top-level `moby.buildkit.cache.v0`, and dropping either would
 // change what a rewritten config means.
 
-/** RFC 3339 with a zone, as Go's time.Time marshals it (nanoseconds allowed). */
-const Timestamp = z.iso.datetime({ offset: true });
+// RFC 3339 with seconds and a zone, as Go's time.Time marshals it (any number of fractional
+// digits), and with real calendar dates (no February 30th). The same expression zod's
+// `iso.datetime({ offset: true })` used here before; valibot's isoTimestamp() is laxer (a space
+// for the `T`, offsets without a colon).
+const date =
+  "(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))";
+const rfc3339 = new RegExp(`^${date}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$`);
+const Timestamp = v.pipe(
+  v.string(),
+  v.regex(rfc3339, (issue) => `expected an RFC 3339 date-time with a zone, got ${show(issue.input)}`),
+);
 
 /** Go writes nil slices and maps as `null`; Docker-built configs are full of them. */
-const nullableStrings = z.array(z.string()).nullable().optional();
-const nullableSet = z.record(z.string(), z.looseObject({})).nullable().optional();
+const nullableStrings = v.optional(v.nullable(v.array(v.string())));
+const nullableSet = v.optional(v.nullable(recordOf(openObject({}))));
 
 /** Docker's HEALTHCHECK, durations in nanoseconds. Not in the OCI spec, but in every Docker-built config. */
-export const HealthcheckSchema = z.looseObject({
-  Test: z.array(z.string()).nullable().optional(),
-  Interval: z.int().optional(),
-  Timeout: z.int().optional(),
-  StartPeriod: z.int().optional(),
-  StartInterval: z.int().optional(),
-  Retries: z.int().optional(),
+export const HealthcheckSchema = openObject({
+  Test: v.optional(v.nullable(v.array(v.string()))),
+  Interval: v.optional(IntegerSchema),
+  Timeout: v.optional(IntegerSchema),
+  StartPeriod: v.optional(IntegerSchema),
+  StartInterval: v.optional(IntegerSchema),
+  Retries: v.optional(IntegerSchema),
 });
-export type Healthcheck = z.infer<typeof HealthcheckSchema>;
+export type Healthcheck = v.InferOutput<typeof HealthcheckSchema>;
 
 /** The execution parameters under the config's `config` key. */
-export const ContainerConfigSchema = z.looseObject({
-  User: z.string().optional(),
+export const ContainerConfigSchema = openObject({
+  User: v.optional(v.string()),
   /** Keys are `port/proto`; values are always `{}` (a Go struct{} set). */
   ExposedPorts: nullableSet,
   Env: nullableStrings,
   Entrypoint: nullableStrings,
   Cmd: nullableStrings,
   Volumes: nullableSet,
-  WorkingDir: z.string().optional(),
-  Labels: z.record(z.string(), z.string()).nullable().optional(),
-  StopSignal: z.string().optional(),
+  WorkingDir: v.optional(v.string()),
+  Labels: v.optional(v.nullable(recordOf(v.string()))),
+  StopSignal: v.optional(v.string()),
   /** Windows-only and deprecated, but BuildKit still writes it. */
-  ArgsEscaped: z.boolean().optional(),
-  Healthcheck: HealthcheckSchema.optional(),
+  ArgsEscaped: v.optional(v.boolean()),
+  Healthcheck: v.optional(HealthcheckSchema),
   Shell: nullableStrings,
   OnBuild: nullableStrings,
 });
-export type ContainerConfig = z.infer<typeof ContainerConfigSchema>;
+export type ContainerConfig = v.InferOutput<typeof ContainerConfigSchema>;
 
 /** Uncompressed layer digests, in order; they are what ties a config to its layers. */
-export const RootFSSchema = z.object({
-  type: z.literal("layers"),
-  diff_ids: z.array(DigestSchema),
+export const RootFSSchema = closedObject({
+  type: v.literal("layers"),
+  diff_ids: v.array(DigestSchema),
 });
-export type RootFS = z.infer<typeof RootFSSchema>;
+export type RootFS = v.InferOutput<typeof RootFSSchema>;
 
 /** One build step. `empty_layer` steps (ENV, CMD...) have no entry in rootfs.diff_ids. */
-export const HistorySchema = z.looseObject({
-  created: Timestamp.optional(),
-  created_by: z.string().optional(),
-  author: z.string().optional(),
-  comment: z.string().optional(),
-  empty_layer: z.boolean().optional(),
+export const HistorySchema = openObject({
+  created: v.optional(Timestamp),
+  created_by: v.optional(v.string()),
+  author: v.optional(v.string()),
+  comment: v.optional(v.string()),
+  empty_layer: v.optional(v.boolean()),
 });
-export type History = z.infer<typeof HistorySchema>;
+export type History = v.InferOutput<typeof HistorySchema>;
 
-export const ImageConfigSchema = z.looseObject({
-  created: Timestamp.optional(),
-  author: z.string().optional(),
-  architecture: z.string(),
-  os: z.string(),
-  "os.version": z.string().optional(),
-  "os.features": z.array(z.string()).optional(),
-  variant: z.string().optional(),
-  config: ContainerConfigSchema.optional(),
+export const ImageConfigSchema = openObject({
+  created: v.optional(Timestamp),
+  author: v.optional(v.string()),
+  architecture: v.string(),
+  os: v.string(),
+  "os.version": v.optional(v.string()),
+  "os.features": v.optional(v.array(v.string())),
+  variant: v.optional(v.string()),
+  config: v.optional(ContainerConfigSchema),
   rootfs: RootFSSchema,
-  history: z.array(HistorySchema).optional(),
+  history: v.optional(v.array(HistorySchema)),
 });
-export type ImageConfig = z.infer<typeof ImageConfigSchema>;
+export type ImageConfig = v.InferOutput<typeof ImageConfigSchema>;

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { DescriptorSchema } from "./descriptor.js";
 import { OCI_IMAGE_INDEX } from "./media-types.js";
+import { openObject } from "./object-schemas.js";
 import { AnnotationsSchema, MediaTypeSchema } from "./schema-primitives.js";
 
 /**
@@ -8,12 +9,12 @@ import { AnnotationsSchema, MediaTypeSchema } from "./schema-primitives.js";
  * in an image layout. Open like the manifest, for the same reason. Entries may be manifests or
  * nested indexes, and BuildKit adds attestation manifests with platform `unknown/unknown`.
  */
-export const ImageIndexSchema = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.literal(OCI_IMAGE_INDEX).optional(),
-  artifactType: MediaTypeSchema.optional(),
-  manifests: z.array(DescriptorSchema),
-  subject: DescriptorSchema.optional(),
-  annotations: AnnotationsSchema.optional(),
+export const ImageIndexSchema = openObject({
+  schemaVersion: v.literal(2),
+  mediaType: v.optional(v.literal(OCI_IMAGE_INDEX)),
+  artifactType: v.optional(MediaTypeSchema),
+  manifests: v.array(DescriptorSchema),
+  subject: v.optional(DescriptorSchema),
+  annotations: v.optional(AnnotationsSchema),
 });
-export type ImageIndex = z.infer<typeof ImageIndexSchema>;
+export type ImageIndex = v.InferOutput<typeof ImageIndexSchema>;

@@ -1,5 +1,6 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { ImageIndexSchema } from "./image-index.js";
+import { openObject } from "./object-schemas.js";
 
 // OCI image layout (image-spec `image-layout.md`): a directory with `oci-layout`, `index.json`
 // and `blobs/<alg>/<hex>`, as written by `docker buildx --output type=oci` and read by skopeo.
@@ -14,10 +15,10 @@ export const IMAGE_LAYOUT_BLOBS_DIR = "blobs";
 export const IMAGE_LAYOUT_VERSION = "1.0.0";
 
 /** The `oci-layout` file. A different version means a layout we do not know how to read. */
-export const ImageLayoutSchema = z.looseObject({
-  imageLayoutVersion: z.literal(IMAGE_LAYOUT_VERSION),
+export const ImageLayoutSchema = openObject({
+  imageLayoutVersion: v.literal(IMAGE_LAYOUT_VERSION),
 });
-export type ImageLayout = z.infer<typeof ImageLayoutSchema>;
+export type ImageLayout = v.InferOutput<typeof ImageLayoutSchema>;
 
 /** `index.json` is an ordinary image index; the alias exists so callers say which file they mean. */
 export const ImageLayoutIndexSchema = ImageIndexSchema;

@@ -1,6 +1,7 @@
 export {
   type Digest,
   type DigestAlgorithm,
+  type DigestBrand,
   type ParsedDigest,
   Digester,
   DigestMismatchError,
@@ -49,6 +50,8 @@ export {
   type LayerMediaTypeInfo,
 } from "./media-types.js";
 export { AnnotationsSchema, DigestSchema, MediaTypeSchema, SizeSchema } from "./schema-primitives.js";
+export { closedObject, openObject, recordOf } from "./object-schemas.js";
+export { describeIssue } from "./issue-messages.js";
 export {
   DescriptorSchema,
   PlatformDescriptorSchema,

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { DescriptorSchema } from "./descriptor.js";
 import { OCI_IMAGE_MANIFEST } from "./media-types.js";
+import { openObject } from "./object-schemas.js";
 import { AnnotationsSchema, MediaTypeSchema } from "./schema-primitives.js";
 
 /**
@@ -11,15 +12,15 @@ import { AnnotationsSchema, MediaTypeSchema } from "./schema-primitives.js";
  * or another tool put there. `layers` may be empty: image-spec 1.1 allows it for artifacts,
  * although oci-image-tool rc1 still requires one entry.
  */
-export const ImageManifestSchema = z.looseObject({
-  schemaVersion: z.literal(2),
+export const ImageManifestSchema = openObject({
+  schemaVersion: v.literal(2),
   // Optional in the spec; when present it must name this type, which is what keeps a manifest
   // from being read as an index (the confusion image-spec 1.1 warns about).
-  mediaType: z.literal(OCI_IMAGE_MANIFEST).optional(),
-  artifactType: MediaTypeSchema.optional(),
+  mediaType: v.optional(v.literal(OCI_IMAGE_MANIFEST)),
+  artifactType: v.optional(MediaTypeSchema),
   config: DescriptorSchema,
-  layers: z.array(DescriptorSchema),
-  subject: DescriptorSchema.optional(),
-  annotations: AnnotationsSchema.optional(),
+  layers: v.array(DescriptorSchema),
+  subject: v.optional(DescriptorSchema),
+  annotations: v.optional(AnnotationsSchema),
 });
-export type ImageManifest = z.infer<typeof ImageManifestSchema>;
+export type ImageManifest = v.InferOutput<typeof ImageManifestSchema>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as v from "valibot";
 import { fixtureBytes, fixtureJson } from "./__fixtures__/fixtures.js";
 import {
   DOCKER_MANIFEST,
@@ -60,9 +60,9 @@ describe("InvalidDocumentError", () => {
 
 describe("parseAs", () => {
   it("validates any schema and names the document", () => {
-    const schema = z.object({ port: z.int().min(1) });
+    const schema = v.object({ port: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) });
     expect(parseAs(schema, '{"port": 5000}', "registry config").port).toBe(5000);
-    expect(() => parseAs(schema, { port: 0 }, "registry config")).toThrow(/^invalid registry config: port: too small: expected number to be >=1, got 0$/);
+    expect(() => parseAs(schema, { port: 0 }, "registry config")).toThrow(/^invalid registry config: port: too small: expected >=1, got 0$/);
   });
 });
 

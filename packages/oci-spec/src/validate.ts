@@ -1,19 +1,18 @@
 import { ExpError } from "@exp/errors";
-import type { z } from "zod";
+import * as v from "valibot";
 import { DescriptorSchema, type Descriptor } from "./descriptor.js";
 import { DistributionErrorsSchema, type DistributionErrors } from "./distribution-errors.js";
 import { DockerManifestListSchema, DockerManifestSchema, type DockerManifest, type DockerManifestList } from "./docker-schema2.js";
+import { documentIssues, type DocumentIssue } from "./document-issues.js";
 import { ImageConfigSchema, type ImageConfig } from "./image-config.js";
 import { ImageIndexSchema, type ImageIndex } from "./image-index.js";
 import { ImageLayoutIndexSchema, ImageLayoutSchema, type ImageLayout } from "./image-layout.js";
+import { describeIssue } from "./issue-messages.js";
 import { ImageManifestSchema, type ImageManifest } from "./manifest.js";
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from "./media-types.js";
+import { show } from "./show-value.js";
 
-/** One problem in a document: where (a JSON path such as `layers[1].digest`, "" for the root) and what. */
-export interface DocumentIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export { formatJsonPath, type DocumentIssue } from "./document-issues.js";
 
 /**
  * A document that is not valid JSON or does not match its schema. The message names the kind
@@ -40,55 +39,6 @@ function summarise(issues: readonly DocumentIssue[]): string {
   return `${where}${first.message}${more}`;
 }
 
-const identifier = /^[A-Za-z_$][\w$]*$/;
-
-/** JavaScript-style path: `layers[1].digest`, and `config["os.version"]` for keys that need quoting. */
-export function formatJsonPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && identifier.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
-}
-
-/** A short rendering of the offending value: strings quoted and cut, containers by kind only. */
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  return String(value);
-}
-
-function lowerFirst(message: string): string {
-  // "Invalid URL" -> "invalid URL", but leave acronyms ("URL must...") alone.
-  return /^[A-Z][a-z]/.test(message) ? message[0]!.toLowerCase() + message.slice(1) : message;
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  const input = (issue as { input?: unknown }).input;
-  switch (issue.code) {
-    case "invalid_type":
-      return input === undefined ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${show(input)}`;
-    case "invalid_value": {
-      const expected = issue.values.map((v) => JSON.stringify(v)).join(" or ");
-      return input === undefined ? `missing, expected ${expected}` : `expected ${expected}, got ${show(input)}`;
-    }
-    case "custom":
-      // Our refinements (digest, embedded data) already say what was wrong with which value.
-      return issue.message;
-    default:
-      return input === undefined || typeof input === "object" ? lowerFirst(issue.message) : `${lowerFirst(issue.message)}, got ${show(input)}`;
-  }
-}
-
-function toIssues(error: z.ZodError): DocumentIssue[] {
-  return error.issues.map((issue) => ({ path: formatJsonPath(issue.path), message: describe(issue) }));
-}
-
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Bytes and strings are JSON text; anything else is taken to be already-parsed JSON. */
@@ -110,14 +60,15 @@ function decode(input: unknown, what: string): unknown {
 }
 
 /**
- * Parses `input` (JSON text, UTF-8 bytes, or an already-parsed value) with any zod schema and
+ * Parses `input` (JSON text, UTF-8 bytes, or an already-parsed value) with any valibot schema and
  * throws InvalidDocumentError, naming `what`, when it does not match. The result carries the
- * schema's output type, so everything past this call is typed.
+ * schema's output type, so everything past this call is typed. Every issue is reported, not only
+ * the first.
  */
-export function parseAs<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(decode(input, what), { reportInput: true });
-  if (!result.success) throw new InvalidDocumentError(what, toIssues(result.error));
-  return result.data;
+export function parseAs<S extends v.GenericSchema>(schema: S, input: unknown, what: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, decode(input, what), { message: describeIssue });
+  if (!result.success) throw new InvalidDocumentError(what, documentIssues(result.issues));
+  return result.output;
 }
 
 /** An OCI image manifest (`application/vnd.oci.image.manifest.v1+json`). */
