@@ -184,6 +184,34 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
     });
   });
 
+  it("every @exp package of the npm install loads through import() (ESM) and require() (CommonJS), and both builds export the same names", async () => {
+    const project = consumer("npm");
+    const names = Object.keys(await project.installed("@exp"));
+    expect(names).toContain("@exp/cache-s3");
+    // A user's script in the project: plain node, no loader, no conditions.
+    const script = `
+      const { createRequire } = require("node:module");
+      const { readFileSync } = require("node:fs");
+      const names = ${JSON.stringify(names)};
+      (async () => {
+        const report = {};
+        for (const name of names) {
+          const esm = Object.keys(await import(name)).filter((k) => k !== "default").sort();
+          const cjs = Object.keys(require(name)).sort();
+          report[name] = { esm, cjs };
+        }
+        console.log(JSON.stringify(report));
+      })().catch((error) => { console.error(error); process.exit(1); });
+    `;
+    await writeFile(join(project.dir, "load-all.cjs"), script);
+    const { stdout } = await runOk(process.execPath, ["load-all.cjs"], { cwd: project.dir, env: userEnv(project.dir) });
+    const report = JSON.parse(stdout) as Record<string, { esm: string[]; cjs: string[] }>;
+    for (const name of names) {
+      expect(report[name]!.esm.length, `${name} exports something`).toBeGreaterThan(0);
+      expect(report[name]!.cjs, `${name}: the CommonJS build exports what the ESM build does`).toEqual(report[name]!.esm);
+    }
+  });
+
   it("a third-party plugin, published from its own directory against the released @exp/solver, is an output type for both installs", async () => {
     const pluginDir = join(work.path, "plugin");
     await cp(join(repoRoot, "release", "fixtures", "exp-exporter-demo"), pluginDir, { recursive: true });
