@@ -63,14 +63,13 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
     if (unbuilt.length > 0) throw new Error(`the release test publishes the built packages: run \`pnpm build\` first (${unbuilt.join("; ")})`);
     work = await tempDir("exp-release-");
     const env = { ...process.env, NODE_OPTIONS: "" };
-    let started: [TestVerdaccio, TestS3, ReleaseCopy];
-    try {
-      started = await Promise.all([startVerdaccio(), startS3({ bucket: BUCKET }), makeReleaseCopy(repoRoot, join(work.path, "repo"), env)]);
-    } catch (error) {
+    const [startedRegistry, startedS3, madeCopy] = await Promise.allSettled([startVerdaccio(), startS3({ bucket: BUCKET }), makeReleaseCopy(repoRoot, join(work.path, "repo"), env)]);
+    if (startedRegistry.status === "rejected" || startedS3.status === "rejected" || madeCopy.status === "rejected") {
+      await Promise.all([startedRegistry, startedS3].map((started) => (started.status === "fulfilled" ? started.value.stop() : undefined)));
       await work.cleanup();
-      throw error;
+      throw [startedRegistry, startedS3, madeCopy].flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []))[0];
     }
-    [registry, s3, copy] = started;
+    [registry, s3, copy] = [startedRegistry.value, startedS3.value, madeCopy.value];
     await copy.version();
     released = await copy.packages();
     await copy.publish(registry.url, registry.authLine);
