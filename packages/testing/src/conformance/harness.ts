@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConformanceError } from "../errors.js";
-import type { ConformanceExportResult, ConformanceFixture, ConformanceOptions, ConformanceProgressEvent, ConformanceReleasable } from "./types.js";
+import type { ConformanceExportResult, ConformanceFixture, ConformanceOptions, ConformanceProgressEvent, ConformanceReleasable, ConformanceRequest } from "./types.js";
 
 /** One check's fixture and destination; cleaned up however the check ends. */
 export interface CheckRun {
@@ -154,7 +154,12 @@ export function isWrite(method: string): boolean {
   return !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
 }
 
-export function describeRequests(requests: readonly { method: string; path: string }[]): string {
-  const shown = requests.slice(0, 5).map((r) => `${r.method} ${r.path}`);
+/** The first few requests, for a failure message; `since` (ms since the epoch) times them. */
+export function describeRequests(requests: readonly ConformanceRequest[], since?: number): string {
+  const shown = requests.slice(0, 5).map((r) => {
+    const when = since !== undefined && r.startedAt !== undefined ? ` at +${r.startedAt - since} ms` : "";
+    const outcome = r.status !== undefined ? ` (${r.status})` : r.endedAt === undefined ? " (still open)" : " (no answer)";
+    return `${r.method} ${r.path}${when}${outcome}`;
+  });
   return `${shown.join(", ")}${requests.length > shown.length ? ` and ${requests.length - shown.length} more` : ""}`;
 }

@@ -59,6 +59,12 @@ export interface ConformanceFixture {
 export interface ConformanceRequest {
   method: string;
   path: string;
+  /** The status the client was sent; absent when it got none (it went away first). */
+  status?: number;
+  /** When the server saw it (ms since the epoch), to say when a late request came. */
+  startedAt?: number;
+  /** When the exchange ended; absent while it is open. A request with neither this nor a status is taken to be still running. */
+  endedAt?: number;
 }
 
 /**
