@@ -22,7 +22,8 @@ export type { ExportSource, ExportMetadata, PlatformResult, ImageConfigJSON } fr
 export type { Layer } from "./layers/layer.js";
 export { tarballLayer, type TarballLayerOptions } from "./layers/tarball-layer.js";
 export { chainID, createRef, type Ref } from "./layers/ref.js";
-export { LayerBlobs, type BlobCallOptions, type LayerBlobStats } from "./layers/layer-blobs.js";
+export { LayerBlobs, type LayerBlobStats } from "./layers/layer-blobs.js";
+export type { BlobCallOptions, LayerBlobProvider } from "./layers/layer-blob-provider.js";
 export { compressionLabel, compressionLevelLabel, uncompressedLabel, layerBlobDescriptor, type LayerBlob } from "./layers/layer-blob.js";
 export {
   checkCompressionRequest,
@@ -37,6 +38,7 @@ export {
 export { AttrReader } from "./attrs/attr-reader.js";
 export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesEvent, WarningEvent, LogEvent } from "./progress/events.js";
 export { ProgressReporter } from "./progress/reporter.js";
+export type { Progress } from "./progress/progress.js";
 export { progressBytes } from "./progress/units.js";
 
 // Build graph

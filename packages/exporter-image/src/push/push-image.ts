@@ -1,11 +1,11 @@
 import type { ContentStore } from "@exp/content";
 import type { BlobSource, Descriptor, ImageReference, PushBlobResult, RegistryApi } from "@exp/oci-spec";
-import type { ProgressReporter } from "@exp/solver";
+import type { Progress } from "@exp/solver";
 import type { CommittedImage, CommittedLayer } from "@exp/image-writer";
 
 export interface PushImageOptions {
   signal: AbortSignal;
-  progress: ProgressReporter;
+  progress: Progress;
   /** Push manifests by digest only, no tag (`push-by-digest=true`). */
   byDigest: boolean;
   /** Lease that keeps a base layer downloaded for this push alive. */

@@ -1,7 +1,7 @@
 import type { ContentStore } from "@exp/content";
 import type { RegistryApi } from "@exp/oci-spec";
-import type { LayerBlobs } from "../layers/layer-blobs.js";
-import type { ProgressReporter } from "../progress/reporter.js";
+import type { LayerBlobProvider } from "../layers/layer-blob-provider.js";
+import type { Progress } from "../progress/progress.js";
 import type { Releasable } from "./descriptor-reference.js";
 import type { FinalizeFn } from "./exporter.js";
 import type { InlineCacheFn } from "./inline-cache.js";
@@ -49,8 +49,8 @@ export interface InlineCacheExporterInstance extends CacheExporterBase {
 export interface CacheExportContext {
   readonly signal: AbortSignal;
   readonly store: ContentStore;
-  readonly blobs: LayerBlobs;
-  readonly progress: ProgressReporter;
+  readonly blobs: LayerBlobProvider;
+  readonly progress: Progress;
   readonly buildId: string;
   /** The build's registry client, shared with the image exporters (see ExportContext.registry). */
   readonly registry?: RegistryApi;

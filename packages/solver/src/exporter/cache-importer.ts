@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor, Digest } from "@exp/oci-spec";
 import type { RegistryApi } from "@exp/oci-spec";
-import type { ProgressReporter } from "../progress/reporter.js";
+import type { Progress } from "../progress/progress.js";
 
 /** A cache source (`--cache-from type=<type>,...`). Packages export it as `cacheImporter`. */
 export interface CacheImporter {
@@ -25,7 +25,7 @@ export interface CacheImporterInstance {
 export interface CacheImportContext {
   readonly signal: AbortSignal;
   readonly store: ContentStore;
-  readonly progress: ProgressReporter;
+  readonly progress: Progress;
   readonly registry?: RegistryApi;
 }
 

@@ -1,7 +1,7 @@
 import type { ContentStore } from "@exp/content";
 import type { RegistryApi } from "@exp/oci-spec";
-import type { LayerBlobs } from "../layers/layer-blobs.js";
-import type { ProgressReporter } from "../progress/reporter.js";
+import type { LayerBlobProvider } from "../layers/layer-blob-provider.js";
+import type { Progress } from "../progress/progress.js";
 import type { DescriptorReference } from "./descriptor-reference.js";
 import type { InlineCacheFn } from "./inline-cache.js";
 import type { ExportSource } from "./source.js";
@@ -38,9 +38,9 @@ export interface ExportContext {
   readonly signal: AbortSignal;
   readonly store: ContentStore;
   /** Shared by every exporter of the build: each layer is compressed at most once. */
-  readonly blobs: LayerBlobs;
+  readonly blobs: LayerBlobProvider;
   /** Scoped to this exporter's vertex. */
-  readonly progress: ProgressReporter;
+  readonly progress: Progress;
   readonly buildId: string;
   /** Present when an inline cache was requested: returns the value for `moby.buildkit.cache.v0`. */
   readonly inlineCache?: InlineCacheFn;
@@ -62,7 +62,7 @@ export interface FinalizeContext {
   /** Fires when any sibling finalizer fails or the build is cancelled. */
   readonly signal: AbortSignal;
   /** The same vertex as the exporter's create phase, so pushes show under "exporting to image". */
-  readonly progress: ProgressReporter;
+  readonly progress: Progress;
 }
 
 export interface ExportResult {

@@ -7,20 +7,10 @@ import { compressionOfMediaType, type Digest } from "@exp/oci-spec";
 import { checkCompressionRequest, compressionTypes, createCompressor, type CompressionRequest, type CompressionType } from "./compression.js";
 import type { Layer } from "./layer.js";
 import { compressionLabel, compressionLevelLabel, layerBlobDescriptor, uncompressedLabel, type LayerBlob } from "./layer-blob.js";
-import type { ProgressReporter } from "../progress/reporter.js";
 import { ByteCounter } from "../progress/byte-counter.js";
+import type { BlobCallOptions, LayerBlobProvider } from "./layer-blob-provider.js";
 
-export interface BlobCallOptions {
-  /** The caller's lease: the blob is added to it so it outlives the call until the lease is released. */
-  lease?: string;
-  signal?: AbortSignal;
-  progress?: ProgressReporter;
-  /**
-   * Accept a base layer's blob that exists only remotely (`local: false`), e.g. for a push to the
-   * registry that already has it (a mount). Otherwise such a blob is downloaded first.
-   */
-  allowRemote?: boolean;
-}
+export type { BlobCallOptions };
 
 export interface LayerBlobStats {
   /** Blobs compressed and written by this instance. */
@@ -34,7 +24,7 @@ export interface LayerBlobStats {
  * exporter, so a (layer, compression, level) is compressed at most once: concurrent callers wait on
  * the same creation (single-flight), later callers find the stored blob by its uncompressed label.
  */
-export class LayerBlobs {
+export class LayerBlobs implements LayerBlobProvider {
   readonly stats: LayerBlobStats = { created: 0, reused: 0 };
   private readonly inFlight = new Map<string, Promise<LayerBlob>>();
   /** Blobs this build handed to an exporter: they exist as blobs, whatever their compression. */

@@ -1,10 +1,11 @@
 import type { BytesEvent, ProgressListener, VertexStatus } from "./events.js";
+import type { Progress } from "./progress.js";
 
 /**
  * A progress writer scoped to one vertex. `child()` opens a sub-step under it; `run()` wraps an
  * async step so its start, end or error are always reported, even when it throws.
  */
-export class ProgressReporter {
+export class ProgressReporter implements Progress {
   constructor(
     private readonly listener: ProgressListener,
     readonly vertex: string,
