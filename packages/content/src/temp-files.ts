@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { hasCode, listDir, removeTree } from "./fs-util.js";
+import { isProcessAlive } from "@exp/locks";
+import { listDir, removeTree } from "./fs-util.js";
 
 // Every temporary file or directory carries the writer's pid, so a later process can tell a
 // leftover of a crashed writer (pid gone) from the in-flight work of a live one. The pattern is
@@ -22,19 +23,11 @@ export function tempOwnerPid(name: string): number | undefined {
 }
 
 /**
- * Whether a process with this pid exists. Signal 0 checks without delivering anything; EPERM means
- * it exists but belongs to someone else. A recycled pid keeps a leftover alive until that process
- * exits too — a leak of one temp file, never the removal of live work.
+ * Whether a process with this pid exists on this host: the same check the file locks of @exp/locks
+ * judge their holders by. A recycled pid keeps a leftover alive until that process exits too — a
+ * leak of one temp file, never the removal of live work.
  */
-export function isPidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return !hasCode(error, "ESRCH");
-  }
-}
+export const isPidAlive: (pid: number) => boolean = isProcessAlive;
 
 export interface StaleTempScan {
   removed: number;
