@@ -81,6 +81,32 @@ describe("Solver", () => {
     expect(loaded).toBeLessThan(firstCopy);
   });
 
+  it("a Ctrl-C during a cached rebuild stops it before the next step, even though every step would hit", async () => {
+    const context = await makeContext("ctrl-c", files, new Date("2030-01-01"));
+    await solveApp(context, { epoch: 1_700_000_000 });
+    const controller = new AbortController();
+    const started: string[] = [];
+    const lease = await store.leases.create();
+    const solver = new Solver({
+      store,
+      lease: lease.id,
+      sourceDateEpoch: 1_700_000_000,
+      signal: controller.signal,
+      progress: ProgressReporter.root((e) => {
+        if (e.type !== "vertex" || e.parent !== undefined) return;
+        if (e.status === "started") started.push(e.name);
+        // The user presses Ctrl-C as the first COPY ends.
+        if (e.name === "COPY package.json /app/" && e.status === "cached") controller.abort(new Error("interrupted (SIGINT)"));
+      }),
+    });
+    const ctx = local(context, ["*.log"]);
+    const deps = copy(scratch(), { from: ctx, sources: ["package.json"], dest: "/app/", description: "COPY package.json /app/" });
+    const app = copy(deps, { from: ctx, sources: ["app", "entry"], dest: "/app/", description: "COPY app entry /app/" });
+    await expect(solver.solve(app)).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect(started).not.toContain("COPY app entry /app/");
+    await store.leases.release(lease.id);
+  });
+
   it("a later build in a new process reads no file whose hash an earlier build saved", async () => {
     const context = await makeContext("h", files, new Date("2030-01-01"));
     const firstCache = await loadHashCache(store);

@@ -156,6 +156,9 @@ export class Solver {
         throw error;
       });
     }
+    // Its inputs took time (a base pulled, a context hashed): a Ctrl-C meanwhile stops here, before
+    // the step starts, even when every step would be a cache hit.
+    throwIfAborted(this.options.signal, "build");
     const vertex = this.vertex(node.description);
     vertex.status("started");
     try {
