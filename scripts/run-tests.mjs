@@ -33,11 +33,12 @@ try {
   const json = JSON.parse(readFileSync(report, "utf8"));
   passed += json.numPassedTests;
   failed += json.numFailedTests;
-  // A file that fails to load has no tests to count; count it so it cannot pass silently.
+  // A file that fails outside its tests (it does not load, or a beforeAll/afterAll throws: its
+  // tests are then reported as skipped, not failed) counts once, so it cannot pass silently.
   for (const file of json.testResults ?? []) {
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+    if (file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed")) {
       failed++;
-      failures.push(`test file ${file.name}: ${String(file.message).split("\n")[0]}`);
+      failures.push(`test file ${file.name}: ${String(file.message || "failed outside its tests (a hook); see vitest's output above").split("\n")[0]}`);
     }
   }
   if (json.numTotalTests === 0) {
