@@ -22,6 +22,8 @@ export interface RawEvent {
   type: string;
   id?: string;
   name?: string;
+  /** Set on a sub-step: the id of the vertex it belongs to. */
+  parent?: string;
   status?: string;
   message?: string;
   error?: string;
@@ -41,7 +43,8 @@ export function rawEvents(stderr: string): RawEvent[] {
 export function stepStatuses(events: readonly RawEvent[]): Map<string, string[]> {
   const steps = new Map<string, string[]>();
   for (const event of events) {
-    if (event.type !== "vertex" || !event.id?.startsWith("op-") || event.name?.startsWith("[internal]")) continue;
+    // Build steps only: not the [internal] ones, nor a step's status lines (sub-vertices with a parent).
+    if (event.type !== "vertex" || !event.id?.startsWith("op-") || event.parent !== undefined || event.name?.startsWith("[internal]")) continue;
     const key = `${event.id} ${event.name ?? ""}`;
     steps.set(key, [...(steps.get(key) ?? []), event.status ?? ""]);
   }
