@@ -25,7 +25,8 @@ const SHARED = "@exp/image-writer";
 
 let work: TempDir;
 let registry: TestVerdaccio;
-let s3: TestS3;
+/** Started in beforeAll, awaited by the S3 step. */
+let s3Started: Promise<TestS3> | undefined;
 let copy: ReleaseCopy;
 /** The copy's packages after the first `changeset version`: what was released. */
 let released: WorkspacePackage[];
@@ -63,13 +64,15 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
     if (unbuilt.length > 0) throw new Error(`the release test publishes the built packages: run \`pnpm build\` first (${unbuilt.join("; ")})`);
     work = await tempDir("exp-release-");
     const env = { ...process.env, NODE_OPTIONS: "" };
-    const [startedRegistry, startedS3, madeCopy] = await Promise.allSettled([startVerdaccio(), startS3({ bucket: BUCKET }), makeReleaseCopy(repoRoot, join(work.path, "repo"), env)]);
-    if (startedRegistry.status === "rejected" || startedS3.status === "rejected" || madeCopy.status === "rejected") {
-      await Promise.all([startedRegistry, startedS3].map((started) => (started.status === "fulfilled" ? started.value.stop() : undefined)));
-      await work.cleanup();
-      throw [startedRegistry, startedS3, madeCopy].flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []))[0];
+    // Swift takes ~5 s to start and is needed only by the S3 step: it starts while the release runs.
+    s3Started = startS3({ bucket: BUCKET });
+    s3Started.catch(() => {}); // its failure is the S3 step's, reported there
+    const [startedRegistry, madeCopy] = await Promise.allSettled([startVerdaccio(), makeReleaseCopy(repoRoot, join(work.path, "repo"), env)]);
+    if (startedRegistry.status === "rejected" || madeCopy.status === "rejected") {
+      if (startedRegistry.status === "fulfilled") await startedRegistry.value.stop();
+      throw [startedRegistry, madeCopy].flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []))[0];
     }
-    [registry, s3, copy] = [startedRegistry.value, startedS3.value, madeCopy.value];
+    [registry, copy] = [startedRegistry.value, madeCopy.value];
     await copy.version();
     released = await copy.packages();
     await copy.publish(registry.url, registry.authLine);
@@ -81,7 +84,7 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
   });
 
   afterAll(async () => {
-    await Promise.all([registry?.stop(), s3?.stop()]);
+    await Promise.all([registry?.stop(), s3Started?.then((server) => server.stop(), () => {})]);
     await work?.cleanup();
   });
 
@@ -158,6 +161,7 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
   });
 
   it("--cache-to type=s3 names @exp/cache-s3 and the command of the package manager that installed exp; once installed, the cache lands in the real S3", async () => {
+    const s3 = await s3Started!;
     await eachManager(async (manager) => {
       const project = consumer(manager);
       const cacheTo = `type=s3,bucket=${BUCKET},region=${s3.region},endpoint_url=${s3.endpoint},use_path_style=true,access_key_id=${s3.accessKeyId},secret_access_key=${s3.secretAccessKey},name=${manager},mode=max`;
