@@ -42,7 +42,8 @@ export const cacheExporter: CacheExporter = {
                   const key = `${options.prefix}${options.blobsPrefix}${blob.digest}`;
                   const head = await client.send(new sdk.HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: signal }).catch((error: unknown) => {
                     if (isNotFound(error)) return undefined;
-                    throw new S3CacheError(`checking ${key} in ${options.bucket}`, error);
+                    // A cancel stays a cancel (the SDK's AbortError), as in the upload below, not an S3 failure.
+                    throw signal.aborted ? error : new S3CacheError(`checking ${key} in ${options.bucket}`, error);
                   });
                   let present = head !== undefined;
                   if (head && (!head.LastModified || ageOf(head.LastModified) >= options.touchRefreshMs)) {
@@ -83,7 +84,7 @@ export const cacheExporter: CacheExporter = {
                   const key = `${options.prefix}${options.manifestsPrefix}${name}`;
                   await client
                     .send(new sdk.PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, ContentType: "application/json" }), { abortSignal: signal })
-                    .catch((error: unknown) => Promise.reject(new S3CacheError(`writing ${key} to ${options.bucket}`, error)));
+                    .catch((error: unknown) => Promise.reject(signal.aborted ? error : new S3CacheError(`writing ${key} to ${options.bucket}`, error)));
                 }
               } finally {
                 client.destroy();
