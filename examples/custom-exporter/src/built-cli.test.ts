@@ -150,7 +150,7 @@ describe("the example built to JS, loaded by the built exp", () => {
     await linkPackage(join(cwd, "node_modules"), pluginName, exampleDir);
     // A relative dest is relative to the working directory.
     const outcome = await build(bin, cwd, pluginName, "report.json");
-    expect(outcome.stderr).toContain(`exported:\n  ${pluginName} report.json\n`);
+    expect(outcome.stderr).toContain(`exported:\n  ${pluginName}  written to report.json\n`);
     await expectReport(outcome, join(cwd, "report.json"));
   });
 
@@ -164,14 +164,15 @@ describe("the example built to JS, loaded by the built exp", () => {
     const elsewhere = await project("elsewhere");
     const missing = await build(bin, elsewhere, pluginName, join(elsewhere, "report.json"));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(`output type "${pluginName}": cannot load package ${pluginName}; install it (pnpm add ${pluginName})`);
+    // exp installed globally (npm's layout), run from outside its prefix: the advice is a global install.
+    expect(missing.stderr).toContain(`output type "${pluginName}" needs the package ${pluginName}, which is not installed: install it (npm i -g ${pluginName})`);
   });
 
   it("a plugin that is not installed: the install advice, exit 1", async () => {
     const cwd = await project("not-installed");
     const outcome = await build(workspaceBin, cwd, "@exp-test/not-installed", join(cwd, "report.json"));
     expect(outcome.code).toBe(1);
-    expect(outcome.stderr).toContain('ERROR: output type "@exp-test/not-installed": cannot load package @exp-test/not-installed; install it (pnpm add @exp-test/not-installed) or use one of image, registry, oci, docker, local, tar');
+    expect(outcome.stderr).toContain('ERROR: output type "@exp-test/not-installed" needs the package @exp-test/not-installed, which is not installed: install it (pnpm add @exp-test/not-installed) or use one of image, registry, oci, docker, local, tar');
     expect(outcome.stderr).not.toContain("Unknown file extension");
   });
 
@@ -192,7 +193,7 @@ describe("the example built to JS, loaded by the built exp", () => {
     await packageFiles(join(app, "node_modules"));
     const fromCwd = await build(bin, app, name, join(app, "report.json"));
     expect(fromCwd.code).toBe(1);
-    expect(fromCwd.stderr).toContain(`output type "${name}": cannot load package ${name}; install it (pnpm add ${name})`);
+    expect(fromCwd.stderr).toContain(`output type "${name}" needs the package ${name}, which is not installed: install it (npm i -g ${name})`);
     expect(fromCwd.stderr).not.toContain("Unknown file extension");
 
     // Next to exp (Node's own resolution): found, and the missing file is named.
