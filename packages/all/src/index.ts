@@ -1,20 +1,5 @@
 /**
- * Every first-party backend, by the output or cache type it serves: what `npm i @exp/all` brings.
- * The `exp` command loads each by its package name when a build asks for its type.
+ * Which package serves each output and cache type: `npm i @exp/all` installs every one of them
+ * beside the `exp` command, which loads each by its package name when a build asks for its type.
  */
-export const bundledBackends = {
-  outputs: {
-    image: "@exp/exporter-image",
-    registry: "@exp/exporter-image",
-    oci: "@exp/exporter-oci",
-    docker: "@exp/exporter-oci",
-    local: "@exp/exporter-local",
-    tar: "@exp/exporter-local",
-  },
-  caches: {
-    registry: "@exp/cache-registry",
-    local: "@exp/cache-local",
-    s3: "@exp/cache-s3",
-    inline: "@exp/cache-inline",
-  },
-} as const;
+export { builtinCachePackages, builtinExporterPackages } from "@exp/cli";

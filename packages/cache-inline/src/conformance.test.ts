@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe } from "vitest";
+import { describe } from "vitest";
 import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { registryExporter } from "@exp/exporter-image";
-import { HostLimiters, createRegistryClient, type RegistryClient } from "@exp/registry";
+import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { LayerBlobs, ProgressReporter, type ExportContext, type Exporter, type InlineCacheExporterInstance } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, registryArtifact, skipUnlessTools, startFaultProxy, startRegistry, type FaultProxy, type TestRegistry } from "@exp/testing";
+import { conformanceSetup, describeExporterConformance, recordedRegistry, registryArtifact, skipUnlessTools } from "@exp/testing";
 import { cacheExporter } from "./inline-cache-exporter.js";
 
 /**
@@ -34,40 +34,24 @@ const inlineThroughRegistry: Exporter = {
 // The image is pushed in finalize through a recording, throttleable proxy; the probe reads it back
 // from the registry and checks that its config carries the cache records.
 describe.skipIf(skipUnlessTools("docker-registry"))("against a real registry", () => {
-  let registry: TestRegistry;
-  let proxy: FaultProxy;
-  let client: RegistryClient;
-
-  beforeAll(async () => {
-    registry = await startRegistry();
-    proxy = await startFaultProxy({ target: registry.url });
-    client = createRegistryClient({ limiters: new HostLimiters() });
-  });
-  afterAll(async () => {
-    await client?.close();
-    await proxy?.stop();
-    await registry?.stop();
-  });
+  const served = recordedRegistry(() => createRegistryClient({ limiters: new HostLimiters() }));
 
   describeExporterConformance({
     name: "cache inline, in a pushed image",
     exporter: inlineThroughRegistry,
-    setup: conformanceSetup({ openContentStore, buildImage, LayerBlobs, ProgressReporter, registry: () => client }),
-    target: ({ id }) => `${proxy.host}/conformance/${id}:v1`,
+    setup: conformanceSetup({ openContentStore, buildImage, LayerBlobs, ProgressReporter, registry: served.client }),
+    target: served.target("v1"),
     attrs: (name) => ({ [IMAGE_NAME]: name }),
     artifact: registryArtifact({
-      url: () => registry.url,
+      url: served.url,
       inspect: ({ configs }) => {
         const value = (JSON.parse(configs[0]!.bytes.toString("utf8")) as Record<string, unknown>)["moby.buildkit.cache.v0"];
         const records = typeof value === "string" ? (JSON.parse(Buffer.from(value, "base64").toString("utf8")) as unknown[]) : [];
         if (records.length === 0) throw new Error(`the image config carries no inline cache records (moby.buildkit.cache.v0 is ${JSON.stringify(value)})`);
       },
     }),
-    requests: () => proxy.stats.log,
-    throttle: () => {
-      proxy.setRules([{ every: true, fault: { type: "delay", ms: 3000 } }]);
-      return async () => proxy.setRules([]);
-    },
+    requests: served.requests,
+    throttle: served.throttle,
     descref: true,
   });
 });
