@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, pathArtifact } from "@exp/testing";
+import { conformanceSetup, pathArtifact } from "@exp/testing";
+import { describeExporterConformance } from "@exp/testing/vitest";
 import { exporter } from "./index.js";
 
 // What a plugin's own test file looks like: the shared conformance suite, given how to build a

@@ -4,7 +4,8 @@ import { buildImage } from "@exp/dockerfile";
 import { registryExporter } from "@exp/exporter-image";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { LayerBlobs, ProgressReporter, type ExportContext, type Exporter, type InlineCacheExporterInstance } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, recordedRegistry, registryArtifact, skipUnlessTools } from "@exp/testing";
+import { conformanceSetup, registryArtifact, skipUnlessTools } from "@exp/testing";
+import { describeExporterConformance, recordedRegistry } from "@exp/testing/vitest";
 import { cacheExporter } from "./inline-cache-exporter.js";
 
 /**

@@ -1,7 +1,8 @@
 import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, ociLayoutArtifact } from "@exp/testing";
+import { conformanceSetup, ociLayoutArtifact } from "@exp/testing";
+import { describeExporterConformance } from "@exp/testing/vitest";
 import { cacheExporter } from "./local-cache-exporter.js";
 
 // mode=max: the fixture's store has no image blobs for mode=min to reuse (no image exporter ran),

@@ -3,7 +3,8 @@ import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, recordedRegistry, registryArtifact, skipUnlessTools } from "@exp/testing";
+import { conformanceSetup, registryArtifact, skipUnlessTools } from "@exp/testing";
+import { describeExporterConformance, recordedRegistry } from "@exp/testing/vitest";
 import { cacheExporter } from "./registry-cache-exporter.js";
 
 // mode=max (the fixture's store holds no image blobs for mode=min to reuse). The cache is pushed

@@ -3,7 +3,8 @@ import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { HostLimiters, createRegistryClient } from "@exp/registry";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, recordedRegistry, registryArtifact, skipUnlessTools, type ConformanceOptions } from "@exp/testing";
+import { conformanceSetup, registryArtifact, skipUnlessTools, type ConformanceOptions } from "@exp/testing";
+import { describeExporterConformance, recordedRegistry } from "@exp/testing/vitest";
 import { imageExporter, registryExporter } from "./image-exporter.js";
 
 // The push happens in finalize, through a fault proxy whose log shows that create uploads nothing

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, pathArtifact, runTool, verifyConformanceFiles } from "@exp/testing";
+import { conformanceSetup, pathArtifact, runTool, verifyConformanceFiles } from "@exp/testing";
+import { describeExporterConformance } from "@exp/testing/vitest";
 import { localExporter, tarExporter } from "./index.js";
 
 // Both write their output in the create phase (local I/O, as BuildKit's) and return no descref

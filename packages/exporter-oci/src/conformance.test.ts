@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { buildImage } from "@exp/dockerfile";
 import { LayerBlobs, ProgressReporter } from "@exp/solver";
-import { conformanceSetup, describeExporterConformance, ociArchiveArtifact, ociLayoutArtifact } from "@exp/testing";
+import { conformanceSetup, ociArchiveArtifact, ociLayoutArtifact } from "@exp/testing";
+import { describeExporterConformance } from "@exp/testing/vitest";
 import { dockerExporter, ociExporter } from "./oci-exporter.js";
 
 // Both types write their archive (or layout) in the create phase, as BuildKit's do: local I/O,

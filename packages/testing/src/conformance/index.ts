@@ -1,8 +1,6 @@
-export { describeExporterConformance } from "./describe-conformance.js";
 export { conformanceChecks, runConformance, type ConformanceCheck } from "./checks.js";
 export { conformanceFiles, conformanceSetup, verifyConformanceFiles, writeConformanceContext, type ConformanceSetupDeps } from "./fixture.js";
 export { registryArtifact, type RegistryArtifactOptions } from "./registry-artifact.js";
-export { recordedRegistry, type RecordedRegistry } from "./recorded-registry.js";
 export { pathArtifact } from "./path-artifact.js";
 export { ociLayoutArtifact, ociArchiveArtifact, verifyOciLayout, type OciLayoutOptions } from "./oci-layout-artifact.js";
 export { readImage, type ReadImage, type ProbeDescriptor } from "./image-documents.js";

@@ -1,0 +1,4 @@
+// What registers vitest tests and hooks: vitest is ESM only, so these live apart from the main
+// entry, which CommonJS can require (`@exp/testing/vitest` is for test files, run by vitest).
+export { describeExporterConformance } from "./conformance/describe-conformance.js";
+export { recordedRegistry, type RecordedRegistry } from "./conformance/recorded-registry.js";
