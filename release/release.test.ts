@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SWIFT_TOOLS, skipUnlessTools, startS3, startVerdaccio, tempDir, testCacheDir, umociUnpack, type TempDir, type TestS3, type TestVerdaccio } from "@exp/testing";
 import { makeConsumer, type Consumer, type PackageManager } from "./support/consumer.js";
 import { makeReleaseCopy, unbuiltPackages, type ReleaseCopy } from "./support/release-copy.js";
-import { runOk, userEnv } from "./support/run.js";
+import { run, runOk, userEnv } from "./support/run.js";
 import { manifestTargets, packument, publishedTarball, unexpectedFiles } from "./support/tarball.js";
 import { bumpVersion, listPackages, releasePlan, repoRoot, type Bump, type WorkspacePackage } from "./support/workspace.js";
 
@@ -158,6 +158,24 @@ describe.skipIf(skipUnlessTools("git", "tar", "skopeo", "umoci", ...SWIFT_TOOLS)
       const rootfs = await umociUnpack(`${layout}:1`, join(project.dir, "bundle"));
       expect(await readFile(join(rootfs, "hello.txt"), "utf8")).toBe("hello from a released exp\n");
     });
+  });
+
+  it("a global npm install (npm i -g @exp/cli @exp/exporter-oci, a prefix of its own): exp finds the exporter beside itself from any directory, and advises a global install of what is missing", async () => {
+    const home = join(work.path, "global-home");
+    await mkdir(home);
+    // The user's own npm config (HOME/.npmrc), as for a global install there is no project.
+    const scoped = SCOPES.map((scope) => `${scope}:registry=${registry.url}`);
+    await writeFile(join(home, ".npmrc"), [...scoped, `cache=${join(await testCacheDir(), "npm-cache")}`, "prefer-offline=true", "fund=false", "audit=false", "update-notifier=false", ""].join("\n"));
+    const env = userEnv(home);
+    const prefix = join(work.path, "global-prefix");
+    await runOk("npm", ["install", "--global", "--prefix", prefix, "@exp/cli", "@exp/exporter-oci"], { cwd: home, env });
+    const elsewhere = join(work.path, "global-cwd");
+    await mkdir(elsewhere);
+    const exp = (...args: string[]) => run(join(prefix, "bin", "exp"), args, { cwd: elsewhere, env: { ...env, EXP_ROOT: join(elsewhere, ".exp") }, timeoutMs: 60_000 });
+    expectSuccess(await exp("build", context, "-o", `type=oci,dest=${join(elsewhere, "out.tar")}`, "--progress", "plain"));
+    const missing = await exp("build", context, "-o", `type=local,dest=${join(elsewhere, "out")}`, "--progress", "plain");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('output type "local" needs the package @exp/exporter-local, which is not installed: install it (npm i -g @exp/exporter-local)');
   });
 
   it("--cache-to type=s3 names @exp/cache-s3 and the command of the package manager that installed exp; once installed, the cache lands in the real S3", async () => {
