@@ -101,6 +101,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
+    .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")
     .addOption(rootOption())
     .option("--sequential-export", "export like BuildKit before PR #6451: each exporter creates and pushes in turn, then the caches")
     .option("--push", "shorthand for --output type=image,push=true (with the -t names)")

@@ -49,6 +49,8 @@ export interface BuildCommandOptions {
   debug?: boolean;
   insecureRegistry: string[];
   quiet?: boolean;
+  /** `--no-cache` (commander's negatable `cache`): false means no cache hits. */
+  cache?: boolean;
 }
 
 export interface BuildCommandContext {
@@ -153,6 +155,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       const cacheFrom = await loadCacheImports(importers, { store, registry, printer, onProgress, ...(io.signal ? { signal: io.signal } : {}) });
       const build: BuildImageResult = await buildImage({
         ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
+        ...(options.cache === false ? { noCache: true } : {}),
         context,
         ...(dockerfile ? { dockerfile } : {}),
         ...(options.platform.length > 0 ? { platforms: options.platform } : {}),

@@ -50,6 +50,8 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
   /** Caches loaded from `--cache-from`: a step missing from the local cache is looked up in them. */
   cacheFrom?: readonly ImportedCache[];
+  /** BuildKit's `no-cache` (`--no-cache`): every step is written again; what it writes is still cached. */
+  noCache?: boolean;
 }
 
 export interface BuildImageResult {
@@ -94,6 +96,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       hashCache,
       ...(options.registry ? { registry: options.registry } : {}),
       ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
+      ...(options.noCache ? { noCache: true } : {}),
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });

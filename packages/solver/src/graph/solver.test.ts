@@ -29,7 +29,7 @@ async function makeContext(name: string, files: Record<string, string>, mtime: D
   return root;
 }
 
-async function solveApp(context: string, options: { epoch?: number; events?: ProgressEvent[]; hashCache?: ContentHashCache } = {}) {
+async function solveApp(context: string, options: { epoch?: number; events?: ProgressEvent[]; hashCache?: ContentHashCache; noCache?: boolean } = {}) {
   const lease = await store.leases.create();
   const solver = new Solver({
     store,
@@ -37,6 +37,7 @@ async function solveApp(context: string, options: { epoch?: number; events?: Pro
     ...(options.hashCache ? { hashCache: options.hashCache } : {}),
     progress: ProgressReporter.root(options.events ? (e) => options.events!.push(e) : undefined),
     ...(options.epoch === undefined ? {} : { sourceDateEpoch: options.epoch }),
+    ...(options.noCache ? { noCache: true } : {}),
   });
   const ctx = local(context, ["*.log"]);
   const deps = copy(scratch(), { from: ctx, sources: ["package.json"], dest: "/app/", description: "COPY package.json /app/" });
@@ -69,6 +70,20 @@ describe("Solver", () => {
     expect((await store.du()).blobs).toBe(blobsBefore);
     const copies = events.filter((e) => e.type === "vertex" && e.name.startsWith("COPY"));
     expect(copies.filter((e) => e.type === "vertex" && e.status === "cached")).toHaveLength(2);
+  });
+
+  it("noCache: a second build writes every layer again (nothing cached), with the same diffIDs", async () => {
+    const context = await makeContext("n", files, new Date("2030-01-01"));
+    const first = await solveApp(context, { epoch: 1_700_000_000 });
+    const events: ProgressEvent[] = [];
+    const second = await solveApp(context, { epoch: 1_700_000_000, events, noCache: true });
+    expect(second.cached).toBe(false);
+    expect(second.ref.layers.map((l) => l.diffID)).toEqual(first.ref.layers.map((l) => l.diffID));
+    const copies = events.filter((e) => e.type === "vertex" && e.name.startsWith("COPY"));
+    expect(copies.filter((e) => e.type === "vertex" && e.status === "cached")).toHaveLength(0);
+    expect(copies.filter((e) => e.type === "vertex" && e.status === "completed")).toHaveLength(2);
+    // What it wrote is recorded as usual: a build after it hits.
+    expect((await solveApp(context, { epoch: 1_700_000_000 })).cached).toBe(true);
   });
 
   it("loads the build context as a step of its own before the first COPY from it starts, as BuildKit orders them", async () => {

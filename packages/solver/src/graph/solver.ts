@@ -59,6 +59,12 @@ export interface SolverOptions {
   hashCache?: ContentHashCache;
   /** Caches imported with `--cache-from`: a key missing locally is looked up in them, in order. */
   imported?: readonly ImportedCache[];
+  /**
+   * BuildKit's `no-cache`: the steps it names (true: every step) are written again, whatever the
+   * local cache or an imported one holds; what they write is recorded as usual, so the next build
+   * can hit it. A set names COPY and WORKDIR nodes, as `--no-cache-filter` picks a stage's steps.
+   */
+  noCache?: boolean | ReadonlySet<FsNode>;
   signal?: AbortSignal;
 }
 
@@ -181,7 +187,7 @@ export class Solver {
     cacheKey: Digest,
     write: () => Promise<{ plan: CopyPlan; attributes: CopyAttributes; inputs: Digest[] }>,
   ): Promise<SolvedFs> {
-    const hit = await this.cachedLayer(cacheKey);
+    const hit = this.ignoresCache(node) ? undefined : await this.cachedLayer(cacheKey);
     let layer = hit;
     if (!layer) {
       const { plan, attributes, inputs } = await write();
@@ -190,6 +196,11 @@ export class Solver {
     }
     vertex.status(hit ? "cached" : "completed");
     return { ref: createRef([...base.ref.layers, layer]), cacheKey, cached: base.cached && hit !== undefined, ...(base.base ? { base: base.base } : {}) };
+  }
+
+  private ignoresCache(node: FsNode): boolean {
+    const noCache = this.options.noCache;
+    return noCache === true || (typeof noCache === "object" && noCache.has(node));
   }
 
   /**
