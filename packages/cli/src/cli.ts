@@ -102,6 +102,8 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
     .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")
+    // A negatable option to commander ("--no-"): its value lands in `cacheFilter`, true when not given.
+    .addOption(new Option("--no-cache-filter <stages>", "do not use the cache for the steps of these stages, comma-separated (repeatable)").argParser(collectStageNames))
     .addOption(rootOption())
     .option("--sequential-export", "export like BuildKit before PR #6451: each exporter creates and pushes in turn, then the caches")
     .option("--push", "shorthand for --output type=image,push=true (with the -t names)")
@@ -118,7 +120,7 @@ Examples:
   exp build -o type=@acme/exp-exporter-s3-tar,bucket=b .   # a third-party exporter package
   exp build --cache-to type=registry,ref=registry.example/app:cache,mode=max --push -t registry.example/app .`,
     )
-    .action(async (context: string, raw: Partial<BuildCommandOptions> & { progress: ProgressMode }) => {
+    .action(async (context: string, raw: Partial<BuildCommandOptions> & { progress: ProgressMode; cacheFilter?: string[] | boolean }) => {
       hooks.setDebug(Boolean(raw.debug));
       checkOutputConflicts(
         {
@@ -141,6 +143,7 @@ Examples:
         cacheTo: raw.cacheTo ?? [],
         cacheFrom: raw.cacheFrom ?? [],
         insecureRegistry: raw.insecureRegistry ?? [],
+        noCacheFilter: Array.isArray(raw.cacheFilter) ? raw.cacheFilter : [],
       };
       hooks.setExitCode(await runBuild(context, options, { io, setRedactor: hooks.setRedactor, stderr: hooks.stderr }));
     });
@@ -257,6 +260,13 @@ function collectTag(value: string, previous: string[] | undefined): string[] {
     throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
   return [...(previous ?? []), value];
+}
+
+/** `--no-cache-filter a,b` and repeated, as buildx joins them into BuildKit's `no-cache=a,b`. */
+function collectStageNames(value: string, previous: string[] | boolean | undefined): string[] {
+  const names = value.split(",").map((n) => n.trim());
+  if (names.some((n) => n === "")) throw new InvalidArgumentError("expected stage names, comma-separated");
+  return [...(Array.isArray(previous) ? previous : []), ...names];
 }
 
 function collectBuildArg(value: string, previous: string[] | undefined): string[] {

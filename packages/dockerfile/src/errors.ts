@@ -14,6 +14,8 @@ export type DockerfileErrorCode =
   | "ERR_UNKNOWN_INSTRUCTION"
   /** `target` names no stage. */
   | "ERR_UNKNOWN_TARGET"
+  /** A stage named in an option other than `target` (`noCacheFilter`) does not exist. */
+  | "ERR_UNKNOWN_STAGE"
   /** `${VAR?message}` / `${VAR:?message}` with VAR unset (or empty): the Dockerfile asked to stop. */
   | "ERR_UNSET_VARIABLE";
 

@@ -51,6 +51,8 @@ export interface BuildCommandOptions {
   quiet?: boolean;
   /** `--no-cache` (commander's negatable `cache`): false means no cache hits. */
   cache?: boolean;
+  /** `--no-cache-filter`: the stages whose steps do not use the cache. */
+  noCacheFilter?: string[];
 }
 
 export interface BuildCommandContext {
@@ -156,6 +158,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       const build: BuildImageResult = await buildImage({
         ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
         ...(options.cache === false ? { noCache: true } : {}),
+        ...(options.noCacheFilter && options.noCacheFilter.length > 0 ? { noCacheFilter: options.noCacheFilter } : {}),
         context,
         ...(dockerfile ? { dockerfile } : {}),
         ...(options.platform.length > 0 ? { platforms: options.platform } : {}),

@@ -23,6 +23,7 @@ import {
   type ProgressListener,
 } from "@exp/solver";
 import { parseDockerfile } from "../parse/parse-dockerfile.js";
+import type { DockerfileAST } from "../ast.js";
 import { planBuild } from "../plan/plan-build.js";
 import { DockerfileError } from "../errors.js";
 import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
@@ -52,6 +53,12 @@ export interface BuildImageOptions {
   cacheFrom?: readonly ImportedCache[];
   /** BuildKit's `no-cache` (`--no-cache`): every step is written again; what it writes is still cached. */
   noCache?: boolean;
+  /**
+   * `--no-cache-filter`: only the steps of these stages (names, case-insensitive) are written
+   * again, as BuildKit's `no-cache=<stages>` (dockerui/config.go IsNoCache). A name that is no
+   * stage is an error.
+   */
+  noCacheFilter?: readonly string[];
 }
 
 export interface BuildImageResult {
@@ -84,6 +91,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const text = await readFile(dockerfilePath, "utf8");
     return { value: parseDockerfile(text, { fileName }), bytes: Buffer.byteLength(text) };
   }, signal);
+  const noCacheStages = noCacheStagesOf(ast, options.noCacheFilter, fileName);
+  // The steps of those stages, filled in as each platform's plan is lowered (the solver reads it then).
+  const noCacheNodes = new Set<FsNode>();
   const epoch = options.sourceDateEpoch ?? epochFromArgs(options.buildArgs);
   const created = new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
   const lease = await options.store.leases.create({ labels: { "exp.io/purpose": "build" } });
@@ -96,7 +106,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       hashCache,
       ...(options.registry ? { registry: options.registry } : {}),
       ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
-      ...(options.noCache ? { noCache: true } : {}),
+      ...(options.noCache ? { noCache: true } : noCacheStages.size > 0 ? { noCache: noCacheNodes } : {}),
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(signal ? { signal } : {}),
     });
@@ -125,7 +135,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       }
       const plan = planBuild(ast, { ...planOptions, imageConfigs });
       warnings.push(...plan.warnings);
-      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins });
+      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins, noCache: { stages: noCacheStages, nodes: noCacheNodes } });
       const solved = await solver.solve(target.node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
       cached &&= solved.cached;
       const config = target.config;
@@ -156,7 +166,16 @@ interface StageState extends StageConfig {
 /** Turns a plan into the COPY graph of its target stage and that stage's config. */
 function lower(
   plan: BuildPlan,
-  env: { platform: Platform; context: FsNode; fileName: string; created: string; baseConfigs: ReadonlyMap<string, ImageConfigJSON>; origins: StepOrigins },
+  env: {
+    platform: Platform;
+    context: FsNode;
+    fileName: string;
+    created: string;
+    baseConfigs: ReadonlyMap<string, ImageConfigJSON>;
+    origins: StepOrigins;
+    /** The stages whose steps ignore the cache, and where their nodes are collected. */
+    noCache: { stages: ReadonlySet<string>; nodes: Set<FsNode> };
+  },
 ): StageState {
   const located = <T extends FsNode>(node: T, location: SourceLocation): T => {
     if (!env.origins.locations.has(node)) env.origins.locations.set(node, location);
@@ -176,6 +195,11 @@ function lower(
   for (const stage of plan.stages) {
     const platform = stagePlatform(stage, env.platform, env.fileName);
     const names = new StepNames(stage);
+    const ignoreCache = stage.name !== undefined && env.noCache.stages.has(stage.name);
+    const ownStep = <T extends FsNode>(node: T): T => {
+      if (ignoreCache) env.noCache.nodes.add(node);
+      return node;
+    };
     if (stage.base.kind === "image") names.next("FROM");
     let state: StageState;
     if (stage.base.kind === "scratch") state = { node: scratch(), config: scratchConfig(platform) };
@@ -191,7 +215,7 @@ function lower(
         // BuildKit creates the directory as its own step, owned by the stage's USER (convert.go dispatchWorkdir).
         const user = state.config.config.User;
         const description = names.next(StepNames.instructionText(step), step.onbuildTrigger);
-        state.node = located(mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description }), step.location);
+        state.node = located(ownStep(mkdir(state.node, { path: step.path, ...(user ? { user: parseUserSpec(user) } : {}), description })), step.location);
       }
       if (step.kind !== "copy") {
         applyConfigStep(state.config, step, env.created);
@@ -200,7 +224,7 @@ function lower(
       refuseArchiveAdd(step, env.fileName);
       const chown = parseChown(step);
       const chmod = parseChmod(step, env.fileName);
-      state.node = copy(state.node, {
+      state.node = ownStep(copy(state.node, {
         ...(step.sources.length > 0 ? { from: sourceNode(step.from, platform) } : {}),
         sources: step.sources,
         dest: step.dest,
@@ -214,7 +238,7 @@ function lower(
         exclude: step.exclude,
         inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
         description: names.next(StepNames.instructionText(step), step.onbuildTrigger),
-      });
+      }));
       located(state.node, step.location);
       if (step.from.kind === "context" && step.sources.length > 0) env.origins.fromContext.add(state.node);
       state.config.history.push({ created: env.created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0" });
@@ -222,6 +246,18 @@ function lower(
     states.set(stage.index, state);
   }
   return states.get(plan.target)!;
+}
+
+/** `noCacheFilter`'s stage names, lower-cased; one that names no stage fails the build, listing the stages there are. */
+function noCacheStagesOf(ast: DockerfileAST, filter: readonly string[] | undefined, file: string): ReadonlySet<string> {
+  const stages = ast.stages.flatMap((s) => (s.from.stageName ? [s.from.stageName.value.toLowerCase()] : []));
+  const wanted = new Set((filter ?? []).map((name) => name.toLowerCase()));
+  for (const name of wanted) {
+    if (stages.includes(name)) continue;
+    const there = stages.length > 0 ? `the stages are: ${stages.join(", ")}` : "this Dockerfile has no named stages (name one with FROM <image> AS <name>)";
+    throw new DockerfileError({ code: "ERR_UNKNOWN_STAGE", file, detail: `no-cache-filter: stage ${JSON.stringify(name)} not found; ${there}` });
+  }
+  return wanted;
 }
 
 const archivePattern = /\.(tar|tgz|tbz2?|txz|tzst|tar\.(gz|bz2|xz|zst|zstd|lz4))$/i;
