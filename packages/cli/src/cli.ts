@@ -100,6 +100,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
     .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
+    .option("--iidfile <file>", "write the image id (what -q prints) to this file")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
     .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")
     // A negatable option to commander ("--no-"): its value lands in `cacheFilter`, true when not given.
@@ -129,6 +130,7 @@ Examples:
           files: [
             { flag: "--metadata-file", path: raw.metadataFile },
             { flag: "--trace", path: raw.trace },
+            { flag: "--iidfile", path: raw.iidfile },
           ],
         },
         io.cwd,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { openContentStore, type ContentStore } from "@exp/content";
 import { runExport, Timeline, type ExportOutcome } from "@exp/coordinator";
@@ -53,6 +53,8 @@ export interface BuildCommandOptions {
   cache?: boolean;
   /** `--no-cache-filter`: the stages whose steps do not use the cache. */
   noCacheFilter?: string[];
+  /** `--iidfile`: where to write the image id. */
+  iidfile?: string;
 }
 
 export interface BuildCommandContext {
@@ -152,6 +154,9 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       },
       redactor,
     );
+    // As buildx: an image id file left from an earlier build is removed first, so that a failed
+    // build never leaves one that names another image.
+    if (options.iidfile) await rm(resolve(cwd, options.iidfile), { force: true });
     try {
       await checkInputs(context, dockerfile);
       const cacheFrom = await loadCacheImports(importers, { store, registry, printer, onProgress, ...(io.signal ? { signal: io.signal } : {}) });
@@ -218,9 +223,12 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       }
     }
     if (!outcome) throw new Error("internal: the export ended without an outcome");
+    // buildx writes the id as -q prints it, without a newline; an export with no image (a local
+    // output) has none, and then no file is written.
+    const iid = imageId(outcome.response);
+    if (options.iidfile && iid) await writeFileAtomic(resolve(cwd, options.iidfile), iid);
     if (options.quiet) {
-      const id = imageId(outcome.response);
-      if (id) io.stdout.write(`${id}\n`);
+      if (iid) io.stdout.write(`${iid}\n`);
     } else if (effectiveMode(options.progress, io.isTTY, io.env) !== "rawjson") {
       // rawjson readers expect one event per line and nothing else.
       ctx.stderr(buildSummary({ outputs, caches: cacheTo, response: outcome.response, root, cwd, tags, env: io.env, timeline: outcome.timeline }));
