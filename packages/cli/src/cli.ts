@@ -15,6 +15,7 @@ import { bytesArg } from "./commands/prune/space-limits.js";
 import { runStoreCheck } from "./commands/store-check.js";
 import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError, UsageError } from "./errors.js";
+import { attestShorthand, collectAttest } from "./spec/attest.js";
 import { processIO, type CliIO } from "./io.js";
 import { progressModes, type ProgressMode } from "./progress/index.js";
 import { SpecError } from "./spec/csv.js";
@@ -100,6 +101,10 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
     .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
+    // Accepted only to turn attestations off (spec/attest.ts); asking for one is a usage error.
+    .option("--provenance <value>", "false to build without provenance (the only value accepted: attestations are not supported yet)", attestShorthand("provenance"))
+    .option("--sbom <value>", "false to build without an SBOM (the only value accepted: attestations are not supported yet)", attestShorthand("sbom"))
+    .option("--attest <spec>", "type=provenance|sbom,disabled=true (repeatable; attestations are not supported yet)", collectAttest)
     .option("--iidfile <file>", "write the image id (what -q prints) to this file")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
     .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")
