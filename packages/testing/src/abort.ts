@@ -33,3 +33,29 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
 export function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
   return raceAbort(new Promise((resolve) => setTimeout(resolve, ms).unref()), signal, what);
 }
+
+/**
+ * A test server's `stop()`: runs `steps` once, in order, each even when one before it failed
+ * (the first failure is the one thrown); also run when `signal` fires. Later calls share the run.
+ */
+export function stopOnce(signal: AbortSignal | undefined, steps: ReadonlyArray<() => Promise<void>>): () => Promise<void> {
+  let stopped: Promise<void> | undefined;
+  const inOrder = async (rest: ReadonlyArray<() => Promise<void>>): Promise<void> => {
+    const [first, ...after] = rest;
+    if (!first) return;
+    try {
+      await first();
+    } finally {
+      await inOrder(after);
+    }
+  };
+  // Assigned below: a signal that already fired calls stop() from inside onAbort().
+  let stopListening = (): void => {};
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      stopListening();
+      await inOrder(steps);
+    })());
+  stopListening = onAbort(signal, () => void stop());
+  return stop;
+}

@@ -4,7 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbortedError, InvalidOptionError, throwIfAborted } from "@exp/errors";
-import { onAbort, pause } from "./abort.js";
+import { pause, stopOnce } from "./abort.js";
 import { createTlsCert } from "./certs.js";
 import { hasExited, stopChild, trackChild } from "./child-process.js";
 import { RegistryStartError } from "./errors.js";
@@ -213,18 +213,7 @@ interface Running {
 }
 
 function handle(r: Running): TestRegistry {
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      stopListening();
-      try {
-        await stopChild(r.child);
-      } finally {
-        await r.issuer?.stop();
-        await r.work.cleanup();
-      }
-    })());
-  const stopListening = onAbort(r.signal, () => void stop());
+  const stop = stopOnce(r.signal, [() => stopChild(r.child), async () => r.issuer?.stop(), () => r.work.cleanup()]);
   const registry: TestRegistry = { host: r.host, url: `${r.scheme}://${r.host}`, scheme: r.scheme, dataDir: r.dataDir, logPath: r.logPath, stop };
   if (r.username !== undefined) registry.username = r.username;
   if (r.password !== undefined) registry.password = r.password;

@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { AbortedError, InvalidOptionError, throwIfAborted } from "@exp/errors";
-import { onAbort, pause } from "./abort.js";
+import { pause, stopOnce } from "./abort.js";
 import { hasExited, stopChild, trackChild } from "./child-process.js";
 import { S3StartError } from "./errors.js";
 import { findFreePort } from "./free-port.js";
@@ -339,18 +339,7 @@ interface Running {
 }
 
 function handle(r: Running): TestS3 {
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      stopListening();
-      try {
-        await stopCluster(r.cluster);
-      } finally {
-        await r.syslog.close();
-        await r.work.cleanup();
-      }
-    })());
-  const stopListening = onAbort(r.signal, () => void stop());
+  const stop = stopOnce(r.signal, [() => stopCluster(r.cluster), () => r.syslog.close(), () => r.work.cleanup()]);
   const s3: TestS3 = {
     endpoint: `http://127.0.0.1:${r.ports.proxy}`,
     region: REGION,

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { AbortedError, InvalidOptionError, throwIfAborted } from "@exp/errors";
-import { onAbort, pause } from "./abort.js";
+import { pause, stopOnce } from "./abort.js";
 import { hasExited, stopChild, trackChild } from "./child-process.js";
 import { VerdaccioStartError } from "./errors.js";
 import { findFreePort } from "./free-port.js";
@@ -198,17 +198,7 @@ interface Running {
 }
 
 function handle(r: Running): TestVerdaccio {
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      stopListening();
-      try {
-        await stopChild(r.child);
-      } finally {
-        await r.work.cleanup();
-      }
-    })());
-  const stopListening = onAbort(r.signal, () => void stop());
+  const stop = stopOnce(r.signal, [() => stopChild(r.child), () => r.work.cleanup()]);
   return {
     url: `http://${r.host}/`,
     host: r.host,
