@@ -1,5 +1,6 @@
 import type { BytesEvent, ProgressEvent, VertexEvent, VertexStatus } from "@exp/solver";
 import { WarningList } from "./printer.js";
+import { progressBytes } from "./units.js";
 
 /**
  * One line under a vertex, as BuildKit's progress has "statuses" under a vertex: a sub-step (an
@@ -145,4 +146,15 @@ export class BuildView {
     }
     return v;
   }
+}
+
+/** How far a blob moved, as BuildKit prints a status: `1.20MB / 3.40MB`, `4.10kB` (no total), or undefined. */
+export function statusBytes(line: StatusLine): string | undefined {
+  if (line.total) return `${progressBytes(line.current ?? 0)} / ${progressBytes(line.total)}`;
+  return line.current ? progressBytes(line.current) : undefined;
+}
+
+/** A sub-step that ended other than by finishing: `ERROR`, `CANCELED` or `CACHED`. */
+export function statusOutcome(line: StatusLine): string | undefined {
+  return line.outcome?.toUpperCase();
 }

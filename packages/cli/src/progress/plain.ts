@@ -1,7 +1,7 @@
 import type { ProgressEvent } from "@exp/solver";
-import { BuildView, type StatusLine, type ViewVertex } from "./build-view.js";
+import { BuildView, statusBytes, statusOutcome, type StatusLine, type ViewVertex } from "./build-view.js";
 import { warningsSummary, type ProgressPrinter, type Write } from "./printer.js";
-import { progressBytes, progressSeconds } from "./units.js";
+import { progressSeconds } from "./units.js";
 
 export interface PlainPrinterOptions {
   /**
@@ -161,9 +161,10 @@ export class PlainPrinter implements ProgressPrinter {
 
 /** `pushing layers 1.0s done`, `uploading sha256:… 1.20MB / 3.40MB 0.4s` (progressui printVtx). */
 function statusText(line: StatusLine): string {
-  const bytes = line.total ? ` ${progressBytes(line.current ?? 0)} / ${progressBytes(line.total)}` : line.current ? ` ${progressBytes(line.current)}` : "";
+  const moved = statusBytes(line);
+  const bytes = moved ? ` ${moved}` : "";
   const seconds = ((line.completed ?? line.updatedAt) - line.started) / 1000;
   const time = seconds > 0.01 ? ` ${seconds.toFixed(1)}s` : "";
-  const end = line.completed === undefined ? "" : line.outcome === "error" ? " ERROR" : line.outcome === "canceled" ? " CANCELED" : line.outcome === "cached" ? " CACHED" : " done";
+  const end = line.completed === undefined ? "" : ` ${statusOutcome(line) ?? "done"}`;
   return `${line.text}${bytes}${time}${end}`;
 }

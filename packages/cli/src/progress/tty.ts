@@ -1,7 +1,6 @@
 import type { ProgressEvent } from "@exp/solver";
-import { BuildView, type StatusLine, type ViewVertex } from "./build-view.js";
+import { BuildView, statusBytes, statusOutcome, type StatusLine, type ViewVertex } from "./build-view.js";
 import { warningsSummary, type ProgressPrinter, type Write } from "./printer.js";
-import { progressBytes } from "./units.js";
 
 export interface TtyPrinterOptions {
   /** Terminal width (lines are cut to fit, so a redraw never miscounts wrapped lines). Default 80. */
@@ -124,15 +123,10 @@ function jobsOf(v: ViewVertex): Job[] {
 }
 
 function statusJob(line: StatusLine): Job {
-  const status =
-    line.total !== undefined && line.total !== 0
-      ? `${progressBytes(line.current ?? 0)} / ${progressBytes(line.total)}`
-      : line.current
-        ? progressBytes(line.current)
-        : undefined;
-  const suffix = line.outcome === "error" ? " ERROR" : line.outcome === "canceled" ? " CANCELED" : line.outcome === "cached" ? " CACHED" : "";
+  const status = statusBytes(line);
+  const outcome = statusOutcome(line);
   return {
-    name: `=> ${line.text}${suffix}`,
+    name: `=> ${line.text}${outcome ? ` ${outcome}` : ""}`,
     ...(status ? { status } : {}),
     start: line.started,
     ...(line.completed === undefined ? {} : { stop: line.completed }),
