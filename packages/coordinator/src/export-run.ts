@@ -20,7 +20,7 @@ import {
   type RemoteCacheExporterInstance,
 } from "@exp/solver";
 import { mergeResponses } from "./merge-response.js";
-import { runAll, runInOrder } from "./run-all.js";
+import { runAll } from "./run-all.js";
 import { serialize } from "./serialize.js";
 import { Timeline, type PhaseName } from "./timeline.js";
 
@@ -91,16 +91,22 @@ export class ExportRun {
     });
   }
 
-  /** The old order: create+push each exporter in turn, then each cache exporter in turn. */
+  /**
+   * BuildKit's order before PR #6451 (`Solver.Solve` in solver/llbsolver/solver.go at e07b5ed18^):
+   * `runExporters` ran every exporter at once in one errgroup, each creating then pushing (its
+   * `Export` did both), and only after all of them `runCacheExporters` ran every cache exporter at
+   * once, each preparing then sending (`ExportTo`, then `Finalize`). Only the step from the
+   * exporters to the caches was sequential; the first failure in a group cancels its siblings.
+   */
   async sequential(): Promise<Record<string, string>> {
     return this.guarded(async () => {
       await this.prepareInline();
-      await runInOrder(this.init.exporters.map((_, i) => async () => {
+      await runAll(this.init.exporters.map((_, i) => async () => {
         await this.create(i);
         await this.finalize(i);
       }), this.controller);
       await this.init.betweenPhases?.(this.signal);
-      await runInOrder(this.remoteCaches.map((_, i) => async () => {
+      await runAll(this.remoteCaches.map((_, i) => async () => {
         await this.cacheCreate(i);
         await this.cacheFinalize(i);
       }), this.controller, (i, e) => this.ignoreCacheError(i, e));

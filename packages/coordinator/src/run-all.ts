@@ -27,25 +27,3 @@ export async function runAll<T>(
   if (first) throw first.error;
   return results;
 }
-
-/** Like runAll, one task after another (the pre-#6451 baseline), stopping at the first failure. */
-export async function runInOrder<T>(
-  tasks: ReadonlyArray<() => Promise<T>>,
-  controller: AbortController,
-  onError: (index: number, error: unknown) => boolean = () => false,
-): Promise<Array<T | undefined>> {
-  const results: Array<T | undefined> = [];
-  for (const [index, task] of tasks.entries()) {
-    try {
-      results.push(await task());
-    } catch (error) {
-      if (onError(index, error)) {
-        results.push(undefined);
-        continue;
-      }
-      controller.abort(error);
-      throw error;
-    }
-  }
-  return results;
-}

@@ -70,6 +70,41 @@ describe("runExport: the two phases", () => {
     ]);
   });
 
+  it("in sequential mode two exporters push at the same time, as BuildKit's runExporters ran them before #6451", async () => {
+    const pushes = new Barrier(2);
+    const a = fakeImageExporter({ id: "a", log, push: () => pushes.arrive() });
+    const b = fakeImageExporter({ id: "b", log, push: () => pushes.arrive() });
+    const cache = fakeCacheExporter({ id: "cache", log, mode: "max", push: async () => {} });
+    await runExport({ source, exporters: [a, b], cacheExporters: [cache], store, sequential: true });
+    // The caches start only after every exporter has pushed.
+    expect(index("cache:create:start")).toBeGreaterThan(Math.max(index("a:finalize:end"), index("b:finalize:end")));
+  });
+
+  it("in sequential mode two cache exporters send at the same time, after every exporter, as runCacheExporters did", async () => {
+    const sends = new Barrier(2);
+    const image = fakeImageExporter({ id: "image", log, push: async () => {} });
+    const one = fakeCacheExporter({ id: "one", log, mode: "max", push: () => sends.arrive() });
+    const two = fakeCacheExporter({ id: "two", log, mode: "max", push: () => sends.arrive() });
+    await runExport({ source, exporters: [image], cacheExporters: [one, two], store, sequential: true });
+    expect(Math.min(index("one:create:start"), index("two:create:start"))).toBeGreaterThan(index("image:finalize:end"));
+  });
+
+  it("in sequential mode a failing exporter cancels its sibling's push and no cache runs", async () => {
+    // The broken exporter fails only once its sibling is pushing: the failure must reach that push.
+    const pushing = deferred();
+    const broken = fakeImageExporter({ id: "broken", log, beforeCreate: () => pushing.promise, failCreate: new Error("create failed") });
+    let sawAbort: unknown;
+    const slow = fakeImageExporter({ id: "slow", log, push: async (ctx) => {
+      pushing.resolve();
+      sawAbort = await aborted(ctx.signal);
+    } });
+    const cache = fakeCacheExporter({ id: "cache", log, mode: "max", push: async () => {} });
+    await expect(runExport({ source, exporters: [slow, broken], cacheExporters: [cache], store, sequential: true })).rejects.toThrow(/create failed/);
+    expect(sawAbort).toBeInstanceOf(Error);
+    expect(log.events.some((e) => e.startsWith("cache:"))).toBe(false);
+    expect(await store.leases.list()).toEqual([]);
+  });
+
   it("runs the inline cache before the image create phase and hands it to the image exporter", async () => {
     const inline = fakeInlineCache(log);
     const image = fakeImageExporter({ id: "image", log, wantsInlineCache: true });

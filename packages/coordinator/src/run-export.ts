@@ -21,8 +21,9 @@ export interface RunExportOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /**
-   * The pre-#6451 order, kept as the benchmark baseline: each exporter creates then finalizes,
-   * one after another, and the cache exports only after every image is pushed.
+   * BuildKit's order before PR #6451, kept as the benchmark baseline: every exporter at once, each
+   * creating then finalizing (pushing); then, once all are done, every cache exporter at once,
+   * each creating then finalizing. See ExportRun.sequential.
    */
   sequential?: boolean;
   /** Names the history record; a random UUID by default. */
