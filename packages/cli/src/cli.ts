@@ -111,7 +111,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     // A negatable option to commander ("--no-"): its value lands in `cacheFilter`, true when not given.
     .addOption(new Option("--no-cache-filter <stages>", "do not use the cache for the steps of these stages, comma-separated (repeatable)").argParser(collectStageNames))
     .addOption(rootOption())
-    .option("--sequential-export", "export like BuildKit before PR #6451: each exporter creates and pushes in turn, then the caches")
+    .option("--sequential-export", "export like BuildKit before PR #6451: every output at once (each creates then pushes), then every cache at once")
     .option("--push", "shorthand for --output type=image,push=true (with the -t names)")
     .option("--trace <file>", "write a Chrome trace (chrome://tracing, Perfetto) of the build and the export phases")
     .option("--debug", "on error, also print the error code, the stack and its causes")
