@@ -14,10 +14,12 @@ const registries = 3;
 /**
  * One image pushed under three names on three registries, each behind its own link (a mirror per
  * region, say): all three at once (`images: [a, b, c]`, exp's parallel finalize) against one after
- * another. "One after another" is `sequential: true` on the same export rather than three separate
- * exports: it is BuildKit's pre-#6451 order for several exporters (each creates then pushes in
- * turn), and it keeps the build, the blob service and the registry client identical between the
- * two, so the ratio measures only the order. Fresh repositories every run; order alternates.
+ * another. "One after another" is what BuildKit does with `name=a,b,c,push=true`: its image
+ * exporter's finalize pushes the names in a loop (exporter/containerimage/export.go, #3365, still
+ * so at v0.32). It is measured as three exports in a row, one name each, with the same store (the
+ * blobs are made once, in the warm-up), each timed from its create phase to its last manifest; not
+ * as `sequential: true`, which is BuildKit's pre-#6451 order and runs several exporters at once.
+ * Fresh repositories every run; order alternates.
  *
  * Target 0.45: with three independent links the ideal is 1/3 (each link carries the same 300 MiB).
  * The parallel run also pushes 3 × 60 MiB/s through one link-host process and reads the blobs from
@@ -40,7 +42,12 @@ export const scenario: Scenario = {
         n++;
         const images = rig.registries.map((r, i) => `${r.link.host}/names/run-${n}/mirror-${i}:v1`);
         await Promise.all(rig.registries.map((r) => r.link.reset()));
-        const timed = await timedExport({ context, store, signal, plan: { images, ...(sequential ? { sequential: true } : {}) } });
+        let timed = { ms: 0 };
+        if (sequential) {
+          for (const image of images) timed.ms += (await timedExport({ context, store, signal, plan: { images: [image] } })).ms;
+        } else {
+          timed = await timedExport({ context, store, signal, plan: { images } });
+        }
         // Each link should carry the image once: a sanity check that nothing was skipped or resent.
         const sent = await Promise.all(rig.registries.map(async (r) => (await r.link.stats()).requestBytes));
         return { ms: timed.ms, minLinkMiB: Math.min(...sent) / 2 ** 20, maxLinkMiB: Math.max(...sent) / 2 ** 20 };
