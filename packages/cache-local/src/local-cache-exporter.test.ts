@@ -115,6 +115,21 @@ describe("local cache exporter", () => {
     expect(root.manifests.at(-1).mediaType).toBe("application/vnd.buildkit.cacheconfig.v0");
   });
 
+  it.each([
+    ["gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip"],
+    ["zstd", "application/vnd.docker.image.rootfs.diff.tar.zstd"],
+    ["uncompressed", "application/vnd.docker.image.rootfs.diff.tar"],
+  ])("oci-mediatypes=false (%s) writes a Docker manifest list of Docker layer types, config last and unchanged", async (compression, layerType) => {
+    const dest = join(dir, "cache");
+    await exportCache({ dest, mode: "max", "oci-mediatypes": "false", compression, "force-compression": "true" });
+    const index = JSON.parse(await readFile(join(dest, "index.json"), "utf8"));
+    expect(index.manifests[0].mediaType).toBe("application/vnd.docker.distribution.manifest.list.v2+json");
+    const root = JSON.parse(await readFile(join(dest, "blobs", "sha256", index.manifests[0].digest.slice(7)), "utf8"));
+    expect(root.mediaType).toBe("application/vnd.docker.distribution.manifest.list.v2+json");
+    expect(root.manifests.at(-1).mediaType).toBe("application/vnd.buildkit.cacheconfig.v0");
+    expect(root.manifests.slice(0, -1).map((m: { mediaType: string }) => m.mediaType)).toEqual([layerType, layerType, layerType]);
+  });
+
   it("exports nothing for an empty result", async () => {
     await writeFile(join(dir, "context", "Dockerfile"), "FROM scratch\nENV A=1\n");
     const dest = join(dir, "empty");

@@ -22,7 +22,7 @@ export const cacheExporter: CacheExporter = {
     if (statSync(dest, { throwIfNoEntry: false })?.isDirectory() === false) throw new InvalidOptionError("cache exporter local", "dest", dest, "a directory (it is a file)");
     const tag = reader.string("tag") ?? "latest";
     const reset = reader.bool("reset", false);
-    const { mode, compression, imageManifest, ignoreError } = parseCacheExportOptions(reader);
+    const { mode, compression, imageManifest, ociMediaTypes, ignoreError } = parseCacheExportOptions(reader);
     return {
       type: "local",
       name: `exporting cache to client directory ${dest}`,
@@ -33,7 +33,7 @@ export const cacheExporter: CacheExporter = {
         const hold = leaseHandle(ctx.store, lease.id);
         try {
           const records = await collectCacheExportRecords(source, ctx, { mode, compression, lease: lease.id });
-          const written = await writeCacheManifest(ctx.store, records, { imageManifest, lease: lease.id, signal: ctx.signal });
+          const written = await writeCacheManifest(ctx.store, records, { imageManifest, ociMediaTypes, lease: lease.id, signal: ctx.signal });
           if (!written) {
             ctx.progress.log("skipping cache export for empty result");
             return { hold };

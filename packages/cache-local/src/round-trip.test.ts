@@ -69,6 +69,21 @@ describe("local cache round trip", () => {
     await second.leases.release(rebuilt.lease);
   });
 
+  it("a Docker manifest list cache (oci-mediatypes=false) imports: every step hits and the image digest is the same", async () => {
+    const first = await openContentStore(join(dir, "store-1"));
+    const built = await build(first);
+    const exported = await runExport({ source: built.source, exporters: [ociExporter.resolve({ dest: join(dir, "one.tar") })], cacheExporters: [cacheExporter.resolve({ dest: join(dir, "cache"), mode: "max", "oci-mediatypes": "false" })], store: first });
+    await first.leases.release(built.lease);
+    const second = await openContentStore(join(dir, "store-2"));
+    const cache = await load(join(dir, "cache"), second);
+    expect(cache.results.size).toBe(3);
+    const rebuilt = await build(second, [cache]);
+    expect(rebuilt.cached).toBe(true);
+    const again = await runExport({ source: rebuilt.source, exporters: [ociExporter.resolve({ dest: join(dir, "two.tar") })], store: second });
+    expect(again.response["containerimage.digest"]).toBe(exported.response["containerimage.digest"]);
+    await second.leases.release(rebuilt.lease);
+  });
+
   it("re-exports a cache after importing one (the CI loop), with the same records", async () => {
     const first = await openContentStore(join(dir, "store-1"));
     const built = await build(first);

@@ -17,7 +17,7 @@ export const cacheExporter: CacheExporter = {
   resolve(attrs): CacheExporterInstance {
     const reader = new AttrReader("cache exporter registry", attrs, keys);
     const ref = parseReference(reader.required("ref", "give the cache image, e.g. ref=registry.example/app:buildcache"));
-    const { mode, compression, imageManifest, ignoreError } = parseCacheExportOptions(reader);
+    const { mode, compression, imageManifest, ociMediaTypes, ignoreError } = parseCacheExportOptions(reader);
     const insecure = reader.bool("registry.insecure", false);
     return {
       type: "registry",
@@ -30,7 +30,7 @@ export const cacheExporter: CacheExporter = {
         try {
           // A blob the registry already has (a base layer in this registry) is mounted, not fetched.
           const records = await collectCacheExportRecords(source, ctx, { mode, compression, lease: lease.id, allowRemote: true });
-          const written = await writeCacheManifest(ctx.store, records, { imageManifest, lease: lease.id, signal: ctx.signal });
+          const written = await writeCacheManifest(ctx.store, records, { imageManifest, ociMediaTypes, lease: lease.id, signal: ctx.signal });
           if (!written) {
             ctx.progress.log("skipping cache export for empty result");
             return { hold };

@@ -106,6 +106,33 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("registry cache", 
     await c.close();
   });
 
+  it("oci-mediatypes=false pushes a Docker manifest list with Docker layer types (BuildKit's NewExportableCache), and it imports", async () => {
+    const store = await openContentStore(join(dir, "store-docker"));
+    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
+    const c = client();
+    const ref = `${proxy.host}/app/site:cache-docker`;
+    await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve({ ref, mode: "max", "oci-mediatypes": "false" })], store, registry: c });
+    await store.leases.release(built.lease);
+    const list = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/app/site:cache-docker`], { encoding: "utf8" })) as { mediaType: string; manifests: Array<{ mediaType: string; annotations?: Record<string, string> }> };
+    expect(list.mediaType).toBe("application/vnd.docker.distribution.manifest.list.v2+json");
+    // The config is the last entry and keeps its type; every other entry is a Docker gzip layer with its diffID.
+    expect(list.manifests.at(-1)!.mediaType).toBe("application/vnd.buildkit.cacheconfig.v0");
+    const layers = list.manifests.slice(0, -1);
+    expect(layers).toHaveLength(3);
+    for (const layer of layers) {
+      expect(layer.mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
+      expect(layer.annotations?.["containerd.io/uncompressed"]).toMatch(/^sha256:/);
+    }
+    // Read back into a wiped store: every record's result is there and the build is a full hit.
+    const fresh = await openContentStore(join(dir, "store-docker-2"));
+    const cache = (await cacheImporter.resolve({ ref }).load({ store: fresh, registry: c, progress: ProgressReporter.root(undefined), signal: new AbortController().signal })) as ImportedCache;
+    expect(cache.results.size).toBe(3);
+    const rebuilt = await buildImage({ context: join(dir, "context"), store: fresh, sourceDateEpoch: 1_700_000_000, registry: c, cacheFrom: [cache] });
+    expect(rebuilt.cached).toBe(true);
+    await fresh.leases.release(rebuilt.lease);
+    await c.close();
+  });
+
   // With an inline cache as well: see @exp/cache-inline's test (it depends on this package, not the other way).
   it("several cache exports in one build: two local caches and a registry cache, beside the image push", async () => {
     const store = await openContentStore(join(dir, "store-many"));
