@@ -46,6 +46,8 @@ describe("metadata and trace files", () => {
     const metadata = JSON.parse(await readFile(metadataFile, "utf8"));
     expect(metadata["layer-report.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(metadata["exp.build.ref"]).toMatch(/^[a-z0-9]{25}$/);
+    // buildx's <builder>/<node>/<ref>, the ref being the build record's id.
+    expect(metadata["buildx.build.ref"]).toBe(`exp/exp0/${metadata["exp.build.ref"]}`);
     const store = await openContentStore(fx.store);
     const record = await store.history.get(metadata["exp.build.ref"]);
     expect(record?.results.map((d) => d.mediaType)).toEqual(["application/vnd.exp.layer-report.v1+json", "application/vnd.exp.layer-report.v1+json"]);
@@ -78,7 +80,7 @@ describe("metadata and trace files", () => {
     const result = await run(["build", fx.context, "-o", report(), "--root", fx.store, "--metadata-file", metadataFile, "--trace", join(fx.dir, "t.json"), "--build-arg", "API_TOKEN=tok-s3cr3t-1", "--cache-from", `type=local,src=${join(fx.dir, "tok-s3cr3t-1")}`]);
     expect(result.code).toBe(1);
     const metadata = JSON.parse(await readFile(metadataFile, "utf8"));
-    expect(Object.keys(metadata)).toEqual(["exp.build.error", "exp.build.ref", "exp.build.warnings"]);
+    expect(Object.keys(metadata)).toEqual(["buildx.build.ref", "exp.build.error", "exp.build.ref", "exp.build.warnings"]);
     expect(metadata["exp.build.ref"]).toMatch(/^[a-z0-9]{25}$/);
     expect(metadata["exp.build.error"]).toEqual({ code: expect.stringMatching(/^ERR_/), message: expect.stringMatching(/missing\.txt/) });
     // buildx's VertexWarning shape (short is base64, as Go writes bytes), and the text readable.

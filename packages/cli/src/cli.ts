@@ -17,7 +17,8 @@ import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError, UsageError } from "./errors.js";
 import { attestShorthand, collectAttest } from "./spec/attest.js";
 import { processIO, type CliIO } from "./io.js";
-import { progressModes, type ProgressMode } from "./progress/index.js";
+import { defaultPlatform } from "./spec/default-platform.js";
+import { defaultProgress, progressChoice, progressFlagValues, type ProgressFlag } from "./spec/progress-flag.js";
 import { SpecError } from "./spec/csv.js";
 import { checkOutputConflicts } from "./spec/conflicts.js";
 import { refuseTerminalStdout } from "./spec/terminal-stdout.js";
@@ -93,13 +94,13 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .argument("[context]", "the build context directory", ".")
     .option("-f, --file <path>", "the Dockerfile (default: <context>/Dockerfile)")
     .option("-t, --tag <name>", "an image name, e.g. registry.example/app:1.2 (repeatable)", collectTag)
-    .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux/amd64)", collectPlatforms)
+    .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux on this machine's CPU)", collectPlatforms)
     .option("--build-arg <key=value>", "a build argument; KEY alone takes its value from the environment (repeatable)", collectBuildArg)
     .option("--target <stage>", "the stage to build")
     .option("-o, --output <spec>", 'an output: type=image|registry|oci|docker|local|tar|<package>[,key=value...]; a path means type=local,dest=<path>; "-" means type=tar,dest=- (repeatable)', collectOutput)
     .option("--cache-to <spec>", "a cache export: type=registry|local|s3|inline|<package>[,key=value...] (repeatable)", collectCache("--cache-to"))
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
-    .addOption(new Option("--progress <mode>", "progress output, written to stderr").choices(progressModes.filter((m) => m !== "quiet")).default(defaultProgress(io.env)))
+    .addOption(new Option("--progress <mode>", "progress output, written to stderr; quiet is -q, none shows nothing").choices(progressFlagValues).default(defaultProgress(io.env)))
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
     // Accepted only to turn attestations off (spec/attest.ts); asking for one is a usage error.
     .option("--provenance <value>", "false to build without provenance (the only value accepted: attestations are not supported yet)", attestShorthand("provenance"))
@@ -126,7 +127,7 @@ Examples:
   exp build -o type=@acme/exp-exporter-s3-tar,bucket=b .   # a third-party exporter package
   exp build --cache-to type=registry,ref=registry.example/app:cache,mode=max --push -t registry.example/app .`,
     )
-    .action(async (context: string, raw: Partial<BuildCommandOptions> & { progress: ProgressMode; cacheFilter?: string[] | boolean }) => {
+    .action(async (context: string, raw: Omit<Partial<BuildCommandOptions>, "progress"> & { progress: ProgressFlag; cacheFilter?: string[] | boolean }, command: Command) => {
       hooks.setDebug(Boolean(raw.debug));
       checkOutputConflicts(
         {
@@ -141,10 +142,13 @@ Examples:
         io.cwd,
       );
       refuseTerminalStdout(raw.output ?? [], io.stdout);
+      const progress = progressChoice(raw.progress, { quiet: Boolean(raw.quiet), fromCommandLine: command.getOptionValueSource("progress") === "cli" });
       const options: BuildCommandOptions = {
         ...raw,
+        progress: progress.mode,
+        quiet: progress.printImageId,
         tag: raw.tag ?? [],
-        platform: raw.platform ?? [],
+        platform: raw.platform ?? [defaultPlatform()],
         buildArg: raw.buildArg ?? [],
         output: raw.output ?? [],
         cacheTo: raw.cacheTo ?? [],
@@ -318,14 +322,6 @@ function durationArg(value: string): { ms: number; text: string } {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 24h, 7d, 90m or 1h30m");
   return { ms, text: value };
-}
-
-/** `--progress` default: $EXP_PROGRESS or $BUILDKIT_PROGRESS (as buildx), else auto. */
-function defaultProgress(env: Readonly<Record<string, string | undefined>>): ProgressMode {
-  for (const value of [env.EXP_PROGRESS, env.BUILDKIT_PROGRESS]) {
-    if (value && (progressModes as readonly string[]).includes(value) && value !== "quiet") return value as ProgressMode;
-  }
-  return "auto";
 }
 
 function isTruthy(value: string | undefined): boolean {

@@ -9,7 +9,10 @@ export interface MetadataExtras {
  * The `--metadata-file` content, in buildx's format: the exporters' merged response with every
  * value that is JSON (directly, or base64 of JSON such as `containerimage.descriptor`) decoded
  * into an object, plus
- * - `exp.build.ref` (buildx writes `buildx.build.ref`), the build id that `exp history inspect` takes;
+ * - `buildx.build.ref`, as buildx writes it (build/build.go): `<builder>/<node>/<build id>`, here
+ *   `exp/exp0/<build id>` (exp has one builder, its content store, with one node);
+ * - `exp.build.ref`, the bare build id that `exp history inspect` takes (kept for readers of exp's
+ *   earlier files; buildx's history commands also take the id alone);
  * - `exp.build.warnings` (buildx's `buildx.build.warnings`), shaped as BuildKit's VertexWarning
  *   (`level`, `short` as base64, as Go encodes its bytes, so a reader of buildx's file decodes it),
  *   plus `message`, the same text readable;
@@ -19,6 +22,7 @@ export interface MetadataExtras {
 export function buildMetadata(response: Readonly<Record<string, string>>, buildId: string, extras: MetadataExtras = {}): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(response)) values[key] = decodeValue(value);
+  values["buildx.build.ref"] = buildRef(buildId);
   values["exp.build.ref"] = buildId;
   if (extras.warnings && extras.warnings.length > 0) {
     values["exp.build.warnings"] = extras.warnings.map((message) => ({ level: 1, short: Buffer.from(message).toString("base64"), message }));
@@ -26,6 +30,15 @@ export function buildMetadata(response: Readonly<Record<string, string>>, buildI
   if (extras.error) values["exp.build.error"] = { ...(extras.error.code ? { code: extras.error.code } : {}), message: extras.error.message };
   // Sorted keys, as Go writes a map.
   return Object.fromEntries(Object.keys(values).sort().map((key) => [key, values[key]]));
+}
+
+/** exp's builder and node names in `buildx.build.ref`: buildx names a builder's nodes `<builder>0`, `<builder>1`, … */
+export const builderName = "exp";
+export const nodeName = "exp0";
+
+/** buildx's `buildx.build.ref` for a build id (build/build.go: builder/node/ref). */
+export function buildRef(buildId: string): string {
+  return `${builderName}/${nodeName}/${buildId}`;
 }
 
 function decodeValue(value: string): unknown {

@@ -46,3 +46,13 @@ describe("exp build --platform", () => {
     expect(result.stderr).not.toContain("ERROR:");
   });
 });
+
+describe("exp build without --platform", () => {
+  it("builds for linux on this machine's CPU, as buildx builds for its worker's platform", async () => {
+    const dest = join(fx.dir, "report.json");
+    const result = await run(["build", fx.context, "-o", `type=${pluginType},dest=${dest}`, "--root", fx.store]);
+    expect(result.code).toBe(0);
+    const written = JSON.parse(await readFile(dest, "utf8")) as { platforms: Array<{ platform: { os: string; architecture: string; variant?: string } }> };
+    expect(written.platforms.map((p) => platformKey(p.platform))).toEqual([platformKey({ ...hostPlatform(), os: "linux" })]);
+  });
+});

@@ -229,8 +229,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     if (options.iidfile && iid) await writeFileAtomic(resolve(cwd, options.iidfile), iid);
     if (options.quiet) {
       if (iid) io.stdout.write(`${iid}\n`);
-    } else if (effectiveMode(options.progress, io.isTTY, io.env) !== "rawjson") {
-      // rawjson readers expect one event per line and nothing else.
+    } else if (!["rawjson", "quiet"].includes(effectiveMode(options.progress, io.isTTY, io.env))) {
+      // rawjson readers expect one event per line and nothing else; --progress=none shows nothing.
       ctx.stderr(buildSummary({ outputs, caches: cacheTo, response: outcome.response, root, cwd, tags, env: io.env, timeline: outcome.timeline }));
     }
     return 0;

@@ -5,7 +5,7 @@ import { ago, formatBytes, parseDuration, shortDigest, table } from "./format.js
 import { Redactor } from "./redact.js";
 
 describe("buildMetadata (buildx's --metadata-file format)", () => {
-  it("decodes base64 JSON and JSON values into objects, keeps the rest, adds exp.build.ref", () => {
+  it("decodes base64 JSON and JSON values into objects, keeps the rest, adds buildx.build.ref and exp.build.ref", () => {
     const descriptor = { mediaType: "application/vnd.oci.image.index.v1+json", digest: `sha256:${"1".repeat(64)}`, size: 856 };
     const cacheManifest = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${"2".repeat(64)}`, size: 10 };
     const metadata = buildMetadata(
@@ -22,6 +22,7 @@ describe("buildMetadata (buildx's --metadata-file format)", () => {
     expect(metadata).toEqual({
       "cache.manifest": cacheManifest,
       "containerimage.descriptor": descriptor,
+      "buildx.build.ref": "exp/exp0/b1",
       "containerimage.digest": descriptor.digest,
       "exp.build.ref": "b1",
       "image.name": "r.example/a:1,r.example/a:latest",
