@@ -1,3 +1,5 @@
+import type { Finding } from "./lint/finding.js";
+import type { SyntaxDirective } from "./parse/detect-syntax.js";
 import type { SourceLocation } from "./source-location.js";
 
 /**
@@ -226,6 +228,13 @@ export interface StageNode {
 export interface DockerfileAST {
   fileName: string;
   directives: ParserDirectives;
+  /** Where each directive in `directives` was written. */
+  directiveLocations: Partial<Record<keyof ParserDirectives, SourceLocation>>;
+  /**
+   * The frontend the file asks for, found as BuildKit's DetectSyntax finds it (`# syntax=`, else
+   * `// syntax=`, else a JSON "syntax" key); planBuild refuses any but docker/dockerfile:1.
+   */
+  syntax?: SyntaxDirective;
   /** The escape character in force: `\` unless `# escape=\`` changed it. */
   escapeChar: "\\" | "`";
   /** ARGs before the first FROM: usable in FROM lines, and in a stage once re-declared. */
@@ -233,6 +242,11 @@ export interface DockerfileAST {
   stages: StageNode[];
   /** Every instruction in file order (global ARGs, FROMs and stage instructions). */
   instructions: Instruction[];
-  /** Problems Docker accepts but warns about, each prefixed with `file:line:column: `. */
+  /**
+   * Problems Docker accepts but warns about, each prefixed with `file:line:column: ` and the
+   * BuildKit lint rule's name when there is one; those `# check=skip=` names are left out.
+   */
   warnings: string[];
+  /** Every warning the parser found, `# check=` not applied: planBuild applies it (or BUILDKIT_DOCKERFILE_CHECK). */
+  findings: Finding[];
 }

@@ -306,7 +306,7 @@ const cases: BadCase[] = [
   },
   {
     name: "duplicate directive",
-    text: "# syntax=a\n# syntax=b\nFROM alpine\n",
+    text: "# syntax=docker/dockerfile:1\n# syntax=docker/dockerfile:1.7\nFROM alpine\n",
     code: "ERR_DOCKERFILE_SYNTAX",
     at: [2, 1],
     message: /the syntax parser directive is given twice/,

@@ -17,7 +17,13 @@ export type DockerfileErrorCode =
   /** A stage named in an option other than `target` (`noCacheFilter`) does not exist. */
   | "ERR_UNKNOWN_STAGE"
   /** `${VAR?message}` / `${VAR:?message}` with VAR unset (or empty): the Dockerfile asked to stop. */
-  | "ERR_UNSET_VARIABLE";
+  | "ERR_UNSET_VARIABLE"
+  /** `# syntax=` (or the BUILDKIT_SYNTAX build arg) names a frontend image other than docker/dockerfile:1. */
+  | "ERR_UNSUPPORTED_FRONTEND"
+  /** `# check=` (or the BUILDKIT_DOCKERFILE_CHECK build arg) is not BuildKit's check syntax. */
+  | "ERR_INVALID_CHECK"
+  /** `# check=error=true` and a lint rule reported: BuildKit fails the build ("lint violation found for rules: ..."). */
+  | "ERR_LINT_VIOLATION";
 
 export interface DockerfileErrorInit {
   code: DockerfileErrorCode;

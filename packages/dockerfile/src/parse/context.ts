@@ -1,10 +1,12 @@
 import { DockerfileError, type DockerfileErrorCode } from "../errors.js";
-import { formatLocation, type SourceLocation } from "../source-location.js";
+import type { Finding } from "../lint/finding.js";
+import type { LintRuleName } from "../lint/rules.js";
+import type { SourceLocation } from "../source-location.js";
 
 /** What every parsing step needs: the file name for messages, the escape character, warnings. */
 export class ParseContext {
   escape: "\\" | "`" = "\\";
-  readonly warnings: string[] = [];
+  readonly findings: Finding[] = [];
 
   constructor(readonly file: string) {}
 
@@ -12,7 +14,8 @@ export class ParseContext {
     throw new DockerfileError({ code, file: this.file, location, detail });
   }
 
-  warn(location: SourceLocation, text: string): void {
-    this.warnings.push(`${formatLocation(this.file, location)}: ${text}`);
+  /** A warning; `rule` is the BuildKit lint rule it stands for, if any (what `# check=skip=` names). */
+  warn(location: SourceLocation, message: string, rule?: LintRuleName): void {
+    this.findings.push(rule ? { rule, location, message } : { location, message });
   }
 }

@@ -12,6 +12,8 @@ const knownDirectives = new Set(["syntax", "escape", "check"]);
  */
 export class DirectiveScanner {
   readonly directives: ParserDirectives = {};
+  /** Where each directive was written, for messages about its value. */
+  readonly locations: Partial<Record<keyof ParserDirectives, SourceLocation>> = {};
   private done = false;
 
   constructor(private readonly ctx: ParseContext) {}
@@ -36,7 +38,11 @@ export class DirectiveScanner {
       }
       this.ctx.escape = value;
     }
+    // `# check=` is validated by planBuild: BUILDKIT_DOCKERFILE_CHECK replaces it, so a bad value
+    // fails only a build that uses it, as in BuildKit.
     this.directives[key] = value;
+    this.locations[key] = location;
     return true;
   }
 }
+

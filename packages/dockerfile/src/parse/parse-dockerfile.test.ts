@@ -44,7 +44,7 @@ describe("parseDockerfile: continuations, comments, escape directive", () => {
 
   it("warns about blank continuation lines like Docker does", () => {
     const ast = parseDockerfile("FROM scratch\nCOPY a \\\n\n b /c\n");
-    expect(ast.warnings).toEqual([expect.stringMatching(/^Dockerfile:3:1: empty continuation line/)]);
+    expect(ast.warnings).toEqual([expect.stringMatching(/^Dockerfile:3:1: NoEmptyContinuation: empty continuation line/)]);
   });
 
   it("uses the backtick from `# escape=` for continuations and leaves backslashes alone", () => {

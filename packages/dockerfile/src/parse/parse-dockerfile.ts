@@ -1,5 +1,11 @@
 import type { ArgInstruction, DockerfileAST, Instruction, StageNode } from "../ast.js";
+import { defaultCheckOptions, type CheckOptions } from "../lint/check-options.js";
+import { effectiveChecks, EffectiveChecksProblem } from "../lint/effective-checks.js";
+import { formatFinding, reportedFindings } from "../lint/finding.js";
 import { ParseContext } from "./context.js";
+import { DockerfileError } from "../errors.js";
+import { isAcceptedSyntax, unsupportedFrontendDetail } from "./accepted-syntax.js";
+import { detectSyntax, type SyntaxDirective } from "./detect-syntax.js";
 import { buildInstruction } from "./instructions/build-instruction.js";
 import { readInstructions } from "./read-instructions.js";
 
@@ -18,7 +24,26 @@ const reservedStageNames = new Set(["scratch", "context"]);
  */
 export function parseDockerfile(text: string, options: ParseOptions = {}): DockerfileAST {
   const ctx = new ParseContext(options.fileName ?? "Dockerfile");
-  const { directives, instructions: raws } = readInstructions(text, ctx);
+  const syntax = detectSyntax(text);
+  try {
+    return parse(text, ctx, syntax);
+  } catch (error) {
+    // A file written for another frontend may not be Dockerfile syntax at all: its author should
+    // hear about the frontend, not about a line exp cannot read. (One that parses is refused by
+    // planBuild, where the BUILDKIT_SYNTAX build arg can still override the directive.)
+    if (!(error instanceof DockerfileError) || !syntax || isAcceptedSyntax(syntax.ref)) throw error;
+    throw new DockerfileError({
+      code: "ERR_UNSUPPORTED_FRONTEND",
+      file: ctx.file,
+      location: syntax.location,
+      detail: `${unsupportedFrontendDetail(`# syntax=${syntax.value}`, syntax.ref)} (exp's parser cannot read the file either: ${error.message})`,
+      cause: error,
+    });
+  }
+}
+
+function parse(text: string, ctx: ParseContext, syntax: SyntaxDirective | undefined): DockerfileAST {
+  const { directives, directiveLocations, instructions: raws } = readInstructions(text, ctx);
   const instructions: Instruction[] = [];
   const globalArgs: ArgInstruction[] = [];
   const stages: StageNode[] = [];
@@ -54,10 +79,24 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Docke
   return {
     fileName: ctx.file,
     directives,
+    directiveLocations,
+    ...(syntax ? { syntax } : {}),
     escapeChar: ctx.escape,
     globalArgs,
     stages,
     instructions,
-    warnings: ctx.warnings,
+    warnings: reportedFindings(ctx.findings, directiveChecks(directives.check)).map((f) => formatFinding(ctx.file, f)),
+    findings: ctx.findings,
   };
+}
+
+// The parser's own view of the warnings, `# check=` applied; a bad value is planBuild's error
+// (the BUILDKIT_DOCKERFILE_CHECK build arg may replace it), so here it filters nothing.
+function directiveChecks(check: string | undefined): CheckOptions {
+  try {
+    return effectiveChecks(check === undefined ? undefined : { value: check }, undefined).options;
+  } catch (error) {
+    if (error instanceof EffectiveChecksProblem) return defaultCheckOptions;
+    throw error;
+  }
 }

@@ -37,7 +37,10 @@ export interface RawInstruction {
  * (also inside continuations), continuation lines joined, blank continuation lines skipped with
  * a warning, and heredoc bodies taken after COPY, ADD and RUN (also under ONBUILD).
  */
-export function readInstructions(text: string, ctx: ParseContext): { directives: ParserDirectives; instructions: RawInstruction[] } {
+export function readInstructions(
+  text: string,
+  ctx: ParseContext,
+): { directives: ParserDirectives; directiveLocations: DirectiveScanner["locations"]; instructions: RawInstruction[] } {
   const lines = splitPhysicalLines(text);
   const scanner = new DirectiveScanner(ctx);
   const instructions: RawInstruction[] = [];
@@ -74,6 +77,7 @@ export function readInstructions(text: string, ctx: ParseContext): { directives:
       ctx.warn(
         { line: emptyContinuation, column: 1 },
         "empty continuation line: a blank line inside a continued instruction is skipped today but will be an error in a future Docker release",
+        "NoEmptyContinuation",
       );
     }
     const raw: RawInstruction = {
@@ -105,7 +109,7 @@ export function readInstructions(text: string, ctx: ParseContext): { directives:
     }
     instructions.push(raw);
   }
-  return { directives: scanner.directives, instructions };
+  return { directives: scanner.directives, directiveLocations: scanner.locations, instructions };
 }
 
 function trimLeadingSpace(text: string): string {

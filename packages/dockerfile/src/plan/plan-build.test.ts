@@ -354,7 +354,7 @@ describe("planBuild: warnings and options", () => {
   it("warns when FROM uses a variable no global ARG declares", () => {
     const result = plan("FROM node:${VERSION:-20}\n");
     expect(result.stages[0]!.base).toEqual({ kind: "image", ref: "node:20" });
-    expect(result.warnings).toEqual([expect.stringMatching(/^Dockerfile:1:6: FROM uses \$VERSION, which no global ARG declares/)]);
+    expect(result.warnings).toEqual([expect.stringMatching(/^Dockerfile:1:6: UndefinedArgInFrom: FROM uses \$VERSION, which no global ARG declares/)]);
   });
 
   it("warns about build args nothing consumed, but not about Docker's predefined ones", () => {
@@ -366,7 +366,7 @@ describe("planBuild: warnings and options", () => {
 
   it("passes on the parser's warnings (legacy ENV, MAINTAINER)", () => {
     const result = plan("FROM scratch\nENV A b\nMAINTAINER me\n");
-    expect(result.warnings).toEqual([expect.stringMatching(/^Dockerfile:2:1: .*legacy/), expect.stringMatching(/^Dockerfile:3:1: MAINTAINER is deprecated/)]);
+    expect(result.warnings).toEqual([expect.stringMatching(/^Dockerfile:2:1: .*legacy/), expect.stringMatching(/^Dockerfile:3:1: MaintainerDeprecated: MAINTAINER is deprecated/)]);
   });
 
   it("returns the parser directives", () => {

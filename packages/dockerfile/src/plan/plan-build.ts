@@ -1,6 +1,8 @@
 import { InvalidOptionError } from "@exp/errors";
 import type { DockerfileAST } from "../ast.js";
+import { reportFindings, resolveChecks } from "./checks.js";
 import { dispatchStage } from "./dispatch-stage.js";
+import { checkFrontend } from "./frontend.js";
 import { resolveGlobalArgs } from "./global-args.js";
 import { PlanContext } from "./plan-context.js";
 import { checkPlatformOption, defaultPlatform, formatPlatform, platformArgs } from "./platform.js";
@@ -17,13 +19,17 @@ const predefinedArgs = new Set(["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PR
  * Turns a parsed Dockerfile into what to build: the stages the target needs, in dependency order,
  * each as typed steps with every variable expanded in its scope, and the `created_by` BuildKit
  * would record. Throws DockerfileError for what cannot be built (RUN, ADD of a URL, bad
- * references between stages, an unknown target).
+ * references between stages, an unknown target), for another frontend's `# syntax=`, a bad
+ * `# check=`, and lint findings under `# check=error=true`.
  */
 export function planBuild(ast: DockerfileAST, options: PlanOptions = {}): BuildPlan {
   checkOptions(options);
   const target = options.platform ?? defaultPlatform;
   const build = options.buildPlatform ?? target;
   const ctx = new PlanContext(ast, options.buildArgs ?? {});
+  // What BuildKit settles before it parses: the frontend (builder/build.go), then the linter.
+  checkFrontend(ctx);
+  const checks = resolveChecks(ctx);
   const index = new StageIndex(ast);
   const imageConfigs = options.imageConfigs ?? {};
 
@@ -55,7 +61,7 @@ export function planBuild(ast: DockerfileAST, options: PlanOptions = {}): BuildP
   return {
     stages: planned,
     target: targetIndex,
-    warnings: ctx.warnings,
+    warnings: reportFindings(ctx, checks),
     directives: { ...ast.directives },
     targetPlatform: formatPlatform(target),
     buildPlatform: formatPlatform(build),

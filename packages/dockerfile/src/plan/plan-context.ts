@@ -2,7 +2,9 @@ import type { DockerfileAST } from "../ast.js";
 import { DockerfileError, type DockerfileErrorCode } from "../errors.js";
 import { runLexer } from "../expand/expand-word.js";
 import type { LexOptions, LexResult, VariableLookup } from "../expand/shell-lexer.js";
-import { formatLocation, type SourceLocation } from "../source-location.js";
+import type { Finding } from "../lint/finding.js";
+import type { LintRuleName } from "../lint/rules.js";
+import type { SourceLocation } from "../source-location.js";
 
 /** A word to expand and where it is, for the error message. */
 export interface Located {
@@ -10,11 +12,12 @@ export interface Located {
   location: SourceLocation;
 }
 
-/** What planning steps share: the file for messages, its escape character, warnings, consumed build args. */
+/** What planning steps share: the file for messages, its escape character, findings, consumed build args. */
 export class PlanContext {
   readonly file: string;
   readonly escape: string;
-  readonly warnings: string[];
+  /** The parser's findings, then the planner's; `# check=` is applied once planning is done. */
+  readonly findings: Finding[];
   readonly buildArgs: Readonly<Record<string, string>>;
   /** Build-arg names some ARG (global or in a built stage) picked up. */
   readonly consumedArgs = new Set<string>();
@@ -22,7 +25,7 @@ export class PlanContext {
   constructor(readonly ast: DockerfileAST, buildArgs: Readonly<Record<string, string>>) {
     this.file = ast.fileName;
     this.escape = ast.escapeChar;
-    this.warnings = [...ast.warnings];
+    this.findings = [...ast.findings];
     this.buildArgs = buildArgs;
   }
 
@@ -34,8 +37,9 @@ export class PlanContext {
     throw new DockerfileError({ code, file: this.file, ...(location ? { location } : {}), detail });
   }
 
-  warn(location: SourceLocation | undefined, text: string): void {
-    this.warnings.push(`${location ? formatLocation(this.file, location) : this.file}: ${text}`);
+  /** A warning; `rule` is the BuildKit lint rule it stands for, if any (what `# check=skip=` names). */
+  warn(location: SourceLocation | undefined, message: string, rule?: LintRuleName): void {
+    this.findings.push({ ...(rule ? { rule } : {}), ...(location ? { location } : {}), message });
   }
 
   /** Expands a word; syntax errors point at the word. */

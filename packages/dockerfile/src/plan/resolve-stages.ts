@@ -41,7 +41,7 @@ export function resolveStages(
     const expanded = ctx.expand(from.image, lookup);
     const image = expanded.result;
     for (const name of expanded.unmatched) {
-      if (image !== "") ctx.warn(from.image.location, `FROM uses $${name}, which no global ARG declares, so it expands to ""; declare ARG ${name} before the first FROM`);
+      if (image !== "") ctx.warn(from.image.location, `FROM uses $${name}, which no global ARG declares, so it expands to ""; declare ARG ${name} before the first FROM`, "UndefinedArgInFrom");
     }
     if (image === "") {
       const unset = [...expanded.unmatched];

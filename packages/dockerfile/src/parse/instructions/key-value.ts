@@ -30,7 +30,7 @@ function keyValues(raw: RawInstruction, ctx: ParseContext): { pairs: KeyValue[];
     const key = match[1]!;
     const value = raw.args.slice(match[0].length);
     const suggested = /\s/u.test(value) && !/^["'].*["']$/su.test(value) ? `"${value}"` : value;
-    ctx.warn(raw.location, `"${name} ${key} ${value}" uses the legacy "${name} key value" form; write ${name} ${key}=${suggested}`);
+    ctx.warn(raw.location, `"${name} ${key} ${value}" uses the legacy "${name} key value" form; write ${name} ${key}=${suggested}`, "LegacyKeyValueFormat");
     return { pairs: [{ key, value, location: argsLocation(raw) }], legacy: true };
   }
   const pairs = words.map((word): KeyValue => {

@@ -18,7 +18,7 @@ export function buildStopsignal(raw: RawInstruction, ctx: ParseContext): Stopsig
 /** Deprecated by Docker in favour of `LABEL org.opencontainers.image.authors=...`; sets the image author. */
 export function buildMaintainer(raw: RawInstruction, ctx: ParseContext): MaintainerInstruction {
   const maintainer = singleValue(raw, ctx, "MAINTAINER <name>").value;
-  ctx.warn(raw.location, `MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=${JSON.stringify(maintainer)}`);
+  ctx.warn(raw.location, `MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=${JSON.stringify(maintainer)}`, "MaintainerDeprecated");
   return { kind: "maintainer", ...base(raw), maintainer };
 }
 
