@@ -15,9 +15,11 @@ import { bytesArg } from "./commands/prune/space-limits.js";
 import { runStoreCheck } from "./commands/store-check.js";
 import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError, UsageError } from "./errors.js";
+import { collectAnnotation } from "./spec/annotation-flag.js";
 import { attestShorthand, collectAttest } from "./spec/attest.js";
 import { processIO, type CliIO } from "./io.js";
 import { defaultPlatform } from "./spec/default-platform.js";
+import { collectLabel } from "./spec/label-flag.js";
 import { defaultProgress, progressChoice, progressFlagValues, type ProgressFlag } from "./spec/progress-flag.js";
 import { SpecError } from "./spec/csv.js";
 import { checkOutputConflicts } from "./spec/conflicts.js";
@@ -97,6 +99,8 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux on this machine's CPU)", collectPlatforms)
     .option("--build-arg <key=value>", "a build argument; KEY alone takes its value from the environment (repeatable)", collectBuildArg)
     .option("--target <stage>", "the stage to build")
+    .option("--label <key=value>", "an image config label, over the Dockerfile's LABELs (repeatable)", collectLabel)
+    .option("--annotation <[type:]key=value>", "an annotation on every image output; type manifest (default), manifest-descriptor, index or index-descriptor, manifest ones with an optional [platform], e.g. manifest[linux/amd64]:k=v (repeatable)", collectAnnotation)
     .option("-o, --output <spec>", 'an output: type=image|registry|oci|docker|local|tar|<package>[,key=value...]; a path means type=local,dest=<path>; "-" means type=tar,dest=- (repeatable)', collectOutput)
     .option("--cache-to <spec>", "a cache export: type=registry|local|s3|inline|<package>[,key=value...] (repeatable)", collectCache("--cache-to"))
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
@@ -150,6 +154,8 @@ Examples:
         tag: raw.tag ?? [],
         platform: raw.platform ?? [defaultPlatform()],
         buildArg: raw.buildArg ?? [],
+        label: raw.label ?? [],
+        annotation: raw.annotation ?? [],
         output: raw.output ?? [],
         cacheTo: raw.cacheTo ?? [],
         cacheFrom: raw.cacheFrom ?? [],

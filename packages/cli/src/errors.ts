@@ -1,12 +1,12 @@
-import { ExpError } from "@exp/errors";
+import { ExpError, type ExpErrorOptions } from "@exp/errors";
 
 /**
  * A command-line mistake found after parsing (exit code 2, like commander's own). Subclasses keep
  * the exit code and give the mistake a code of its own.
  */
 export class UsageError extends ExpError {
-  constructor(message: string, code = "ERR_USAGE") {
-    super(code, message);
+  constructor(message: string, code = "ERR_USAGE", options: Pick<ExpErrorOptions, "cause"> = {}) {
+    super(code, message, options);
   }
 }
 

@@ -24,6 +24,8 @@ import { defaultStoreRoot, type CliIO } from "../io.js";
 import { buildMetadata } from "../metadata.js";
 import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, resolveExporter } from "../plugins/resolve.js";
 import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
+import { addAnnotations, parseAnnotationFlags } from "../spec/annotation-flag.js";
+import { parseLabelFlags } from "../spec/label-flag.js";
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
 import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
@@ -36,6 +38,10 @@ export interface BuildCommandOptions {
   tag: string[];
   platform: Platform[];
   buildArg: string[];
+  /** `--label` values, `key[=value]`. */
+  label: string[];
+  /** `--annotation` values, `[type[,type…]:]key=value`. */
+  annotation: string[];
   target?: string;
   output: Spec[];
   cacheTo: Spec[];
@@ -95,6 +101,11 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
   };
   try {
     const outputs = planOutputs({ outputs: options.output, tags, push: Boolean(options.push) }).map((o) => absolutePaths(o, cwd, ["dest"]));
+    const annotations = parseAnnotationFlags(options.annotation);
+    if (annotations.size > 0 && addAnnotations(outputs, annotations) === 0) {
+      printer.warn(`--annotation: no output writes an image (${outputs.map((o) => o.type).join(", ")}), so the annotations are in no artifact`);
+    }
+    const labels = parseLabelFlags(options.label);
     const exporters: ExporterInstance[] = [];
     for (const output of outputs) exporters.push((await resolveExporter(output.type, { cwd })).resolve(output.attrs));
     const cacheExporters: CacheExporterInstance[] = [];
@@ -169,6 +180,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
         ...(options.platform.length > 0 ? { platforms: options.platform } : {}),
         ...(options.target ? { target: options.target } : {}),
         buildArgs,
+        ...(Object.keys(labels).length > 0 ? { labels } : {}),
         store,
         registry,
         onProgress,

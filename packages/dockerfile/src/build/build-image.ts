@@ -31,7 +31,7 @@ import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
 import { locateStepError, type StepOrigins } from "./step-errors.js";
 import { StepNames } from "./step-names.js";
 import type { SourceLocation } from "../source-location.js";
-import { applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
+import { applyBuildLabels, applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 
 export interface BuildImageOptions {
   /** The build context directory. */
@@ -42,6 +42,8 @@ export interface BuildImageOptions {
   platforms?: readonly Platform[];
   target?: string;
   buildArgs?: Record<string, string>;
+  /** Labels written over the target stage's LABELs (`--label`, BuildKit's `label:<key>` options). */
+  labels?: Readonly<Record<string, string>>;
   store: ContentStore;
   /** Needed when a stage is FROM a registry image. */
   registry?: RegistryApi;
@@ -139,6 +141,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const solved = await solver.solve(target.node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
       cached &&= solved.cached;
       const config = target.config;
+      applyBuildLabels(config, options.labels);
       config.rootfs = { type: "layers", diff_ids: solved.ref.layers.map((l) => l.diffID) };
       config.created = created;
       results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey });

@@ -119,3 +119,13 @@ export function applyConfigStep(state: StageConfig["config"], step: Exclude<Plan
   // Config steps write no layer, but WORKDIR (other than /), whose mkdir is a layer as in BuildKit.
   state.history.push({ created, created_by: step.createdBy, comment: "buildkit.dockerfile.v0", ...(step.emptyLayer ? { empty_layer: true } : {}) });
 }
+
+/**
+ * The build's own labels (`--label`, BuildKit's `label:` frontend options) written over the target
+ * stage's, after every instruction ran: BuildKit copies them into the result image's config last
+ * (dockerfile2llb/convert.go finalizeResultImage), so a flag beats a LABEL of the same key.
+ */
+export function applyBuildLabels(state: StageConfig["config"], labels: Readonly<Record<string, string>> | undefined): void {
+  if (!labels || Object.keys(labels).length === 0) return;
+  state.config.Labels = { ...state.config.Labels, ...labels };
+}
