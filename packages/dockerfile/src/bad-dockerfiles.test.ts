@@ -47,9 +47,16 @@ const cases: BadCase[] = [
   {
     name: "ADD of a git repository",
     text: "FROM alpine\nADD git@github.com:moby/buildkit.git#v0.13 /src\n",
-    code: "ERR_UNSUPPORTED_INSTRUCTION",
+    code: "ERR_UNSUPPORTED_GIT_SOURCE",
     at: [2, 5],
     message: /ADD of a git repository is not supported .*clone it before the build and COPY it/,
+  },
+  {
+    name: "ADD --keep-git-dir, read only for git sources, which exp has not",
+    text: "FROM alpine\n  ADD --keep-git-dir=true src /src\n",
+    code: "ERR_UNSUPPORTED_GIT_SOURCE",
+    at: [2, 3],
+    message: /ADD --keep-git-dir=true: git sources are not supported .*--keep-git-dir only applies to them/,
   },
   {
     name: "unknown instruction with a suggestion",

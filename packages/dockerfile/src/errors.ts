@@ -18,6 +18,8 @@ export type DockerfileErrorCode =
   | "ERR_UNKNOWN_STAGE"
   /** `${VAR?message}` / `${VAR:?message}` with VAR unset (or empty): the Dockerfile asked to stop. */
   | "ERR_UNSET_VARIABLE"
+  /** ADD of a git repository, or `ADD --keep-git-dir`: exp has no git source. */
+  | "ERR_UNSUPPORTED_GIT_SOURCE"
   /** `# syntax=` (or the BUILDKIT_SYNTAX build arg) names a frontend image other than docker/dockerfile:1. */
   | "ERR_UNSUPPORTED_FRONTEND"
   /** `# check=` (or the BUILDKIT_DOCKERFILE_CHECK build arg) is not BuildKit's check syntax. */

@@ -29,6 +29,15 @@ export function dispatchCopy(state: DispatchState, instruction: CopyInstruction 
     );
   }
   const flags = instruction.flags;
+  if (instruction.kind === "add" && instruction.flags.keepGitDir !== undefined) {
+    // BuildKit reads --keep-git-dir only for a git source (convert_copy.go dispatchCopy); exp has
+    // none, so the flag would be accepted and never read: refused, whatever its value.
+    ctx.fail(
+      instruction.location,
+      `ADD --keep-git-dir=${instruction.flags.keepGitDir}: git sources are not supported (exp builds from local files and URLs), and --keep-git-dir only applies to them; clone the repository before the build and COPY it`,
+      "ERR_UNSUPPORTED_GIT_SOURCE",
+    );
+  }
   if (instruction.kind === "add" && instruction.flags.checksum) {
     ctx.fail(instruction.flags.checksum.location, "ADD --checksum only applies to URL and git sources, which exp does not support; remove it for local files");
   }
@@ -85,8 +94,8 @@ function checkLocal(state: DispatchState, name: string, source: string, word: Wo
   ctx.fail(
     word.location,
     kind === "git"
-      ? `ADD ${source}: ADD of a git repository is not supported (exp builds from local files only); clone it before the build and COPY it`
+      ? `ADD ${source}: ADD of a git repository is not supported (git sources are not supported: exp builds from local files only); clone it before the build and COPY it`
       : `ADD ${source}: ADD of a URL is not supported (exp builds from local files only); download it before the build and COPY it`,
-    "ERR_UNSUPPORTED_INSTRUCTION",
+    kind === "git" ? "ERR_UNSUPPORTED_GIT_SOURCE" : "ERR_UNSUPPORTED_INSTRUCTION",
   );
 }
