@@ -113,6 +113,12 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--iidfile <file>", "write the image id (what -q prints) to this file")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
     .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")
+    // buildx's --pull is BuildKit's image resolve mode "pull" (ResolveModeForcePull, util/resolver/
+    // pool.go): every tag is resolved at its registry, with no fallback to a local image. exp
+    // resolves every FROM and COPY --from tag at its registry on every build and keeps no local
+    // resolution (the solver's image step asks the registry each time), so that is what it always
+    // does: accepted for the command lines that pass it, and pinned by commands/build-pull.test.ts.
+    .option("--pull", "resolve every base image tag at its registry (exp always does: it keeps no local resolution of a tag)")
     // A negatable option to commander ("--no-"): its value lands in `cacheFilter`, true when not given.
     .addOption(new Option("--no-cache-filter <stages>", "do not use the cache for the steps of these stages, comma-separated (repeatable)").argParser(collectStageNames))
     .addOption(rootOption())
