@@ -134,15 +134,15 @@ const hostileLayers: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^layer 0: a PAX header of 20971\d\d bytes \(entry "big"\); tar readers \(Go's archive\/tar, so BuildKit and containerd\) accept at most 1048576 bytes$/],
+    message: [/^layer 0 \(sha256:[0-9a-f]{64}\): a PAX header of 20971\d\d bytes; tar readers \(Go's archive\/tar, so BuildKit and containerd\) accept at most 1048576 bytes$/],
   },
   {
-    name: "a PAX header of 6 MiB (over tar-stream's buffer)",
+    name: "a PAX header of 6 MiB, refused before it is read",
     setup: (sb) => fromArchive([[...plainLayer, { name: "big", content: "x", pax: { comment: "c".repeat(6 * 1024 * 1024) } }]])(sb),
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^layer 0 \(sha256:[0-9a-f]{64}\): a PAX header over 4194304 bytes; .*accept at most 1048576 bytes$/],
+    message: [/^layer 0 \(sha256:[0-9a-f]{64}\): a PAX header of 62914\d\d bytes; .*accept at most 1048576 bytes$/],
   },
   {
     name: "a 2 MiB path in a PAX header, read by COPY --from",
@@ -153,7 +153,7 @@ const hostileLayers: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^Dockerfile:\d+:\d+: layer 0 of the tar chain: a PAX header of 20971\d\d bytes \(entry "d\/ppp.*…\(2097154 bytes\)"\)/],
+    message: [/^Dockerfile:\d+:\d+: layer 0 of the tar chain: a PAX header of 20971\d\d bytes; /],
   },
   {
     name: "a name component longer than a file name can be",
@@ -169,7 +169,7 @@ const hostileLayers: BadInputCase[] = [
     argv: toLocal,
     exit: 1,
     code: "ERR_TAR_HEADER_TOO_LARGE",
-    message: [/^Dockerfile:\d+:\d+: oci-archive:\/\/.*base\.tar:1: a PAX header of 20971\d\d bytes \(entry "padding"\)/],
+    message: [/^Dockerfile:\d+:\d+: oci-archive:\/\/.*base\.tar:1: a PAX header of 20971\d\d bytes; /],
   },
   {
     name: "COPY --from a base whose layer has an absolute name reads it at its normalised path",

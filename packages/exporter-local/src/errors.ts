@@ -1,5 +1,5 @@
 import { ExpError } from "@exp/errors";
-import { shortName } from "@exp/solver";
+import { shortName } from "@exp/tar";
 
 // Every error this package throws on purpose. Each names the offending value (a tar entry, an
 // output path, a layer) so the build log points at it; codes are stable, messages may change.

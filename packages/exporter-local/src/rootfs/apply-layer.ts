@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { AbortedError, ExpError, throwIfAborted } from "@exp/errors";
-import { checkTarHeader, tarHeaderError, type Layer } from "@exp/solver";
-import { extract as createExtract, type Extract, type Header } from "tar-stream";
+import type { Layer } from "@exp/solver";
+import { readTar, TarError, TarHeaderTooLargeError, type TarEntry, type TarHeader } from "@exp/tar";
 import { BadHardLinkError, LayerReadError } from "../errors.js";
 import { parseEntryName, splitSafe } from "./entry-name.js";
 import { clampMtime, type NodeMeta } from "./node-meta.js";
@@ -16,24 +16,17 @@ export interface ApplyLayerOptions {
   onSkipped?: (path: string, type: string) => void;
 }
 
-/** One entry of tar-stream's extract: its header and a stream of its data. */
-type Entry = Extract extends AsyncIterable<infer E> ? E : never;
-/** What tar-stream's extract hands out beyond its typings: decoded PAX records. */
-type LayerHeader = Omit<Header, "pax"> & { pax?: Record<string, string> | null };
-
 /**
  * Streams one layer tar into the tree: metadata into the tree, file bytes into the spool, in one
- * pass. Errors of our own (unsafe paths, bad links, aborts) pass through; anything else that goes
- * wrong while reading is the layer's fault and is reported as ERR_LOCAL_LAYER_READ naming it.
+ * pass. Errors of our own (unsafe paths, bad links, aborts, a PAX header over the 1 MiB tar
+ * readers accept) pass through; anything else that goes wrong while reading (a malformed or cut
+ * tar, the layer's stream failing) is the layer's fault and is reported as ERR_LOCAL_LAYER_READ
+ * naming it.
  */
 export async function applyLayer(tree: RootfsTree, spool: Spool, layer: Layer, index: number, options: ApplyLayerOptions = {}): Promise<void> {
   const { signal } = options;
   throwIfAborted(signal, "exporting files");
   let source: Readable | undefined;
-  // The layer stream's own error is the one to report: destroying the extractor with it makes the
-  // entry being read fail first, with a generic "Stream was destroyed".
-  let sourceError: unknown;
-  const extract = createExtract();
   // A stalled layer stream would never notice the signal by itself: destroying it ends the loop.
   const onAbort = (): void => {
     source?.destroy(new AbortedError("exporting files", signal?.reason));
@@ -43,35 +36,24 @@ export async function applyLayer(tree: RootfsTree, spool: Spool, layer: Layer, i
     source = await layer.openTar(signal ? { signal } : {});
     // An abort that fired while the layer was being opened found no stream to destroy.
     throwIfAborted(signal, "exporting files");
-    source.on("error", (error) => {
-      sourceError ??= error;
-      extract.destroy(error);
-    });
-    // tar-stream's extract is a streamx stream: plain pipe() is the documented way to feed it.
-    source.pipe(extract as unknown as NodeJS.WritableStream);
-    for await (const entry of extract) {
-      throwIfAborted(signal, "exporting files");
+    for await (const entry of readTar(source, { name: `layer ${index} (${layer.diffID})`, ...(signal ? { signal } : {}) })) {
       await applyEntry(tree, spool, entry, index, options);
     }
   } catch (error) {
     throwIfAborted(signal, "exporting files");
-    const cause = sourceError ?? error;
-    if (cause instanceof ExpError) throw cause;
-    throw tarHeaderError(cause, `layer ${index} (${layer.diffID})`) ?? new LayerReadError(index, layer.diffID, cause);
+    if (error instanceof TarHeaderTooLargeError || (error instanceof ExpError && !(error instanceof TarError))) throw error;
+    throw new LayerReadError(index, layer.diffID, error);
   } finally {
     signal?.removeEventListener("abort", onAbort);
     source?.destroy();
   }
 }
 
-async function applyEntry(tree: RootfsTree, spool: Spool, entry: Entry, layer: number, options: ApplyLayerOptions): Promise<void> {
-  const header = entry.header as LayerHeader;
-  checkTarHeader(header, `layer ${layer}`);
+async function applyEntry(tree: RootfsTree, spool: Spool, entry: TarEntry, layer: number, options: ApplyLayerOptions): Promise<void> {
+  const { header } = entry;
   const name = parseEntryName(header.name);
-  const isFile = header.type === "file" || header.type === "contiguous-file";
   // Only a file that becomes part of the tree is read; every other entry's data (whiteouts are
-  // empty files, usually) is drained so the extractor can move on.
-  if (!(name.kind === "path" && isFile)) entry.resume();
+  // empty files, usually) is skipped by the reader.
   switch (name.kind) {
     case "root":
     case "ignored":
@@ -89,15 +71,15 @@ async function applyEntry(tree: RootfsTree, spool: Spool, entry: Entry, layer: n
   switch (header.type) {
     case "file":
     case "contiguous-file": {
-      const content = await spool.write(entry as AsyncIterable<Uint8Array>, meta, options.signal);
+      const content = await spool.write(entry.body, meta, options.signal);
       return tree.put(header.name, parts, { kind: "file", meta, layer, content });
     }
     case "directory":
       return tree.put(header.name, parts, { kind: "dir", meta, layer, children: new Map() });
     case "symlink":
-      return tree.put(header.name, parts, { kind: "symlink", meta, layer, target: header.linkname ?? "" });
+      return tree.put(header.name, parts, { kind: "symlink", meta, layer, target: header.linkname });
     case "link":
-      return putHardLink(tree, header.name, parts, header.linkname ?? "", layer);
+      return putHardLink(tree, header.name, parts, header.linkname, layer);
     case "character-device":
     case "block-device":
     case "fifo": {
@@ -127,13 +109,6 @@ async function putHardLink(tree: RootfsTree, entry: string, parts: string[], lin
   await tree.put(entry, parts, { kind: "file", meta: target.meta, layer, content: target.content });
 }
 
-function metaOf(header: LayerHeader, epochSeconds: number | undefined): NodeMeta {
-  const pax = header.pax ?? {};
-  const mtimeMs = pax.mtime !== undefined ? Math.floor(Number(pax.mtime) * 1000) : (header.mtime?.getTime() ?? 0);
-  return {
-    mode: (header.mode ?? 0) & 0o7777,
-    uid: pax.uid !== undefined ? Number(pax.uid) : (header.uid ?? 0),
-    gid: pax.gid !== undefined ? Number(pax.gid) : (header.gid ?? 0),
-    mtimeMs: clampMtime(Number.isFinite(mtimeMs) ? mtimeMs : 0, epochSeconds),
-  };
+function metaOf(header: TarHeader, epochSeconds: number | undefined): NodeMeta {
+  return { mode: header.mode & 0o7777, uid: header.uid, gid: header.gid, mtimeMs: clampMtime(header.mtimeMs, epochSeconds) };
 }

@@ -28,7 +28,7 @@ export { writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from ".
 export type { MtimePolicy } from "./tar-header.js";
 
 // Limits of the tar headers exp reads
-export { checkTarHeader, maxTarHeaderBytes, shortName, tarHeaderError, TarHeaderTooLargeError } from "./tar-limits.js";
+export { maxTarHeaderBytes, shortName, TarError, TarHeaderTooLargeError } from "./tar-limits.js";
 
 // Orders and errors
 export { compareBytes, compareWalkOrder } from "./path-order.js";

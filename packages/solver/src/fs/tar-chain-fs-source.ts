@@ -1,12 +1,11 @@
 import { Readable } from "node:stream";
 import { ExpError, throwIfAborted } from "@exp/errors";
-import { extract as createExtract, type Header } from "tar-stream";
+import { readTar, TarError, TarHeaderTooLargeError, type TarHeader } from "@exp/tar";
 import { FsPathNotFoundError, InvalidLayerTarError } from "./errors.js";
 import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 import { compareBytes } from "./path-order.js";
 import { baseName, cleanPath, parentOf } from "./paths.js";
-import { checkTarHeader, tarHeaderError } from "./tar-limits.js";
-import { xattrsFromPax } from "./tar-pax-binary.js";
+import { xattrsFromTar } from "./tar-header.js";
 
 /** One uncompressed layer tar, opened afresh on every call. */
 export interface TarLayer {
@@ -24,9 +23,6 @@ interface IndexedEntry {
   entry: FsEntry;
   content?: ContentLocation;
 }
-
-/** What tar-stream's extract really hands out: the data's offset in the tar and decoded PAX records. */
-type LayerHeader = Omit<Header, "pax"> & { byteOffset?: number; pax?: Record<string, string> | null };
 
 const WHITEOUT_PREFIX = ".wh.";
 const OPAQUE_MARKER = ".wh..wh..opq";
@@ -96,17 +92,10 @@ async function readLayer(
   const added = new Map<string, IndexedEntry>();
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  const extract = createExtract();
-  const source = await layer.open();
-  // tar-stream's extract is a streamx stream: plain pipe() is the documented way to feed it.
-  source.on("error", (error) => extract.destroy(error));
-  source.pipe(extract as unknown as NodeJS.WritableStream);
+  const where = `layer ${layerIndex} of the tar chain`;
   try {
-    for await (const item of extract) {
-      throwIfAborted(signal, "indexing a tar chain");
-      const header = item.header as LayerHeader;
-      item.resume();
-      checkTarHeader(header, `layer ${layerIndex} of the tar chain`);
+    // Bodies are left unread: the reader skips them, and open() comes back for the one it needs.
+    for await (const { header, offset } of readTar(await layer.open(), { signal, name: where })) {
       const path = cleanPath(header.name.replace(/^\/+/, ""));
       if (path === "." || path.startsWith("../") || path === "..") continue;
       const name = baseName(path);
@@ -120,51 +109,42 @@ async function readLayer(
         whiteouts.push(joinParent(path, name.slice(WHITEOUT_PREFIX.length)));
         continue;
       }
-      const indexedEntry = toIndexed(header, path, layerIndex, added, lower);
+      const indexedEntry = toIndexed(header, offset, path, layerIndex, added, lower);
       if (indexedEntry) added.set(path, indexedEntry);
     }
   } catch (error) {
     throwIfAborted(signal, "indexing a tar chain");
     // Our own errors (a layer whose content is not its diff_id, a header too large) say more than "invalid tar".
-    if (error instanceof ExpError) throw error;
-    throw tarHeaderError(error, `layer ${layerIndex} of the tar chain`) ?? new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
-  } finally {
-    source.destroy();
+    if (error instanceof TarHeaderTooLargeError || (error instanceof ExpError && !(error instanceof TarError))) throw error;
+    throw new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
   }
   return { added: [...added.values()], whiteouts, opaque };
 }
 
 function toIndexed(
-  header: LayerHeader,
+  header: TarHeader,
+  offset: number,
   path: string,
   layer: number,
   sameLayer: ReadonlyMap<string, IndexedEntry>,
   lower: ReadonlyMap<string, IndexedEntry>,
 ): IndexedEntry | undefined {
-  const pax = header.pax ?? {};
-  const xattrs = xattrsFromPax(pax);
-  const base = {
-    ...(xattrs ? { xattrs } : {}),
-    path,
-    mode: (header.mode ?? 0) & 0o7777,
-    uid: pax.uid !== undefined ? Number(pax.uid) : (header.uid ?? 0),
-    gid: pax.gid !== undefined ? Number(pax.gid) : (header.gid ?? 0),
-    mtimeMs: pax.mtime !== undefined ? Math.floor(Number(pax.mtime) * 1000) : (header.mtime?.getTime() ?? 0),
-  };
+  const xattrs = xattrsFromTar(header.xattrs);
+  const base = { ...(xattrs ? { xattrs } : {}), path, mode: header.mode & 0o7777, uid: header.uid, gid: header.gid, mtimeMs: header.mtimeMs };
   switch (header.type) {
     case "file":
     case "contiguous-file": {
-      const size = header.size ?? 0;
-      return { entry: { ...base, type: "file", size }, content: { layer, offset: header.byteOffset ?? 0, size } };
+      const size = header.size;
+      return { entry: { ...base, type: "file", size }, content: { layer, offset, size } };
     }
     case "directory":
       return { entry: { ...base, type: "dir", size: 0 } };
     case "symlink":
-      return { entry: { ...base, type: "symlink", size: 0, linkTarget: header.linkname ?? "" } };
+      return { entry: { ...base, type: "symlink", size: 0, linkTarget: header.linkname } };
     case "fifo":
       return { entry: { ...base, type: "fifo", size: 0 } };
     case "link": {
-      const targetPath = cleanPath((header.linkname ?? "").replace(/^\/+/, ""));
+      const targetPath = cleanPath(header.linkname.replace(/^\/+/, ""));
       const target = sameLayer.get(targetPath) ?? lower.get(targetPath);
       // A link to nothing cannot be read; tar implementations fail on it too, we drop it.
       if (!target?.content) return undefined;

@@ -124,25 +124,37 @@ describe("writeLayerTar", () => {
     });
   });
 
-  it("keeps a time before 1970 in a PAX record, as Go's archive/tar writes it", () => {
-    const old: LayerEntry = { path: "/old", type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: -86_400_500 };
-    const header = tarHeader(old, { mode: "keep" });
-    expect(header.pax).toEqual({ mtime: "-86401" });
-    expect(header.mtime?.getTime()).toBe(0);
+  /** The headers of a layer of `entries` (empty files), as tar-stream reads them: a reader other than exp's. */
+  async function headersOf(entries: LayerEntry[]) {
+    const out = collector();
+    await writeLayerTar(entries.map((e) => ({ ...e, open: async () => Readable.from([]) })), out.stream);
+    return (await readTar(out.bytes())).map((item) => item.header);
+  }
+
+  it("keeps a time before 1970 in a PAX record, as Go's archive/tar writes it", async () => {
+    const [header] = await headersOf([{ path: "old", type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: -86_400_500 }]);
+    expect(header!.pax).toEqual({ path: "old", mtime: "-86401" });
+    expect(header!.mtime?.getTime()).toBe(0);
   });
 
   it("clamps only times later than the epoch, keeps or sets them otherwise", () => {
     const entry: LayerEntry = { path: "/f", type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: 2_000_500 };
-    expect(tarHeader(entry, { mode: "keep" }).mtime?.getTime()).toBe(2_000_000);
-    expect(tarHeader(entry, { mode: "clamp", epochSeconds: 1000 }).mtime?.getTime()).toBe(1_000_000);
-    expect(tarHeader(entry, { mode: "clamp", epochSeconds: 5000 }).mtime?.getTime()).toBe(2_000_000);
-    expect(tarHeader(entry, { mode: "set", epochSeconds: 5000 }).mtime?.getTime()).toBe(5_000_000);
+    expect(tarHeader(entry, { mode: "keep" }).mtimeMs).toBe(2_000_000);
+    expect(tarHeader(entry, { mode: "clamp", epochSeconds: 1000 }).mtimeMs).toBe(1_000_000);
+    expect(tarHeader(entry, { mode: "clamp", epochSeconds: 5000 }).mtimeMs).toBe(2_000_000);
+    expect(tarHeader(entry, { mode: "set", epochSeconds: 5000 }).mtimeMs).toBe(5_000_000);
   });
 
-  it("puts sizes of 8 GiB and more, and ids beyond USTAR, in PAX records", () => {
-    const big: LayerEntry = { path: "big", type: "file", mode: 0o644, uid: 3_000_000, gid: 1, size: 8 * 1024 ** 3, mtimeMs: 0 };
-    expect(tarHeader(big, { mode: "keep" }).pax).toEqual({ uid: "3000000", size: String(8 * 1024 ** 3) });
-    expect(tarHeader({ ...big, uid: 1, size: 8 * 1024 ** 3 - 1 }, { mode: "keep" }).pax).toBeUndefined();
+  it("puts ids beyond USTAR's six octal digits in PAX records (tar-stream wrote 777777 for 262144 to 2097151)", async () => {
+    const [big, middle, small] = await headersOf([
+      { path: "big", type: "file", mode: 0o644, uid: 3_000_000, gid: 1, size: 0, mtimeMs: 0 },
+      { path: "middle", type: "file", mode: 0o644, uid: 300_000, gid: 0o777777 + 1, size: 0, mtimeMs: 0 },
+      { path: "small", type: "file", mode: 0o644, uid: 0o777777, gid: 0o777777, size: 0, mtimeMs: 0 },
+    ]);
+    expect(big!.pax).toEqual({ path: "big", uid: "3000000" });
+    expect(middle!.pax).toEqual({ path: "middle", uid: "300000", gid: String(0o777777 + 1) });
+    expect(small!.pax).toBeFalsy();
+    expect(small!.uid).toBe(0o777777);
   });
 
   it("lists cleanly with GNU tar", async () => {

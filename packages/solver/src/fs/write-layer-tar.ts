@@ -1,8 +1,8 @@
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { throwIfAborted } from "@exp/errors";
+import { AbortedError, throwIfAborted } from "@exp/errors";
 import { Digester, type Digest } from "@exp/oci-spec";
-import { pack as createPack, type Pack } from "tar-stream";
+import { writeTar, type TarWriteEntry } from "@exp/tar";
 import type { CopyPlan } from "./copy-plan.js";
 import { FileChangedError } from "./errors.js";
 import { resolveLayerEntries, type CopyAttributes, type LayerEntry } from "./layer-entry.js";
@@ -23,8 +23,8 @@ export interface LayerTarResult {
 
 /**
  * Writes an uncompressed, deterministic layer tar to `output` (and ends it): entries in walk order
- * (parents first), headers from tarHeader, file content streamed from each entry's open(). The
- * diffID and size are computed from the bytes on their way out.
+ * (parents first), headers from tarHeader, file content streamed from each entry's open(), one
+ * file open at a time. The diffID and size are computed from the bytes on their way out.
  *
  * Every file must yield exactly the bytes its header announced; a file that grew or shrank after it
  * was listed fails the write with ERR_FILE_CHANGED naming it, before any wrong byte is emitted
@@ -38,96 +38,51 @@ export async function writeLayerTar(
   const { signal } = options;
   throwIfAborted(signal, "writing a layer tar");
   const entries = resolveLayerEntries(plan, options);
-  const mtime = options.mtime ?? { mode: "keep" };
   const digester = new Digester();
-  const pack = createPack();
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       digester.update(chunk);
       done(null, chunk);
     },
   });
-  // Readable.from turns tar-stream's streamx stream into a Node stream that pipeline fully understands.
-  const piping = pipeline(Readable.from(pack), measure, output as Writable);
-  const pipeFailed = new Promise<never>((_, reject) => piping.catch(reject));
-  pipeFailed.catch(() => {});
-
+  const tar = Readable.from(writeTar(tarEntries(entries, options.mtime ?? { mode: "keep" }, signal), signal ? { signal } : {}));
+  // The tar checks the signal between pieces; an output that stops reading would keep it waiting.
+  const onAbort = (): void => void tar.destroy(new AbortedError("writing a layer tar", signal?.reason));
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    for (const entry of entries) {
-      throwIfAborted(signal, "writing a layer tar");
-      const writing = writeEntry(pack, entry, mtime, signal);
-      // When the pipe fails first, the entry's own rejection must not go unhandled.
-      writing.catch(() => {});
-      await Promise.race([writing, pipeFailed]);
-    }
-    pack.finalize();
-    await piping;
-  } catch (error) {
-    pack.destroy(error as Error);
-    await piping.catch(() => {});
-    throw error;
+    await pipeline(tar, measure, output as Writable);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
   return { diffID: digester.digest(), size: digester.size };
 }
 
-/** The part of tar-stream's (streamx) entry sink we use; its typings want an argument to end(). */
-interface EntrySink {
-  write(data: Uint8Array): boolean;
-  end(): void;
-  destroy(error?: Error): void;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  once(event: "drain" | "error", listener: (error?: Error) => void): unknown;
-  removeListener(event: "drain" | "error", listener: (error?: Error) => void): unknown;
-}
-
-async function writeEntry(pack: Pack, entry: LayerEntry, mtime: MtimePolicy, signal?: AbortSignal): Promise<void> {
-  // Opened before the header goes out, so a file that cannot be read leaves no dangling header.
-  const content = entry.type === "file" ? await (entry.open as NonNullable<LayerEntry["open"]>)(signal ? { signal } : {}) : undefined;
-  await new Promise<void>((resolve, reject) => {
-    const sink = pack.entry(tarHeader(entry, mtime), (error) => (error ? reject(error) : resolve())) as unknown as EntrySink;
-    // Failures are reported through the entry callback and our own rejection; without a listener
-    // an 'error' event would be thrown by the emitter.
-    sink.on("error", () => {});
-    if (!content) {
-      sink.end();
-      return;
+/** The tar entries of a layer; each file is opened when the writer reaches it, and closed after. */
+async function* tarEntries(entries: readonly LayerEntry[], mtime: MtimePolicy, signal?: AbortSignal): AsyncGenerator<TarWriteEntry> {
+  for (const entry of entries) {
+    const header = tarHeader(entry, mtime);
+    if (entry.type !== "file") {
+      yield { header };
+      continue;
     }
-    copyContent(entry, content, sink, signal).catch((error: unknown) => {
-      reject(error);
-      sink.destroy(error as Error);
-    });
-  });
+    // Opened before the header goes out, so a file that cannot be read leaves no dangling header.
+    const content = await (entry.open as NonNullable<LayerEntry["open"]>)(signal ? { signal } : {});
+    try {
+      yield { header, body: checkedContent(entry, content) };
+    } finally {
+      content.destroy();
+    }
+  }
 }
 
-async function copyContent(entry: LayerEntry, stream: Readable, sink: EntrySink, signal?: AbortSignal): Promise<void> {
+/** A file's bytes, failing with ERR_FILE_CHANGED before a byte beyond the size it was listed with. */
+async function* checkedContent(entry: LayerEntry, stream: Readable): AsyncGenerator<Buffer> {
   let written = 0;
-  try {
-    for await (const chunk of stream) {
-      throwIfAborted(signal, "writing a layer tar");
-      const bytes = chunk as Buffer;
-      written += bytes.byteLength;
-      // Never hand tar-stream more than the header promised: the archive would be corrupt.
-      if (written > entry.size) throw new FileChangedError(entry.path, `grew beyond the ${entry.size} bytes it was listed with`);
-      if (!sink.write(bytes)) await drained(sink);
-    }
-  } finally {
-    stream.destroy();
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer;
+    written += bytes.byteLength;
+    if (written > entry.size) throw new FileChangedError(entry.path, `grew beyond the ${entry.size} bytes it was listed with`);
+    yield bytes;
   }
   if (written !== entry.size) throw new FileChangedError(entry.path, `listed with ${entry.size} bytes, read ${written}`);
-  sink.end();
-}
-
-function drained(sink: EntrySink): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onDrain = (): void => {
-      sink.removeListener("error", onError);
-      resolve();
-    };
-    const onError = (error?: Error): void => {
-      sink.removeListener("drain", onDrain);
-      reject(error ?? new Error("tar entry failed"));
-    };
-    sink.once("drain", onDrain);
-    sink.once("error", onError);
-  });
 }

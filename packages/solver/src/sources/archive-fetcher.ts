@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { extract } from "tar-stream";
+import { isAbortError } from "@exp/errors";
+import { readTar, TarHeaderTooLargeError } from "@exp/tar";
 import type { ContentStore } from "@exp/content";
 import { asDigest, DigestMismatchError, parseImageLayoutIndex, type Descriptor } from "@exp/oci-spec";
-import { checkTarHeader, tarHeaderError, TarHeaderTooLargeError } from "../fs/tar-limits.js";
 import type { BlobFetcher } from "./blob-fetcher.js";
 import { ImageNotFoundError } from "./layout-fetcher.js";
 
@@ -15,55 +15,29 @@ import { ImageNotFoundError } from "./layout-fetcher.js";
 export async function archiveFetcher(path: string, tag: string | undefined, store: ContentStore, options: { lease?: string; signal?: AbortSignal } = {}): Promise<BlobFetcher> {
   const name = `oci-archive://${path}${tag ? `:${tag}` : ""}`;
   let indexJson: string | undefined;
-  const parser = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on("entry", (header, stream, next) => {
+  try {
+    for await (const { header, body } of readTar(createReadStream(path), { name, ...(options.signal ? { signal: options.signal } : {}) })) {
       const entry = header.name.replace(/^\.\//, "");
       const blob = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(entry);
-      const consume = async () => {
-        checkTarHeader(header, name);
-        if (entry === "index.json") {
-          const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk as Buffer);
-          indexJson = Buffer.concat(chunks).toString("utf8");
-        } else if (blob && header.type === "file") {
-          // tar-stream's entry streams are streamx streams: async-iterable, which ingest accepts.
-          await store.ingest(stream as AsyncIterable<Uint8Array>, {
-            expected: { digest: asDigest(`${blob[1]}:${blob[2]}`), size: header.size ?? 0 },
-            ...(options.lease ? { lease: options.lease } : {}),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-        } else {
-          for await (const _ of stream) {
-            // skip entries that are not blobs or index.json (oci-layout, manifest.json, directories)
-          }
-        }
-      };
-      // A truncated archive fails the entry stream as well as the parser; the parser's error is the
-      // one reported, and an entry stream left without a listener would throw it uncaught.
-      stream.on("error", () => undefined);
-      consume().then(
-        () => next(),
-        (error: unknown) => {
-          reject(error);
-          parser.destroy(error as Error);
-        },
-      );
-    });
-    parser.on("finish", resolve);
-    parser.on("error", reject);
-  });
-  const file = createReadStream(path, options.signal ? { signal: options.signal } : {});
-  file.on("error", (error) => parser.destroy(error));
-  file.pipe(parser);
-  await done.catch((cause: unknown) => {
+      if (entry === "index.json") {
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(chunk);
+        indexJson = Buffer.concat(chunks).toString("utf8");
+      } else if (blob && header.type === "file") {
+        await store.ingest(body, {
+          expected: { digest: asDigest(`${blob[1]}:${blob[2]}`), size: header.size },
+          ...(options.lease ? { lease: options.lease } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      }
+      // Anything else (oci-layout, manifest.json, directories) is skipped by the reader.
+    }
+  } catch (cause) {
     // A blob that is not what its name says is a corrupt archive, not a missing image.
     if (cause instanceof DigestMismatchError) throw new DigestMismatchError(`blob ${cause.expected} of ${name}`, cause.expected, cause.actual);
-    if (cause instanceof TarHeaderTooLargeError) throw cause;
-    const tooLarge = tarHeaderError(cause, name);
-    if (tooLarge) throw tooLarge;
+    if (cause instanceof TarHeaderTooLargeError || isAbortError(cause)) throw cause;
     throw new ImageNotFoundError(name, `cannot read the archive: ${(cause as Error).message}`);
-  });
+  }
   if (indexJson === undefined) throw new ImageNotFoundError(name, "the archive has no index.json");
   const index = parseImageLayoutIndex(indexJson);
   const entries = tag === undefined ? index.manifests : index.manifests.filter((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);

@@ -50,6 +50,19 @@ export class ByteReader {
     return skipped;
   }
 
+  /** Reads the source to its end, discarding the bytes (with an abort check between chunks). */
+  async drain(check: () => void): Promise<void> {
+    this.position += this.buffered;
+    this.chunks = [];
+    this.buffered = 0;
+    while (await this.pull()) {
+      check();
+      this.position += this.buffered;
+      this.chunks = [];
+      this.buffered = 0;
+    }
+  }
+
   /** Stops reading the source (a Readable's iterator destroys the stream). */
   async close(): Promise<void> {
     this.chunks = [];

@@ -160,3 +160,22 @@ describe("readTar's iteration", () => {
     expect(source.destroyed).toBe(true);
   });
 });
+
+describe("readTar at the end of the archive", () => {
+  it("reads the source to its end, so a source that verifies its digest there can fail the read", async () => {
+    const bytes = Buffer.concat([await collect(writeTar(entries.slice(0, 2))), Buffer.alloc(8192)]);
+    let readToEnd = false;
+    async function* verifying(): AsyncGenerator<Buffer> {
+      yield* chunked(bytes, 1000);
+      readToEnd = true;
+      throw new Error("digest mismatch at the end of the layer");
+    }
+    const names: string[] = [];
+    const run = async () => {
+      for await (const entry of readTar(verifying())) names.push(entry.header.name);
+    };
+    await expect(run()).rejects.toThrow("digest mismatch at the end of the layer");
+    expect(readToEnd).toBe(true);
+    expect(names).toEqual(["etc/", "etc/hosts"]);
+  });
+});

@@ -32,13 +32,17 @@ export interface ReadTarOptions {
  * (ERR_TAR_HEADER_TOO_LARGE); global PAX headers skipped, as containerd's applier skips them;
  * sparse files refused (ERR_TAR_UNSUPPORTED) rather than read wrong. The tar ends at two zero
  * blocks, or, as Go accepts, at the end of the source on a header boundary; anywhere else is
- * ERR_TAR_TRUNCATED. A malformed header is ERR_TAR_INVALID. When the iteration stops, for any
- * reason, the source's iterator is ended (a Readable is destroyed).
+ * ERR_TAR_TRUNCATED. A malformed header is ERR_TAR_INVALID. At the end of the archive the rest of
+ * the source is read and discarded, as containerd's applier does (diff/apply), so a source that
+ * verifies a digest when it reaches its end (a layer checked against its diff_id) gets to check
+ * it, and its failure is this iteration's. When the iteration stops early, or fails, the
+ * source's iterator is ended (a Readable is destroyed).
  */
 export async function* readTar(source: AsyncIterable<Uint8Array>, options: ReadTarOptions = {}): AsyncGenerator<TarEntry, void, undefined> {
   const where = options.name ?? "tar";
   const { signal } = options;
   const reader = new ByteReader(source);
+  const aborted = (): void => throwIfAborted(signal, `reading ${where}`);
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax: Map<string, Buffer> | undefined;
@@ -47,11 +51,11 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, options: ReadT
       throwIfAborted(signal, `reading ${where}`);
       const at = reader.position;
       const block = await reader.read(BLOCK);
-      if (block.length === 0) return;
+      if (block.length === 0) return await reader.drain(aborted);
       if (block.length < BLOCK) throw new TarTruncatedError(where, reader.position, "a header block");
       if (isZeroBlock(block)) {
         const second = await reader.read(BLOCK);
-        if (second.length === 0 || (second.length === BLOCK && isZeroBlock(second))) return;
+        if (second.length === 0 || (second.length === BLOCK && isZeroBlock(second))) return await reader.drain(aborted);
         if (second.length < BLOCK) throw new TarTruncatedError(where, reader.position, "the end-of-archive marker");
         throw new TarFormatError(where, at, "a zero block followed by a header (a tar cut and joined?)");
       }
