@@ -16,6 +16,7 @@ import { runStoreCheck } from "./commands/store-check.js";
 import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError, UsageError } from "./errors.js";
 import { collectAnnotation } from "./spec/annotation-flag.js";
+import { collectBuildContext } from "./spec/build-context-flag.js";
 import { attestShorthand, collectAttest } from "./spec/attest.js";
 import { processIO, type CliIO } from "./io.js";
 import { defaultPlatform } from "./spec/default-platform.js";
@@ -99,6 +100,7 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--platform <platforms>", "target platforms, comma-separated or repeated, e.g. linux/amd64,linux/arm64 (default: linux on this machine's CPU)", collectPlatforms)
     .option("--build-arg <key=value>", "a build argument; KEY alone takes its value from the environment (repeatable)", collectBuildArg)
     .option("--target <stage>", "the stage to build")
+    .option("--build-context <name=source>", "a named context: FROM <name> and COPY --from=<name> use it; source a directory, docker-image://<image>, oci-layout://<dir>[:<tag>] or oci-layout://<dir>@<digest> (repeatable)", collectBuildContext)
     .option("--label <key=value>", "an image config label, over the Dockerfile's LABELs (repeatable)", collectLabel)
     .option("--annotation <[type:]key=value>", "an annotation on every image output; type manifest (default), manifest-descriptor, index or index-descriptor, manifest ones with an optional [platform], e.g. manifest[linux/amd64]:k=v (repeatable)", collectAnnotation)
     .option("-o, --output <spec>", 'an output: type=image|registry|oci|docker|local|tar|<package>[,key=value...]; a path means type=local,dest=<path>; "-" means type=tar,dest=- (repeatable)', collectOutput)
@@ -161,6 +163,7 @@ Examples:
         platform: raw.platform ?? [defaultPlatform()],
         buildArg: raw.buildArg ?? [],
         label: raw.label ?? [],
+        buildContext: raw.buildContext ?? [],
         annotation: raw.annotation ?? [],
         output: raw.output ?? [],
         cacheTo: raw.cacheTo ?? [],

@@ -11,3 +11,4 @@ export type { SyntaxDirective } from "./parse/detect-syntax.js";
 export type * from "./ast.js";
 export type * from "./plan/types.js";
 export { buildImage, type BuildImageOptions, type BuildImageResult } from "./build/build-image.js";
+export { InvalidContextNameError, namedContextKey, type NamedContext } from "./build/named-contexts.js";

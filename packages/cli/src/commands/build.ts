@@ -26,6 +26,7 @@ import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, 
 import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
 import { addAnnotations, parseAnnotationFlags } from "../spec/annotation-flag.js";
 import { parseLabelFlags } from "../spec/label-flag.js";
+import { resolveBuildContexts } from "../spec/resolve-build-contexts.js";
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
 import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
@@ -40,6 +41,8 @@ export interface BuildCommandOptions {
   buildArg: string[];
   /** `--label` values, `key[=value]`. */
   label: string[];
+  /** `--build-context` values, `name=source`. */
+  buildContext: string[];
   /** `--annotation` values, `[type[,type…]:]key=value`. */
   annotation: string[];
   target?: string;
@@ -170,6 +173,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     if (options.iidfile) await rm(resolve(cwd, options.iidfile), { force: true });
     try {
       await checkInputs(context, dockerfile);
+      const namedContexts = await resolveBuildContexts(options.buildContext, cwd, io.signal);
       const cacheFrom = await loadCacheImports(importers, { store, registry, printer, onProgress, ...(io.signal ? { signal: io.signal } : {}) });
       const build: BuildImageResult = await buildImage({
         ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
@@ -181,6 +185,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
         ...(options.target ? { target: options.target } : {}),
         buildArgs,
         ...(Object.keys(labels).length > 0 ? { labels } : {}),
+        ...(Object.keys(namedContexts).length > 0 ? { namedContexts } : {}),
         store,
         registry,
         onProgress,

@@ -32,6 +32,8 @@ import { locateStepError, type StepOrigins } from "./step-errors.js";
 import { StepNames } from "./step-names.js";
 import type { SourceLocation } from "../source-location.js";
 import { applyBuildLabels, applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
+import { copySourceKey, platformContexts, type PlatformContexts } from "./context-roots.js";
+import { NamedContexts, type NamedContext } from "./named-contexts.js";
 
 export interface BuildImageOptions {
   /** The build context directory. */
@@ -42,6 +44,11 @@ export interface BuildImageOptions {
   platforms?: readonly Platform[];
   target?: string;
   buildArgs?: Record<string, string>;
+  /**
+   * Named build contexts (`--build-context name=…`): a stage, FROM image or COPY --from image of
+   * that name is the context instead (NamedContexts says how names match).
+   */
+  namedContexts?: Readonly<Record<string, NamedContext>>;
   /** Labels written over the target stage's LABELs (`--label`, BuildKit's `label:<key>` options). */
   labels?: Readonly<Record<string, string>>;
   store: ContentStore;
@@ -94,6 +101,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     return { value: parseDockerfile(text, { fileName }), bytes: Buffer.byteLength(text) };
   }, signal);
   const noCacheStages = noCacheStagesOf(ast, options.noCacheFilter, fileName);
+  const named = new NamedContexts(options.namedContexts);
   // The steps of those stages, filled in as each platform's plan is lowered (the solver reads it then).
   const noCacheNodes = new Set<FsNode>();
   const epoch = options.sourceDateEpoch ?? epochFromArgs(options.buildArgs);
@@ -127,8 +135,20 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const draft = planBuild(ast, planOptions);
       const imageConfigs: Record<string, BaseImageConfig> = {};
       const baseConfigs = new Map<string, ImageConfigJSON>();
+      const contexts = await platformContexts(draft, named, {
+        stagePlatform: (stage) => stagePlatform(stage, platform, fileName),
+        solve: async (node, stage) => {
+          origins.locations.set(node, stage.location);
+          const solved = await solver.solve(node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
+          return solved.base?.config;
+        },
+        ...(signal ? { signal } : {}),
+      });
       for (const stage of draft.stages) {
-        if (stage.base.kind !== "image") continue;
+        const root = contexts.roots.get(stage.index);
+        // The planner reads a FROM image's ENV, WORKDIR and ONBUILD: the context's stand in for it.
+        if (root && !root.replacesStage && stage.base.kind === "image") imageConfigs[stage.base.ref] = root.config.config as BaseImageConfig;
+        if (root || stage.base.kind !== "image") continue;
         const baseNode = image(stage.base.ref, stagePlatform(stage, platform, fileName), new StepNames(stage).next(`FROM ${stage.base.ref}`));
         origins.locations.set(baseNode, stage.location);
         const solved = await solver.solve(baseNode).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
@@ -137,7 +157,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       }
       const plan = planBuild(ast, { ...planOptions, imageConfigs });
       warnings.push(...plan.warnings);
-      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins, noCache: { stages: noCacheStages, nodes: noCacheNodes } });
+      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins, contexts, noCache: { stages: noCacheStages, nodes: noCacheNodes } });
       const solved = await solver.solve(target.node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
       cached &&= solved.cached;
       const config = target.config;
@@ -176,6 +196,8 @@ function lower(
     created: string;
     baseConfigs: ReadonlyMap<string, ImageConfigJSON>;
     origins: StepOrigins;
+    /** What the named contexts replace in this platform's plan. */
+    contexts: PlatformContexts;
     /** The stages whose steps ignore the cache, and where their nodes are collected. */
     noCache: { stages: ReadonlySet<string>; nodes: Set<FsNode> };
   },
@@ -193,7 +215,11 @@ function lower(
     return node;
   };
   const sourceNode = (from: CopySource, platform: Platform): FsNode =>
-    from.kind === "context" ? env.context : from.kind === "stage" ? states.get(from.index)!.node : imageNode(from.ref, platform);
+    from.kind === "context"
+      ? env.context
+      : from.kind === "stage"
+        ? states.get(from.index)!.node
+        : (env.contexts.copySources.get(copySourceKey(from.ref, platform)) ?? imageNode(from.ref, platform));
 
   for (const stage of plan.stages) {
     const platform = stagePlatform(stage, env.platform, env.fileName);
@@ -205,7 +231,15 @@ function lower(
     };
     if (stage.base.kind === "image") names.next("FROM");
     let state: StageState;
-    if (stage.base.kind === "scratch") state = { node: scratch(), config: scratchConfig(platform) };
+    const root = env.contexts.roots.get(stage.index);
+    if (root) {
+      state = { node: located(root.node, stage.location), config: structuredClone(root.config) };
+      // A stage named like a context is the context: none of its own instructions run.
+      if (root.replacesStage) {
+        states.set(stage.index, state);
+        continue;
+      }
+    } else if (stage.base.kind === "scratch") state = { node: scratch(), config: scratchConfig(platform) };
     else if (stage.base.kind === "stage") {
       const parent = states.get(stage.base.index)!;
       state = { node: parent.node, config: structuredClone(parent.config) };

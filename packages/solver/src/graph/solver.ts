@@ -34,6 +34,7 @@ import { progressBytes } from "../progress/units.js";
 import { archiveFetcher } from "../sources/archive-fetcher.js";
 import type { BlobFetcher } from "../sources/blob-fetcher.js";
 import { layoutFetcher } from "../sources/layout-fetcher.js";
+import { layoutDigestFetcher } from "./layout-digest-fetcher.js";
 import { registryFetcher } from "../sources/registry-fetcher.js";
 import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
 import { CacheRecords } from "./cache-records.js";
@@ -407,6 +408,8 @@ export class Solver {
   /** `oci-layout://dir[:tag]`, `oci-archive://file.tar[:tag]`, or a registry reference. */
   private async fetcher(ref: string): Promise<BlobFetcher> {
     if (ref.startsWith("oci-layout://")) {
+      const byDigest = /^(.+)@(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/.exec(ref.slice("oci-layout://".length));
+      if (byDigest) return layoutDigestFetcher(byDigest[1]!, byDigest[2]! as Digest);
       const [path, tag] = splitTag(ref.slice("oci-layout://".length));
       return layoutFetcher(path, tag);
     }
