@@ -39,3 +39,4 @@ export {
   type ParseReferenceOptions,
 } from "@exp/oci-spec";
 export * from "./auth/index.js";
+export { createUrlFetcher, UrlFetchError, type UrlFetcher, type UrlFetcherOptions, type UrlResponse } from "./url/url-fetcher.js";

@@ -42,7 +42,9 @@ export type { Progress } from "./progress/progress.js";
 export { progressBytes } from "./progress/units.js";
 
 // Build graph
-export { scratch, image, local, copy, mkdir, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type CopyNode, type MkdirNode, type InlineFile } from "./graph/nodes.js";
+export { scratch, image, local, http, copy, mkdir, type FsNode, type ScratchNode, type ImageNode, type LocalNode, type HttpNode, type CopyNode, type MkdirNode, type InlineFile } from "./graph/nodes.js";
+export type { UrlFetcher, UrlGetOptions, UrlResponse } from "./sources/url-fetcher.js";
+export { MissingUrlFetcherError, UrlBodyIncompleteError, UrlChecksumMismatchError, UrlStatusError } from "./sources/url-errors.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";

@@ -21,6 +21,7 @@ import {
   type ImportedCache,
   type PlatformResult,
   type ProgressListener,
+  type UrlFetcher,
 } from "@exp/solver";
 import { parseDockerfile } from "../parse/parse-dockerfile.js";
 import type { DockerfileAST } from "../ast.js";
@@ -30,6 +31,7 @@ import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } f
 import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
 import { locateStepError, type StepOrigins } from "./step-errors.js";
 import { StepNames } from "./step-names.js";
+import { urlSourceNode } from "./url-source.js";
 import type { SourceLocation } from "../source-location.js";
 import { applyBuildLabels, applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 import { copySourceKey, platformContexts, type PlatformContexts } from "./context-roots.js";
@@ -54,6 +56,11 @@ export interface BuildImageOptions {
   store: ContentStore;
   /** Needed when a stage is FROM a registry image. */
   registry?: RegistryApi;
+  /**
+   * Downloads `ADD <http(s) url>` (@exp/registry's createUrlFetcher is one). Without it such an
+   * ADD fails with ERR_URL_FETCHER_REQUIRED.
+   */
+  http?: UrlFetcher;
   /** SOURCE_DATE_EPOCH in seconds; default the SOURCE_DATE_EPOCH build arg, if any. */
   sourceDateEpoch?: number;
   onProgress?: ProgressListener;
@@ -115,6 +122,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       progress,
       hashCache,
       ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.http ? { http: options.http } : {}),
       ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
       ...(options.noCache ? { noCache: true } : noCacheStages.size > 0 ? { noCache: noCacheNodes } : {}),
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
@@ -214,8 +222,10 @@ function lower(
     if (!node) imageNodes.set(key, (node = image(ref, platform)));
     return node;
   };
-  const sourceNode = (from: CopySource, platform: Platform): FsNode =>
-    from.kind === "context"
+  const sourceNode = (from: CopySource, platform: Platform, step: CopyStep): FsNode =>
+    from.kind === "url"
+      ? urlSourceNode(from, step)
+      : from.kind === "context"
       ? env.context
       : from.kind === "stage"
         ? states.get(from.index)!.node
@@ -262,7 +272,7 @@ function lower(
       const chown = parseChown(step);
       const chmod = parseChmod(step, env.fileName);
       state.node = ownStep(copy(state.node, {
-        ...(step.sources.length > 0 ? { from: sourceNode(step.from, platform) } : {}),
+        ...(step.sources.length > 0 ? { from: sourceNode(step.from, platform, step) } : {}),
         sources: step.sources,
         dest: step.dest,
         workdir: state.config.config.WorkingDir || "/",
@@ -305,7 +315,8 @@ const archivePattern = /\.(tar|tgz|tbz2?|txz|tzst|tar\.(gz|bz2|xz|zst|zstd|lz4))
  * ADD of any other local file is COPY.
  */
 function refuseArchiveAdd(step: CopyStep, file: string): void {
-  const archive = step.add ? step.sources.find((source) => archivePattern.test(source)) : undefined;
+  // A downloaded file is never extracted (BuildKit's rule), so a URL's archive is no reason to refuse.
+  const archive = step.add && step.from.kind !== "url" ? step.sources.find((source) => archivePattern.test(source)) : undefined;
   if (archive === undefined) return;
   throw new DockerfileError({
     code: "ERR_UNSUPPORTED_INSTRUCTION",

@@ -125,7 +125,7 @@ describe("flags that are refused", () => {
     ["ADD --keep-git-dir=true f /f", "ERR_UNSUPPORTED_GIT_SOURCE", /git sources are not supported/],
     ["ADD --keep-git-dir=false f /f", "ERR_UNSUPPORTED_GIT_SOURCE", /git sources are not supported/],
     ["ADD https://github.com/moby/buildkit.git#v0.13 /src", "ERR_UNSUPPORTED_GIT_SOURCE", /ADD of a git repository is not supported/],
-    [`ADD --checksum=sha256:${"0".repeat(64)} f /f`, "ERR_DOCKERFILE_SYNTAX", /--checksum only applies to URL/],
+    [`ADD --checksum=sha256:${"0".repeat(64)} f /f`, "ERR_DOCKERFILE_SYNTAX", /a checksum requires an HTTP\(S\) source/],
     ["ADD --parents p/q/r /out/", "ERR_DOCKERFILE_SYNTAX", /unknown flag --parents for ADD/],
     ["ADD --from=other f /g", "ERR_DOCKERFILE_SYNTAX", /unknown flag --from for ADD/],
     ["ADD --unpack=true f /f", "ERR_DOCKERFILE_SYNTAX", /unknown flag --unpack for ADD/],

@@ -2,14 +2,15 @@ import type { AddInstruction, CopyInstruction, Word } from "../ast.js";
 import { chmodProblem } from "./chmod.js";
 import { expandIn, stepBase, type DispatchState } from "./dispatch-state.js";
 import { unknownWorkdirKey } from "./dispatch-paths.js";
+import { addUrlSource, isHttpSource } from "./add-url.js";
 import { resolveDestination } from "./paths.js";
 import { remoteSourceKind } from "./remote-source.js";
 import type { CopyHeredoc, CopySource, CopyStep } from "./types.js";
 
 /**
- * COPY, and ADD of local paths, after expansion (sources, destination, --chown, --chmod,
- * --exclude and unquoted heredoc bodies). ADD of a URL or git repository is refused: exp reads
- * only the build context and earlier stages.
+ * COPY, and ADD of local paths or of an http(s) URL, after expansion (sources, destination,
+ * --chown, --chmod, --checksum, --exclude and unquoted heredoc bodies). ADD of a git repository
+ * is refused: exp has no git source.
  */
 export function dispatchCopy(state: DispatchState, instruction: CopyInstruction | AddInstruction, trigger: boolean): CopyStep {
   const { ctx, scope } = state;
@@ -38,10 +39,9 @@ export function dispatchCopy(state: DispatchState, instruction: CopyInstruction 
       "ERR_UNSUPPORTED_GIT_SOURCE",
     );
   }
-  if (instruction.kind === "add" && instruction.flags.checksum) {
-    ctx.fail(instruction.flags.checksum.location, "ADD --checksum only applies to URL and git sources, which exp does not support; remove it for local files");
-  }
-  const from: CopySource = instruction.kind === "copy" && instruction.flags.from ? state.index.resolveCopyFrom(ctx, state.stage.index, instruction.flags.from) : { kind: "context" };
+  const download = instruction.kind === "add" ? addUrlSource(state, instruction, sources) : undefined;
+  const from: CopySource =
+    download?.from ?? (instruction.kind === "copy" && instruction.flags.from ? state.index.resolveCopyFrom(ctx, state.stage.index, instruction.flags.from) : { kind: "context" });
   const chown = flags.chown ? expandIn(state, flags.chown) : undefined;
   const chmod = flags.chmod ? expandIn(state, flags.chmod) : undefined;
   if (chmod !== undefined && flags.chmod) {
@@ -70,7 +70,7 @@ export function dispatchCopy(state: DispatchState, instruction: CopyInstruction 
     ...stepBase(state, instruction.location, trigger),
     createdBy,
     emptyLayer: false,
-    sources,
+    sources: download?.sources ?? sources,
     dest: resolveDestination(scope.workdir, destWritten),
     from,
     link: flags.link,
@@ -86,7 +86,7 @@ export function dispatchCopy(state: DispatchState, instruction: CopyInstruction 
 
 function checkLocal(state: DispatchState, name: string, source: string, word: Word): void {
   const kind = remoteSourceKind(source);
-  if (!kind) return;
+  if (!kind || (name === "ADD" && isHttpSource(source))) return;
   const { ctx } = state;
   if (name === "COPY") {
     ctx.fail(word.location, `COPY cannot take a ${kind === "git" ? "git repository" : "URL"} (${source}); COPY copies local files: download it before the build and COPY it`);
@@ -95,7 +95,7 @@ function checkLocal(state: DispatchState, name: string, source: string, word: Wo
     word.location,
     kind === "git"
       ? `ADD ${source}: ADD of a git repository is not supported (git sources are not supported: exp builds from local files only); clone it before the build and COPY it`
-      : `ADD ${source}: ADD of a URL is not supported (exp builds from local files only); download it before the build and COPY it`,
+      : `ADD ${source}: exp downloads http:// and https:// URLs only (written so, in lower case, as BuildKit requires); download it before the build and COPY it`,
     kind === "git" ? "ERR_UNSUPPORTED_GIT_SOURCE" : "ERR_UNSUPPORTED_INSTRUCTION",
   );
 }

@@ -41,8 +41,15 @@ export interface PlanOptions {
 
 export type StageBase = { kind: "scratch" } | { kind: "stage"; index: number } | { kind: "image"; ref: string };
 
-/** Where COPY takes files from: the build context, an earlier stage's result, or an image. */
-export type CopySource = { kind: "context" } | { kind: "stage"; index: number } | { kind: "image"; ref: string };
+/**
+ * Where COPY takes files from: the build context, an earlier stage's result, an image, or (ADD
+ * of an http(s) URL) the downloaded file, whose name is the step's one source.
+ */
+export type CopySource =
+  | { kind: "context" }
+  | { kind: "stage"; index: number }
+  | { kind: "image"; ref: string }
+  | { kind: "url"; url: string; /** `--checksum`, `sha256:<hex>`: the download must match it. */ checksum?: string };
 
 interface StepBase {
   /** The instruction this step comes from (for ONBUILD triggers, the FROM that ran them). */
@@ -65,7 +72,7 @@ export interface CopyHeredoc {
 
 export interface CopyStep extends StepBase {
   kind: "copy";
-  /** Source paths or globs, expanded, relative to `from`. */
+  /** Source paths or globs, expanded, relative to `from` (for a URL, the downloaded file's name). */
   sources: string[];
   /**
    * Absolute destination, resolved against the WORKDIR; ends with "/" when Docker treats it as a
@@ -79,7 +86,7 @@ export interface CopyStep extends StepBase {
   parents: boolean;
   exclude: string[];
   heredocs: CopyHeredoc[];
-  /** ADD of local paths: like COPY, but Docker extracts local tar archives (exp does not yet). */
+  /** ADD: like COPY, but Docker extracts local tar archives (exp does not yet); a URL is downloaded, never extracted. */
   add: boolean;
 }
 

@@ -1,5 +1,6 @@
 import type { ContentStore } from "@exp/content";
 import { parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
+import { urlRecordRootPrefix } from "../sources/url-records.js";
 
 /** What a cache key resolves to: the one layer its op produced. */
 export interface LayerRecord {
@@ -63,11 +64,16 @@ export class CacheRecords {
     await this.store.roots.set(rootPrefix + key, { mediaType: recordMediaType, digest: written.digest, size: written.size }, options.signal ? { signal: options.signal } : {});
   }
 
-  /** Forgets every record (`exp prune --all`); the layers become garbage for the next GC. */
+  /**
+   * Forgets every record (`exp prune --all`), the ETag records of downloaded URLs included; the
+   * layers and downloads become garbage for the next GC.
+   */
   async clear(options: { signal?: AbortSignal } = {}): Promise<number> {
     const keys = await this.keys(options);
     for (const key of keys) await this.store.roots.delete(rootPrefix + key, options);
-    for (const { name } of await this.store.roots.list(options)) if (name.startsWith(imagePrefix)) await this.store.roots.delete(name, options);
+    for (const { name } of await this.store.roots.list(options)) {
+      if (name.startsWith(imagePrefix) || name.startsWith(urlRecordRootPrefix)) await this.store.roots.delete(name, options);
+    }
     return keys.length;
   }
 

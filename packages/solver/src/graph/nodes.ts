@@ -1,4 +1,4 @@
-import type { Platform } from "@exp/oci-spec";
+import type { Digest, Platform } from "@exp/oci-spec";
 import type { ChownSpec } from "./chown.js";
 
 /**
@@ -6,7 +6,7 @@ import type { ChownSpec } from "./chown.js";
  * build without RUN needs. Image config changes (ENV, CMD, …) are not nodes: they produce no
  * layer and are applied by the front end on top of a node's result.
  */
-export type FsNode = ScratchNode | ImageNode | LocalNode | CopyNode | MkdirNode;
+export type FsNode = ScratchNode | ImageNode | LocalNode | HttpNode | CopyNode | MkdirNode;
 
 export interface ScratchNode {
   readonly kind: "scratch";
@@ -27,6 +27,27 @@ export interface LocalNode {
   readonly path: string;
   /** .dockerignore patterns. */
   readonly excludes: readonly string[];
+}
+
+/**
+ * A file downloaded over HTTP(S), BuildKit's llb.HTTP source (what `ADD <url>` copies from): a
+ * filesystem holding that one file at its root, mode 0600, owned by 0:0, its mtime the response's
+ * Last-Modified (the epoch without one). Like a local directory it is only a COPY source (`from`).
+ * The download needs SolverOptions.http.
+ */
+export interface HttpNode {
+  readonly kind: "http";
+  /** An http:// or https:// URL. */
+  readonly url: string;
+  /** The file's name (BuildKit's llb.Filename), one path component. */
+  readonly filename: string;
+  /**
+   * `ADD --checksum`: the bytes must hash to it. It then names the content in the cache key, so
+   * a build whose COPY is a cache hit downloads nothing (BuildKit resolves such a source statically).
+   */
+  readonly checksum?: Digest;
+  /** Progress name of the download; default `GET <url>`. */
+  readonly description?: string;
 }
 
 /** A file to create from text (a COPY heredoc). */
@@ -76,6 +97,15 @@ export interface MkdirNode {
 export const scratch = (): ScratchNode => ({ kind: "scratch" });
 export const image = (ref: string, platform: Platform, description?: string): ImageNode => ({ kind: "image", ref, platform, ...(description ? { description } : {}) });
 export const local = (path: string, excludes: readonly string[] = []): LocalNode => ({ kind: "local", path, excludes });
+
+export function http(url: string, options: Omit<HttpNode, "kind" | "url">): HttpNode {
+  if (!/^https?:\/\//.test(url)) throw new TypeError(`http node: ${JSON.stringify(url)} is not an http:// or https:// URL`);
+  const name = options.filename;
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
+    throw new TypeError(`http node: file name ${JSON.stringify(name)} must be one path component`);
+  }
+  return { kind: "http", url, ...options };
+}
 
 export const mkdir = (base: FsNode, options: Omit<MkdirNode, "kind" | "base">): MkdirNode => ({ kind: "mkdir", base, ...options });
 

@@ -37,10 +37,12 @@ import { layoutFetcher } from "../sources/layout-fetcher.js";
 import { layoutDigestFetcher } from "./layout-digest-fetcher.js";
 import { registryFetcher } from "../sources/registry-fetcher.js";
 import { resolveImage, type BaseImage } from "../sources/resolve-image.js";
+import type { UrlFetcher } from "../sources/url-fetcher.js";
 import { CacheRecords } from "./cache-records.js";
+import { HttpResolver } from "./http-resolver.js";
 import { resolveChown } from "./chown.js";
 import { digestOfValue } from "./canonical.js";
-import type { CopyNode, FsNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
+import type { CopyNode, FsNode, HttpNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
 import { MissingRegistryClientError, markFailedNode } from "./solve-errors.js";
 
 export interface SolverOptions {
@@ -50,6 +52,11 @@ export interface SolverOptions {
   progress: ProgressReporter;
   /** Needed only for base images from a registry. */
   registry?: RegistryApi;
+  /**
+   * Needed only for http nodes (`ADD <url>`): the solver speaks no HTTP itself. Without it such a
+   * build fails with MissingUrlFetcherError (ERR_URL_FETCHER_REQUIRED).
+   */
+  http?: UrlFetcher;
   /**
    * SOURCE_DATE_EPOCH in seconds. When set, file times later than it are clamped to it in every
    * layer the build writes (BuildKit's rewrite-timestamp), so a rebuild of the same files in
@@ -95,10 +102,19 @@ export class Solver {
   /** Image nodes are solved once per reference and platform, however many node objects name them. */
   private readonly images = new Map<string, Promise<SolvedFs>>();
   private readonly records: CacheRecords;
+  private readonly http: HttpResolver;
   private vertexCount = 0;
 
   constructor(private readonly options: SolverOptions) {
     this.records = new CacheRecords(options.store);
+    this.http = new HttpResolver({
+      store: options.store,
+      lease: options.lease,
+      fetcher: options.http,
+      vertex: (name) => this.vertex(name),
+      userAgent: "exp (BuildKit-compatible builder)",
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   solve(node: FsNode): Promise<SolvedFs> {
@@ -131,6 +147,8 @@ export class Solver {
       }
       case "local":
         throw new TypeError("a local directory is only a COPY source, not a filesystem to build on");
+      case "http":
+        throw new TypeError("a downloaded file is only a COPY source, not a filesystem to build on");
       case "copy":
         return this.solveCopy(node);
       case "mkdir":
@@ -158,7 +176,7 @@ export class Solver {
     // context` (or another stage) is a vertex of its own that the COPY waits for.
     if (node.kind === "copy" && node.from) {
       const from = node.from;
-      await (from.kind === "local" ? this.source(from) : this.solve(from)).catch((error: unknown) => {
+      await (from.kind === "local" ? this.source(from) : from.kind === "http" ? this.http.resolve(from) : this.solve(from)).catch((error: unknown) => {
         markFailedNode(error, node);
         throw error;
       });
@@ -379,8 +397,12 @@ export class Solver {
     return undefined;
   }
 
-  /** The key of a COPY source: a local directory has none of its own (its content is in the checksum). */
+  /**
+   * The key of a COPY source: a local directory has none of its own (its content is in the
+   * checksum); an http node's names its file (see HttpResolver).
+   */
   private async sourceKey(node: FsNode): Promise<Digest> {
+    if (node.kind === "http") return (await this.http.resolve(node)).cacheKey;
     return node.kind === "local" ? digestOfValue({ v: 1, op: "local" }) : (await this.solve(node)).cacheKey;
   }
 
@@ -388,10 +410,19 @@ export class Solver {
   private source(node: FsNode): Promise<FsSource> {
     let pending = this.sources.get(node);
     if (!pending) {
-      pending = node.kind === "local" ? this.localSource(node) : this.solve(node).then((solved) => tarChainFsSource(solved.ref.layers.map((l) => ({ open: () => l.openTar(this.signalOption()) }))));
+      pending =
+        node.kind === "local"
+          ? this.localSource(node)
+          : node.kind === "http"
+            ? this.httpSource(node)
+            : this.solve(node).then((solved) => tarChainFsSource(solved.ref.layers.map((l) => ({ open: () => l.openTar(this.signalOption()) }))));
       this.sources.set(node, pending);
     }
     return pending;
+  }
+
+  private async httpSource(node: HttpNode): Promise<FsSource> {
+    return (await this.http.resolve(node)).source();
   }
 
   private async localSource(node: LocalNode): Promise<FsSource> {
