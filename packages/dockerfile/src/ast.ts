@@ -40,6 +40,12 @@ interface InstructionBase {
   endLine: number;
   /** The instruction with continuation lines joined, as BuildKit keeps it (`Original`). */
   source: string;
+  /**
+   * `check=` written in the comments just above the instruction (`# check=skip=MaintainerDeprecated`),
+   * its first word: BuildKit adds its skips to the findings about this instruction (and, above a
+   * FROM, its stage's).
+   */
+  checkComment?: string;
 }
 
 export interface FromInstruction extends InstructionBase {

@@ -1,5 +1,6 @@
 import { formatLocation, type SourceLocation } from "../source-location.js";
 import type { CheckOptions } from "./check-options.js";
+import { withCommentCheck } from "./comment-checks.js";
 import { experimentalLintRules, type LintRuleName } from "./rules.js";
 
 /**
@@ -12,6 +13,8 @@ export interface Finding {
   /** Omitted when the warning is about no line (an unused build arg). */
   location?: SourceLocation;
   message: string;
+  /** The `check=` of the comments above the instruction it is about (see checkFromComments). */
+  commentCheck?: string;
 }
 
 /** `Dockerfile:3:1: MaintainerDeprecated: MAINTAINER is deprecated; ...`, the rule name there to skip it by. */
@@ -23,11 +26,13 @@ export function formatFinding(file: string, finding: Finding): string {
 /**
  * The findings the check options let through, as BuildKit's Linter.Run decides: an experimental
  * rule only when `experimental=` names it (or all), any other rule unless `skip=` names it (or
- * all). Findings without a rule always pass.
+ * all), the instruction's own comment `check=` added to the options. Findings without a rule
+ * always pass.
  */
-export function reportedFindings(findings: readonly Finding[], options: CheckOptions): Finding[] {
-  return findings.filter(({ rule }) => {
+export function reportedFindings(findings: readonly Finding[], build: CheckOptions): Finding[] {
+  return findings.filter(({ rule, commentCheck }) => {
     if (rule === undefined) return true;
+    const options = withCommentCheck(build, commentCheck);
     if (experimentalLintRules.has(rule)) return options.experimentalAll || options.experimental.has(rule);
     return !options.skipAll && !options.skip.has(rule);
   });

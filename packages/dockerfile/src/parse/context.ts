@@ -7,6 +7,8 @@ import type { SourceLocation } from "../source-location.js";
 export class ParseContext {
   escape: "\\" | "`" = "\\";
   readonly findings: Finding[] = [];
+  /** The comment `check=` of the instruction being built, given to its findings. */
+  commentCheck: string | undefined;
 
   constructor(readonly file: string) {}
 
@@ -16,6 +18,6 @@ export class ParseContext {
 
   /** A warning; `rule` is the BuildKit lint rule it stands for, if any (what `# check=skip=` names). */
   warn(location: SourceLocation, message: string, rule?: LintRuleName): void {
-    this.findings.push(rule ? { rule, location, message } : { location, message });
+    this.findings.push({ ...(rule ? { rule } : {}), location, message, ...(this.commentCheck === undefined ? {} : { commentCheck: this.commentCheck }) });
   }
 }

@@ -49,7 +49,9 @@ function parse(text: string, ctx: ParseContext, syntax: SyntaxDirective | undefi
   const stages: StageNode[] = [];
   const stageLines = new Map<string, number>();
   for (const raw of raws) {
+    ctx.commentCheck = raw.checkComment;
     const instruction = buildInstruction(raw, ctx);
+    ctx.commentCheck = undefined;
     instructions.push(instruction);
     if (instruction.kind === "from") {
       const name = instruction.stageName;

@@ -1,6 +1,7 @@
 import type { Heredoc, ParserDirectives } from "../ast.js";
 import type { SourceLocation } from "../source-location.js";
 import type { ParseContext } from "./context.js";
+import { checkFromComments } from "../lint/comment-checks.js";
 import { DirectiveScanner } from "./directives.js";
 import { heredocMarkers, readHeredocBody } from "./heredocs.js";
 import { LogicalLine } from "./logical-line.js";
@@ -30,6 +31,8 @@ export interface RawInstruction {
   args: string;
   argsStart: number;
   heredocs: RawHeredoc[];
+  /** The `check=` of the comments just above it (BuildKit's PrevComment), for its lint findings. */
+  checkComment?: string;
 }
 
 /**
@@ -44,12 +47,20 @@ export function readInstructions(
   const lines = splitPhysicalLines(text);
   const scanner = new DirectiveScanner(ctx);
   const instructions: RawInstruction[] = [];
+  // Comment lines since the last instruction, as BuildKit's parser gathers them (parser.go Parse):
+  // the text after the line's first character, trimmed; an empty comment starts over; blank lines
+  // keep them; directives are not comments.
+  let comments: string[] = [];
   let i = 0;
   while (i < lines.length) {
     const first = lines[i++]!;
     const trimmed = trimLeadingSpace(first.text);
     const indent = first.text.length - trimmed.length;
-    scanner.scan(trimmed, { line: first.number, column: indent + 1 });
+    const directive = scanner.scan(trimmed, { line: first.number, column: indent + 1 });
+    if (trimmed.startsWith("#") && !directive) {
+      const comment = first.text.slice(1).trim();
+      comments = comment === "" ? [] : [...comments, comment];
+    }
     if (trimmed === "" || trimmed.startsWith("#")) continue;
 
     const logical = new LogicalLine();
@@ -91,6 +102,9 @@ export function readInstructions(
       argsStart: split.argsStart,
       heredocs: [],
     };
+    const checkComment = checkFromComments(comments);
+    if (checkComment !== undefined) raw.checkComment = checkComment;
+    comments = [];
     for (const marker of heredocMarkers(raw, split, ctx)) {
       const body = readHeredocBody(lines, i, marker.name, marker.chomp);
       if (!body) {

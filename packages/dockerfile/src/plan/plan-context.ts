@@ -39,7 +39,18 @@ export class PlanContext {
 
   /** A warning; `rule` is the BuildKit lint rule it stands for, if any (what `# check=skip=` names). */
   warn(location: SourceLocation | undefined, message: string, rule?: LintRuleName): void {
-    this.findings.push({ ...(rule ? { rule } : {}), ...(location ? { location } : {}), message });
+    const commentCheck = location && rule ? this.commentCheckAt(location) : undefined;
+    this.findings.push({ ...(rule ? { rule } : {}), ...(location ? { location } : {}), message, ...(commentCheck === undefined ? {} : { commentCheck }) });
+  }
+
+  /**
+   * The comment `check=` of the instruction at `location`: BuildKit merges it into the linter for
+   * that instruction (dispatch) and, above a FROM, for what it checks of the stage
+   * (buildDispatchStates).
+   */
+  private commentCheckAt(location: SourceLocation): string | undefined {
+    const instruction = this.ast.instructions.find((i) => i.location.line <= location.line && location.line <= i.endLine);
+    return instruction?.checkComment;
   }
 
   /** Expands a word; syntax errors point at the word. */

@@ -6,8 +6,8 @@ import type { RawInstruction } from "../read-instructions.js";
 import { splitOnWhitespace } from "../words.js";
 
 /** The fields every instruction node shares. */
-export function base(raw: RawInstruction): { keyword: string; location: SourceLocation; endLine: number; source: string } {
-  return { keyword: raw.keyword, location: raw.location, endLine: raw.endLine, source: raw.line.text };
+export function base(raw: RawInstruction): { keyword: string; location: SourceLocation; endLine: number; source: string; checkComment?: string } {
+  return { keyword: raw.keyword, location: raw.location, endLine: raw.endLine, source: raw.line.text, ...(raw.checkComment === undefined ? {} : { checkComment: raw.checkComment }) };
 }
 
 /** The upper-cased instruction name, for messages. */
