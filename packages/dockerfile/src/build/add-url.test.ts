@@ -28,6 +28,8 @@ function respond(req: IncomingMessage): { status: number; headers?: Record<strin
     case "/files/tool.tar.gz":
       if (req.headers["if-none-match"] === '"v1"') return { status: 304, headers: { ETag: '"v1"' } };
       return { status: 200, headers: { ETag: '"v1"', "Last-Modified": lastModified, "Content-Type": "application/gzip" }, body: archive };
+    case "/files/v%5B1%5D.txt":
+      return { status: 200, body: "bracketed" };
     case "/plain":
       return { status: 200, body: "no etag, no date" };
     case "/moved":
@@ -126,6 +128,13 @@ describe("ADD <url>", () => {
   it("with a file's mtime the epoch when the server sends no Last-Modified, as BuildKit", async () => {
     const result = await build(`FROM scratch\nADD ${base}/plain /p\n`);
     expect((await entries(result.source.results[0]!.ref.layers[0]!)).list).toEqual(["p 600 0:0 0"]);
+  });
+
+  it("copies a file named with glob characters as that file, into a directory or to a file", async () => {
+    const result = await build(`FROM scratch\nADD ${base}/files/v%5B1%5D.txt /d/\nADD ${base}/files/v%5B1%5D.txt /f\n`);
+    const [intoDir, toFile] = result.source.results[0]!.ref.layers;
+    expect((await entries(intoDir!)).bytes.get("d/v[1].txt")?.toString()).toBe("bracketed");
+    expect((await entries(toFile!)).bytes.get("f")?.toString()).toBe("bracketed");
   });
 
   it("follows redirects, and applies --chmod and --chown to the download", async () => {

@@ -31,7 +31,7 @@ describe("urlFileName (BuildKit's convert_copy.go and pathutil.SafeFileName)", (
 describe("planBuild: ADD <url>", () => {
   it("copies the download by its file name from a url source, with the URL in the history", () => {
     const step = copyStep("FROM scratch\nARG V=1.2\nWORKDIR /opt\nADD --chmod=755 https://example.com/v${V}/tool.tar.gz ./\n");
-    expect(step.from).toEqual({ kind: "url", url: "https://example.com/v1.2/tool.tar.gz" });
+    expect(step.from).toEqual({ kind: "url", url: "https://example.com/v1.2/tool.tar.gz", filename: "tool.tar.gz" });
     expect(step.sources).toEqual(["tool.tar.gz"]);
     expect(step.dest).toBe("/opt/");
     expect(step.chmod).toBe("755");
@@ -41,7 +41,13 @@ describe("planBuild: ADD <url>", () => {
   it("expands --checksum (BuildKit's AddCommand.Expand) onto the url source", () => {
     const sum = `sha256:${"ab".repeat(32)}`;
     const step = copyStep(`FROM scratch\nARG SUM\nADD --checksum=\${SUM} http://example.com/f /f\n`, { buildArgs: { SUM: sum } });
-    expect(step.from).toEqual({ kind: "url", url: "http://example.com/f", checksum: sum });
+    expect(step.from).toEqual({ kind: "url", url: "http://example.com/f", filename: "f", checksum: sum });
+  });
+
+  it("copies a file whose name has glob characters as that file, not as a pattern (BuildKit: no wildcards for an http source)", () => {
+    const step = copyStep("FROM scratch\nADD https://example.com/a%5B1%5D*.txt /d/\n");
+    expect(step.from).toMatchObject({ filename: "a[1]*.txt" });
+    expect(step.sources).toEqual(["a[[]1][*].txt"]);
   });
 
   it("takes a source spelled HTTP:// as BuildKit does not (a local path would be; exp refuses it)", () => {

@@ -42,7 +42,8 @@ export function addUrlSource(state: DispatchState, instruction: AddInstruction, 
     );
   }
   const url = urls[0]!;
-  const from: CopySource = { kind: "url", url };
+  const filename = urlFileName(url);
+  const from: Extract<CopySource, { kind: "url" }> = { kind: "url", url, filename };
   if (checksum !== "") {
     if (otherDigest.test(checksum)) {
       ctx.fail(checksumWord!.location, `ADD --checksum=${checksum}: exp verifies sha256 checksums only; write --checksum=sha256:<64 hex digits>`, "ERR_UNSUPPORTED_INSTRUCTION");
@@ -50,5 +51,14 @@ export function addUrlSource(state: DispatchState, instruction: AddInstruction, 
     if (!sha256Digest.test(checksum)) ctx.fail(checksumWord!.location, `invalid ADD --checksum=${checksum}: write sha256:<64 lower-case hex digits>`);
     from.checksum = checksum;
   }
-  return { from, sources: [urlFileName(url)] };
+  return { from, sources: [literalSource(filename)] };
+}
+
+/**
+ * A COPY source that matches exactly `name`. BuildKit copies the download without wildcards
+ * (convert_copy.go sets no AllowWildcard for an http source), so `file[1].txt` is that file, not
+ * a pattern that would miss it: its `*`, `?`, `[` and `\` become one-character classes.
+ */
+function literalSource(name: string): string {
+  return /[*?[]/.test(name) ? name.replace(/[*?[\\]/g, (ch) => (ch === "\\" ? "[\\\\]" : `[${ch}]`)) : name;
 }

@@ -49,7 +49,14 @@ export type CopySource =
   | { kind: "context" }
   | { kind: "stage"; index: number }
   | { kind: "image"; ref: string }
-  | { kind: "url"; url: string; /** `--checksum`, `sha256:<hex>`: the download must match it. */ checksum?: string };
+  | {
+      kind: "url";
+      url: string;
+      /** The downloaded file's name (see urlFileName); the step's one source matches exactly it. */
+      filename: string;
+      /** `--checksum`, `sha256:<hex>`: the download must match it. */
+      checksum?: string;
+    };
 
 interface StepBase {
   /** The instruction this step comes from (for ONBUILD triggers, the FROM that ran them). */
