@@ -5,7 +5,7 @@ export {
   parseImageCommitOptions,
   resolveNames,
   hasExplicitTag,
-  checkAnnotationsFit,
   type ImageCommitOptions,
 } from "./options/image-options.js";
 export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
+export { checkAnnotationsFit, annotationAttr, AnnotationMisfitError } from "./options/annotation-fit.js";

@@ -78,15 +78,3 @@ export function hasExplicitTag(name: string): boolean {
   const last = name.split("@")[0]!.split("/").at(-1)!;
   return last.includes(":");
 }
-
-/**
- * Index annotations make sense only when an index is written; BuildKit refuses them for a
- * single-platform export, and so do we, once the source is known.
- */
-export function checkAnnotationsFit(component: string, options: ImageCommitOptions, source: ExportSource): void {
-  if (source.multiPlatform) return;
-  const misplaced = options.annotations.find((a) => a.target === "index" || a.target === "index-descriptor");
-  if (misplaced && misplaced.target === "index") {
-    throw new InvalidOptionError(component, `annotation-index.${misplaced.key}`, misplaced.value, "an index annotation only on a multi-platform export (a single-platform image has no index)");
-  }
-}
