@@ -4,8 +4,9 @@ import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, 
 import { checkAnnotationsFit, commitImage, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { pushImage } from "./push/push-image.js";
 import { storeRoots } from "./store-roots.js";
+import { checkDanglingPrefix, targetNames } from "./target-names.js";
 
-const keys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "unpack"] as const;
+const keys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "dangling-name-empty-only", "unpack"] as const;
 
 /**
  * `type=image` (and `type=registry`, the same with push=true): the create phase commits the image
@@ -27,8 +28,11 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
       const store = reader.bool("store", type === "image");
       const nameCanonical = reader.bool("name-canonical", false);
       const danglingPrefix = reader.string("dangling-name-prefix");
+      if (danglingPrefix) checkDanglingPrefix(component, danglingPrefix);
+      const naming = { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}), danglingEmptyOnly: reader.bool("dangling-name-empty-only", false) };
       if (reader.bool("unpack", false)) throw new InvalidOptionError(component, "unpack", "true", "false: exp has no snapshotter to unpack into (use type=local for a filesystem)");
-      if (push && commit.names.length === 0) throw new MissingOptionError(component, "name", "push=true needs the name(s) to push to, e.g. name=registry.example/app:1.0");
+      // With a dangling-name-prefix the image always has a name to push (<prefix>@<digest>).
+      if (push && commit.names.length === 0 && !danglingPrefix) throw new MissingOptionError(component, "name", "push=true needs the name(s) to push to, e.g. name=registry.example/app:1.0, or a dangling-name-prefix");
       const tagged = commit.names.find(hasExplicitTag);
       if (byDigest && tagged) throw new InvalidOptionError(component, "name", tagged, "a name without a tag when push-by-digest=true");
       return {
@@ -37,15 +41,16 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
         wantsInlineCache: true,
         async export(source, ctx): Promise<ExportResult> {
           checkAnnotationsFit(component, commit, source);
-          const names = resolveNames(commit.names, source);
+          const given = resolveNames(commit.names, source);
           const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": type } });
           try {
             // Without a local copy to keep, a base layer the target registry already has is mounted, never downloaded.
             const image = await commitImage(source, ctx, commit, lease.id, { allowRemote: push && !store });
+            const { targets: names, storeNames } = targetNames(given, image.root.digest, naming);
             if (store) {
               // BuildKit's "naming to <name>", one line per name the image gets.
               const named = names.map((name) => ctx.progress.oneOff(`naming-${name.toString()}`, `naming to ${name.toString()}`));
-              await storeRoots(ctx.store, names, image.root, { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}) });
+              await storeRoots(ctx.store, storeNames, image.root);
               for (const done of named) done();
             }
             const single = image.platforms.length === 1 && !source.multiPlatform ? image.platforms[0] : undefined;

@@ -17,7 +17,10 @@ export interface PushImageOptions {
  * them; a base layer already in the same registry is mounted, not sent), then the manifests,
  * children before the index, then the tag.
  */
-export async function pushImage(client: RegistryApi, target: ImageReference, image: CommittedImage, store: ContentStore, options: PushImageOptions): Promise<void> {
+export async function pushImage(client: RegistryApi, target: ImageReference, image: CommittedImage, store: ContentStore, given: PushImageOptions): Promise<void> {
+  // A name without a tag (the dangling name, <prefix>@<digest>) is pushed by digest, as BuildKit's
+  // util/push/push.go does: TagNameOnly adds no tag to a reference with a digest.
+  const options = target.tag === undefined && target.digest !== undefined ? { ...given, byDigest: true } : given;
   const blobs = new Map<string, () => Promise<PushBlobResult>>();
   for (const platform of image.platforms) {
     blobs.set(platform.config.digest, () => client.pushBlob(target, storeSource(store, platform.config), { signal: options.signal }));
