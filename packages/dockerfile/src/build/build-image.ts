@@ -33,6 +33,7 @@ import { locateStepError, type StepOrigins } from "./step-errors.js";
 import { StepNames } from "./step-names.js";
 import { urlSourceNode } from "./url-source.js";
 import type { SourceLocation } from "../source-location.js";
+import { targetBaseDiffIDs } from "./base-diff-ids.js";
 import { applyBuildLabels, applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 import { copySourceKey, platformContexts, type PlatformContexts } from "./context-roots.js";
 import { NamedContexts, type NamedContext } from "./named-contexts.js";
@@ -61,8 +62,19 @@ export interface BuildImageOptions {
    * ADD fails with ERR_URL_FETCHER_REQUIRED.
    */
   http?: UrlFetcher;
-  /** SOURCE_DATE_EPOCH in seconds; default the SOURCE_DATE_EPOCH build arg, if any. */
+  /**
+   * SOURCE_DATE_EPOCH in seconds; default the SOURCE_DATE_EPOCH build arg, if any. As in BuildKit
+   * it sets the image's `created` and clamps its history times (and an exporter's
+   * `rewrite-timestamp=true` clamps the layers' file times to it); the layers the build writes
+   * keep their files' times unless `rewriteTimestamp` is set.
+   */
   sourceDateEpoch?: number;
+  /**
+   * Clamp the file times in every layer the build writes to the epoch as it writes them: the
+   * layers `rewrite-timestamp=true` would make at export, made once (exp's own option, for
+   * library callers that want reproducible layers in the cache too). Needs an epoch.
+   */
+  rewriteTimestamp?: boolean;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   /** Caches loaded from `--cache-from`: a step missing from the local cache is looked up in them. */
@@ -125,7 +137,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       ...(options.http ? { http: options.http } : {}),
       ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
       ...(options.noCache ? { noCache: true } : noCacheStages.size > 0 ? { noCache: noCacheNodes } : {}),
-      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch, ...(options.rewriteTimestamp ? { rewriteTimestamp: true } : {}) }),
       ...(signal ? { signal } : {}),
     });
     const ignoreFile = await loadStep(progress, "dockerignore", "[internal] load .dockerignore", "transferring context", async () => {
@@ -172,7 +184,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       applyBuildLabels(config, options.labels);
       config.rootfs = { type: "layers", diff_ids: solved.ref.layers.map((l) => l.diffID) };
       config.created = created;
-      results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey });
+      const baseDiffIDs = targetBaseDiffIDs(plan, baseConfigs);
+      results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey, ...(baseDiffIDs ? { baseDiffIDs } : {}) });
     }
     await saveHashCache(options.store, hashCache, { lease: lease.id, ...(signal ? { signal } : {}) });
     const source: ExportSource = {

@@ -14,6 +14,7 @@ import type { ExportContext, ExportSource, Layer, LayerBlob } from "@exp/solver"
 import { annotationsFor } from "../options/annotations.js";
 import type { ImageCommitOptions } from "../options/image-options.js";
 import { finalConfig, manifestLayer } from "./image-config.js";
+import { rewriteTimestamps } from "./rewrite-timestamp.js";
 
 export interface CommittedLayer {
   readonly layer: Layer;
@@ -49,11 +50,12 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
   const epoch = options.sourceDateEpoch ?? source.metadata.sourceDateEpoch;
   // Every platform's layers first, as one "exporting layers" step (BuildKit's writer.go); the
   // compression of each shows under the exporter's vertex as it runs.
+  const layersByResult = await exportedLayers(source, ctx, options, epoch, lease);
   const layersDone = ctx.progress.oneOff("layers", "exporting layers");
   const blobsByResult = await Promise.all(
-    source.results.map((result) =>
+    source.results.map((result, resultIndex) =>
       Promise.all(
-        result.ref.layers.map((layer) =>
+        layersByResult[resultIndex]!.map((layer) =>
           ctx.blobs.get(layer, options.compression, { lease, signal: ctx.signal, progress: ctx.progress, ...(blobOptions.allowRemote ? { allowRemote: true } : {}) }),
         ),
       ),
@@ -66,7 +68,7 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
   const platforms = await Promise.all(
     source.results.map(async (result, resultIndex) => {
       const blobs = blobsByResult[resultIndex]!;
-      const layers = blobs.map((blob, i) => ({ layer: result.ref.layers[i]!, blob, descriptor: manifestLayer(blob.descriptor, convertLayerMediaType(blob.descriptor.mediaType, { oci })) }));
+      const layers = blobs.map((blob, i) => ({ layer: layersByResult[resultIndex]![i]!, blob, descriptor: manifestLayer(blob.descriptor, convertLayerMediaType(blob.descriptor.mediaType, { oci })) }));
       const inlineCache = ctx.inlineCache ? await ctx.inlineCache({ result, layers: blobs.map((b) => b.descriptor), signal: ctx.signal }) : undefined;
       const config = finalConfig(result.config, blobs, { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }), ...(inlineCache === undefined ? {} : { inlineCache }) });
       const configDescriptor = await writeDocument(ctx, config, oci ? OCI_IMAGE_CONFIG : DOCKER_CONFIG, lease, "exporting config");
@@ -97,6 +99,30 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
   const indexAnnotations = annotationsFor(options.annotations, "index");
   const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests: platforms.map((p) => p.manifest), ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease, "exporting manifest list");
   return { root: withRootAnnotations(index, options), platforms, ociMediaTypes: oci };
+}
+
+/**
+ * Each result's layers as they go into the image: the build's, or, with `rewrite-timestamp=true`
+ * and an epoch, rewritten to it (rewrite-timestamp.ts). Without an epoch BuildKit only logs that
+ * there is none; exp says so as a warning of the export.
+ */
+async function exportedLayers(source: ExportSource, ctx: ExportContext, options: ImageCommitOptions, epoch: number | undefined, lease: string): Promise<Array<readonly Layer[]>> {
+  if (!options.rewriteTimestamp) return source.results.map((result) => result.ref.layers);
+  if (epoch === undefined) {
+    ctx.progress.warn("rewrite-timestamp is specified, but no source-date-epoch was found: the layers are exported as they are (set the SOURCE_DATE_EPOCH build arg or the source-date-epoch attribute)");
+    return source.results.map((result) => result.ref.layers);
+  }
+  const done = ctx.progress.oneOff("rewrite-timestamp", `rewriting layers with source-date-epoch ${epoch} (${new Date(epoch * 1000).toISOString()})`);
+  try {
+    const layers = await Promise.all(
+      source.results.map((result) => rewriteTimestamps(result.ref.layers, ctx, { epochSeconds: epoch, lease, ...(result.baseDiffIDs ? { baseDiffIDs: result.baseDiffIDs } : {}) })),
+    );
+    done();
+    return layers;
+  } catch (error) {
+    done(error);
+    throw error;
+  }
 }
 
 /** `annotation-index-descriptor.*` go on the root descriptor (index.json of an OCI layout). */

@@ -15,6 +15,11 @@ export interface PlatformResult {
   readonly config: ImageConfigJSON;
   /** The build cache key of `ref` (see cacheGraph), for cache exporters. */
   readonly cacheKey?: Digest;
+  /**
+   * The diff_ids of the image the result is built FROM (BuildKit's exporter base image config):
+   * `rewrite-timestamp` leaves the result's first layers alone while they are the base's.
+   */
+  readonly baseDiffIDs?: readonly Digest[];
 }
 
 /** What a build hands to its exporters: one result per platform, plus metadata. */

@@ -23,7 +23,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 async function solver(into: ContentStore) {
   const lease = await into.leases.create();
-  return new Solver({ store: into, lease: lease.id, progress: ProgressReporter.root(undefined), sourceDateEpoch: 1_700_000_000 });
+  return new Solver({ store: into, lease: lease.id, progress: ProgressReporter.root(undefined), sourceDateEpoch: 1_700_000_000, rewriteTimestamp: true });
 }
 
 /** A base image in an OCI layout, built by exp itself into a separate store. */

@@ -29,14 +29,14 @@ async function makeContext(name: string, files: Record<string, string>, mtime: D
   return root;
 }
 
-async function solveApp(context: string, options: { epoch?: number; events?: ProgressEvent[]; hashCache?: ContentHashCache; noCache?: boolean } = {}) {
+async function solveApp(context: string, options: { epoch?: number; rewriteTimestamp?: boolean; events?: ProgressEvent[]; hashCache?: ContentHashCache; noCache?: boolean } = {}) {
   const lease = await store.leases.create();
   const solver = new Solver({
     store,
     lease: lease.id,
     ...(options.hashCache ? { hashCache: options.hashCache } : {}),
     progress: ProgressReporter.root(options.events ? (e) => options.events!.push(e) : undefined),
-    ...(options.epoch === undefined ? {} : { sourceDateEpoch: options.epoch }),
+    ...(options.epoch === undefined ? {} : { sourceDateEpoch: options.epoch, rewriteTimestamp: options.rewriteTimestamp ?? true }),
     ...(options.noCache ? { noCache: true } : {}),
   });
   const ctx = local(context, ["*.log"]);
@@ -56,6 +56,14 @@ describe("Solver", () => {
     expect(a.ref.layers.map((l) => l.diffID)).toEqual(b.ref.layers.map((l) => l.diffID));
     expect(a.cacheKey).toBe(b.cacheKey);
     expect(a.ref.layers).toHaveLength(2);
+  });
+
+  it("keeps the files' times with an epoch but no rewriteTimestamp (BuildKit's layers), under other cache keys than clamped ones", async () => {
+    const context = await makeContext("keep", files, new Date("2030-01-01"));
+    const kept = await solveApp(context, { epoch: 1_700_000_000, rewriteTimestamp: false });
+    const clamped = await solveApp(context, { epoch: 1_700_000_000 });
+    expect(kept.cacheKey).not.toBe(clamped.cacheKey);
+    expect(kept.ref.layers.at(-1)!.diffID).not.toBe(clamped.ref.layers.at(-1)!.diffID);
   });
 
   it("hits the cache on a second build: no layer is written and the ops report cached", async () => {
@@ -106,6 +114,7 @@ describe("Solver", () => {
       store,
       lease: lease.id,
       sourceDateEpoch: 1_700_000_000,
+      rewriteTimestamp: true,
       signal: controller.signal,
       progress: ProgressReporter.root((e) => {
         if (e.type !== "vertex" || e.parent !== undefined) return;

@@ -58,11 +58,17 @@ export interface SolverOptions {
    */
   http?: UrlFetcher;
   /**
-   * SOURCE_DATE_EPOCH in seconds. When set, file times later than it are clamped to it in every
-   * layer the build writes (BuildKit's rewrite-timestamp), so a rebuild of the same files in
-   * another checkout gives the same layer digests.
+   * SOURCE_DATE_EPOCH in seconds: the creation time recorded for every layer the build writes
+   * (what cache records and image history say), so a rebuild gives the same records.
    */
   sourceDateEpoch?: number;
+  /**
+   * With `sourceDateEpoch`, also clamp the file times later than it in every layer the build
+   * writes, so a rebuild of the same files in another checkout gives the same layer digests: what
+   * an exporter's `rewrite-timestamp=true` does to the layers at export (BuildKit), done once
+   * here. BuildKit's layers keep their files' times, and so do these without it.
+   */
+  rewriteTimestamp?: boolean;
   /** File-content hashes from earlier builds (loadHashCache); this build adds to it. */
   hashCache?: ContentHashCache;
   /** Caches imported with `--cache-from`: a key missing locally is looked up in them, in order. */
@@ -159,7 +165,7 @@ export class Solver {
   /** WORKDIR's `mkdir -p`, a layer of its own (empty when the directory exists). */
   private solveMkdir(node: MkdirNode): Promise<SolvedFs> {
     return this.step(node, async (base, vertex) => {
-      const cacheKey = digestOfValue({ v: 1, op: "mkdir", path: node.path, user: node.user, base: base.cacheKey, epoch: this.options.sourceDateEpoch });
+      const cacheKey = digestOfValue({ v: 1, op: "mkdir", path: node.path, user: node.user, base: base.cacheKey, epoch: this.options.sourceDateEpoch, mtimes: this.mtimesKey() });
       return this.addLayer(node, base, vertex, cacheKey, async () => {
         const builder = new CopyPlanBuilder(0, node.base.kind === "scratch" ? undefined : await this.treeOf(node.base));
         builder.mkdirAll(builder.tree.resolve(node.path, true), emptyFsSource);
@@ -294,6 +300,7 @@ export class Solver {
         // be looked up in it).
         base: node.link && !(node.chown && "user" in node.chown) ? undefined : base.cacheKey,
         epoch: this.options.sourceDateEpoch,
+        mtimes: this.mtimesKey(),
         content,
       });
       return this.addLayer(node, base, vertex, cacheKey, async () => {
@@ -353,11 +360,22 @@ export class Solver {
     return base.withChanges(changes);
   }
 
+  /**
+   * How file times reach the layers, in the cache key whenever there is an epoch: before
+   * `rewriteTimestamp` existed an epoch always clamped them, so a key without this field and with
+   * an epoch names a clamped layer, and neither value here may find one.
+   */
+  private mtimesKey(): "clamp" | "keep" | undefined {
+    if (this.options.sourceDateEpoch === undefined) return undefined;
+    return this.options.rewriteTimestamp ? "clamp" : "keep";
+  }
+
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
   private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, description: string, attributes: CopyAttributes): Promise<Layer> {
     const tar = new PassThrough();
     const epoch = this.options.sourceDateEpoch;
-    const writing = writeLayerTar(plan, tar, { ...attributes, mtime: epoch === undefined ? { mode: "keep" } : { mode: "clamp", epochSeconds: epoch }, ...this.signalOption() });
+    const clamp = epoch !== undefined && this.options.rewriteTimestamp === true;
+    const writing = writeLayerTar(plan, tar, { ...attributes, mtime: clamp ? { mode: "clamp", epochSeconds: epoch } : { mode: "keep" }, ...this.signalOption() });
     const ingesting = this.options.store.ingest(tar, {
       lease: this.options.lease,
       labels: { [compressionLabel]: "uncompressed" },

@@ -28,7 +28,7 @@ describe.skipIf(skipUnlessTools("umoci"))("layers read back by umoci", () => {
     await link(join(context, "readme.txt"), join(context, "readme-link.txt"));
     await symlink("tool", join(context, "bin", "alias"));
     const lease = await store.leases.create();
-    const solver = new Solver({ store, lease: lease.id, progress: ProgressReporter.root(undefined), sourceDateEpoch: 1_700_000_000 });
+    const solver = new Solver({ store, lease: lease.id, progress: ProgressReporter.root(undefined), sourceDateEpoch: 1_700_000_000, rewriteTimestamp: true });
     const ctx = local(context);
     const files = copy(scratch(), { from: ctx, sources: ["."], dest: "/srv/", chown: { uid: 1000, gid: 2000 }, description: "COPY --chown=1000:2000 . /srv/" });
     const secret = copy(files, { from: ctx, sources: ["readme.txt"], dest: "/etc/motd", chmod: 0o600, description: "COPY --chmod=600 readme.txt /etc/motd" });
