@@ -58,7 +58,7 @@ describe.skipIf(skipUnlessTools("skopeo", "umoci", "docker-registry"))("oci and 
     expect(index.manifests[0].annotations).toMatchObject({
       "io.containerd.image.name": "example.invalid/site:v1",
       "org.opencontainers.image.ref.name": "v1",
-      "org.opencontainers.image.created": "2023-11-14T22:13:20.000Z",
+      "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
     });
   });
 

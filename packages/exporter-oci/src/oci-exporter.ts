@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { InvalidOptionError } from "@exp/errors";
 import { tempPathFor } from "@exp/content";
-import { checkAnnotationsFit, commitImage, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
+import { checkAnnotationsFit, commitImage, goTime, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
 import { dockerManifestJson, imageBlobs, indexEntries, indexJson, ociLayoutFile } from "./layout-files.js";
 import { writeArchive } from "./write-archive.js";
@@ -20,12 +20,15 @@ export interface OciExporterOptions {
  * archive (streamed to `dest`, a file or `-`) or, with `tar=false`, as an OCI layout directory.
  * All of it happens in the create phase (local I/O, like BuildKit's); there is nothing to finalize.
  */
+/** The option table of `type=oci` and `type=docker` (what their AttrReader accepts). */
+export const ociExporterKeys = [...imageCommitKeys, "dest", "tar"] as const;
+
 export function createOciExporter(type: "oci" | "docker", options: OciExporterOptions = {}): Exporter {
   return {
     type,
     resolve(attrs): ExporterInstance {
       const component = `exporter ${type}`;
-      const reader = new AttrReader(component, attrs, [...imageCommitKeys, "dest", "tar"]);
+      const reader = new AttrReader(component, attrs, ociExporterKeys);
       const dest = reader.required("dest", type === "oci" ? "give a file (dest=image.tar), - for stdout, or a directory with tar=false" : "give a file (dest=image.tar) or - for stdout");
       const tar = reader.bool("tar", true);
       const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
@@ -46,7 +49,8 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
           try {
             const image = await commitImage(source, ctx, commit, lease.id);
             const epoch = commit.sourceDateEpoch ?? source.metadata.sourceDateEpoch;
-            const created = new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
+            // exporter/oci/export.go: time.RFC3339, no fraction.
+            const created = goTime(new Date(epoch === undefined ? Date.now() : epoch * 1000), "RFC3339");
             const entries = indexEntries(image.root, names, created);
             const blobs = imageBlobs(image);
             if (!tar) await writeLayout(ctx.store, blobs, entries, dest, ctx.signal);

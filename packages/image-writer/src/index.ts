@@ -9,3 +9,4 @@ export {
 } from "./options/image-options.js";
 export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
 export { checkAnnotationsFit, annotationAttr, AnnotationMisfitError } from "./options/annotation-fit.js";
+export { goTime } from "./commit/go-time.js";

@@ -1,5 +1,6 @@
 import type { Descriptor } from "@exp/oci-spec";
 import type { ImageConfigJSON, LayerBlob } from "@exp/solver";
+import { goTime } from "./go-time.js";
 
 interface HistoryEntry {
   created?: string;
@@ -22,8 +23,8 @@ export function finalConfig(config: ImageConfigJSON, layers: readonly LayerBlob[
   for (let i = 0; i < missing; i++) history.push({ ...(out.created ? { created: out.created as string } : {}), created_by: "", comment: "buildkit.exporter.image.v0" });
   if (options.sourceDateEpoch !== undefined) {
     const epoch = new Date(options.sourceDateEpoch * 1000);
-    const clamp = (value: unknown) => (typeof value === "string" && new Date(value) > epoch ? epoch.toISOString() : value);
-    out.created = epoch.toISOString();
+    const clamp = (value: unknown) => (typeof value === "string" && new Date(value) > epoch ? goTime(epoch) : value);
+    out.created = goTime(epoch);
     for (const entry of history) if (entry.created !== undefined) entry.created = clamp(entry.created) as string;
   }
   out.history = history;
