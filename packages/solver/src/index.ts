@@ -36,6 +36,7 @@ export {
 
 // Attributes, progress
 export { AttrReader } from "./attrs/attr-reader.js";
+export { recordAttrReads, type AttrReadRecord } from "./attrs/attr-reads.js";
 export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesEvent, WarningEvent, LogEvent } from "./progress/events.js";
 export { ProgressReporter } from "./progress/reporter.js";
 export type { Progress } from "./progress/progress.js";

@@ -14,6 +14,7 @@ export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-
 export { isLoopbackHost } from "./loopback.js";
 export { ConformanceError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError, VerdaccioStartError } from "./errors.js";
 export * from "./conformance/index.js";
+export * from "./attr-walk/index.js";
 export { Link, type LinkOptions } from "./link.js";
 export { runTool, type RunToolOptions } from "./run-tool.js";
 export {

@@ -2,3 +2,4 @@
 // entry, which CommonJS can require (`@exp/testing/vitest` is for test files, run by vitest).
 export { describeExporterConformance } from "./conformance/describe-conformance.js";
 export { recordedRegistry, type RecordedRegistry } from "./conformance/recorded-registry.js";
+export { describeAttrWalk } from "./attr-walk/describe-attr-walk.js";

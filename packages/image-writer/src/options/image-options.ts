@@ -53,7 +53,8 @@ export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Reco
   }
   const epochText = reader.string("source-date-epoch");
   if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new InvalidOptionError(component, "source-date-epoch", epochText, "seconds since the Unix epoch");
-  const annotations = parseAnnotations(component, attrs);
+  // Read through the reader, so its record of read keys holds them (an option-table walk checks it).
+  const annotations = parseAnnotations(component, reader.startingWith("annotation"));
   if (annotations.length > 0 && !ociMediaTypes) {
     throw new InvalidOptionError(component, "oci-mediatypes", "false", "true when annotations are set (Docker media types cannot carry them)");
   }

@@ -1,4 +1,5 @@
 import { InvalidOptionError, MissingOptionError, UnknownOptionError } from "@exp/errors";
+import { registerAttrReads } from "./attr-reads.js";
 
 /**
  * Reads buildx-style string attributes (`type=image,push=true,...`) for one component and
@@ -17,6 +18,7 @@ export class AttrReader {
     for (const key of Object.keys(attrs)) {
       if (!this.isKnown(key)) throw new UnknownOptionError(component, key, known.map((k) => (k.endsWith(".") ? `${k}<key>` : k.endsWith("[") ? `${k}<platform>].<key>` : k)));
     }
+    registerAttrReads({ component, given: Object.keys(attrs), unread: () => Object.keys(attrs).filter((key) => !this.used.has(key)) });
   }
 
   private isKnown(key: string): boolean {
@@ -72,7 +74,21 @@ export class AttrReader {
   prefixed(prefix: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.attrs)) {
-      if (key.startsWith(prefix) && key.length > prefix.length) out[key.slice(prefix.length)] = value;
+      if (key.startsWith(prefix) && key.length > prefix.length) {
+        this.used.add(key);
+        out[key.slice(prefix.length)] = value;
+      }
+    }
+    return out;
+  }
+
+  /** Every key/value whose key starts with `prefix`, keys whole ("annotation" gives "annotation-index.a" too). */
+  startingWith(prefix: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.attrs)) {
+      if (!key.startsWith(prefix)) continue;
+      this.used.add(key);
+      out[key] = value;
     }
     return out;
   }
