@@ -6,6 +6,7 @@ export { createLocalExporter, localExporter, type LocalExporterOptions } from ".
 export { createTarExporter, tarExporter, type TarExporterOptions } from "./tar/tar-exporter.js";
 export { BadHardLinkError, InvalidDestError, LayerReadError, LocalConflictError, MountInsideError, UnsafePathError } from "./errors.js";
 export { platformDirName } from "./rootfs/platform-dir.js";
+export { localExporterKeys, tarExporterKeys } from "./options.js";
 
 /** Every output type of this package; the CLI picks the one whose `type` was asked for. */
 export const exporters: readonly Exporter[] = [localExporter, tarExporter];

@@ -22,8 +22,12 @@ export interface TarOptions {
   sourceDateEpoch: number | undefined;
 }
 
+/** The option tables of `type=local` and `type=tar` (what their AttrReaders accept). */
+export const localExporterKeys = ["dest", "platform-split", "mode", "source-date-epoch"] as const;
+export const tarExporterKeys = ["dest", "platform-split", "source-date-epoch"] as const;
+
 export function parseLocalOptions(attrs: Readonly<Record<string, string>>): LocalOptions {
-  const reader = new AttrReader("exporter local", attrs, ["dest", "platform-split", "mode", "source-date-epoch"]);
+  const reader = new AttrReader("exporter local", attrs, localExporterKeys);
   const dest = reader.required("dest", "give the output directory, e.g. dest=out");
   // "-" means stdout for type=tar; a directory cannot be streamed there.
   if (dest === "-") throw new InvalidOptionError("exporter local", "dest", dest, "a directory path (stdout is only for type=tar)");
@@ -36,7 +40,7 @@ export function parseLocalOptions(attrs: Readonly<Record<string, string>>): Loca
 }
 
 export function parseTarOptions(attrs: Readonly<Record<string, string>>): TarOptions {
-  const reader = new AttrReader("exporter tar", attrs, ["dest", "platform-split", "source-date-epoch"]);
+  const reader = new AttrReader("exporter tar", attrs, tarExporterKeys);
   return {
     dest: reader.required("dest", 'give the output file, e.g. dest=out.tar, or "-" for stdout'),
     platformSplit: optionalBool(reader, "platform-split"),
