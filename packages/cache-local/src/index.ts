@@ -1,4 +1,4 @@
-export { cacheExporter, cacheExporters } from "./local-cache-exporter.js";
+export { cacheExporter, cacheExporters, localCacheExportKeys } from "./local-cache-exporter.js";
 export { writeCacheManifest, type WrittenCache } from "./cache-manifest.js";
 export { writeCacheDir } from "./write-cache-dir.js";
 export { cacheImporter, cacheImporters } from "./local-cache-importer.js";

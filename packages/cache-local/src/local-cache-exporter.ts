@@ -5,7 +5,8 @@ import { cacheExportKeys, parseCacheExportOptions } from "./cache-options.js";
 import { writeCacheManifest } from "./cache-manifest.js";
 import { writeCacheDir } from "./write-cache-dir.js";
 
-const keys = ["dest", "tag", "reset", ...cacheExportKeys] as const;
+/** The option table of `--cache-to type=local` (what its AttrReader accepts). */
+export const localCacheExportKeys = ["dest", "tag", "reset", ...cacheExportKeys] as const;
 
 /**
  * `--cache-to type=local,dest=<dir>`: BuildKit's local cache, an OCI layout holding a cache
@@ -16,7 +17,7 @@ const keys = ["dest", "tag", "reset", ...cacheExportKeys] as const;
 export const cacheExporter: CacheExporter = {
   type: "local",
   resolve(attrs): CacheExporterInstance {
-    const reader = new AttrReader("cache exporter local", attrs, keys);
+    const reader = new AttrReader("cache exporter local", attrs, localCacheExportKeys);
     const dest = reader.required("dest", "give the cache directory, e.g. dest=.cache/exp");
     // Found before the build rather than as a bare ENOTDIR when the blobs are written.
     if (statSync(dest, { throwIfNoEntry: false })?.isDirectory() === false) throw new InvalidOptionError("cache exporter local", "dest", dest, "a directory (it is a file)");
