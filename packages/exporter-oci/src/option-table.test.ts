@@ -6,11 +6,10 @@ import { openContentStore } from "@exp/content";
 import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { recordAttrReads } from "@exp/solver";
-import { walkRow, type AttrWalkOptions } from "@exp/testing";
+import { BUILD_EPOCH, fingerprint, readOciArtifact, rootDescriptor, walkRow, type AttrWalkOptions, type OciArtifact } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { ociExporter, ociExporterKeys } from "./oci-exporter.js";
-import { fingerprint, readOciArtifact, rootDescriptor, type OciArtifact } from "./option-table/artifact.js";
-import { BUILD_EPOCH, ociRows } from "./option-table/rows.js";
+import { ociRows } from "./option-table/rows.js";
 
 // Issue 13, point 2: every key of type=oci's option table, exported with and without, and the
 // artifact compared as BuildKit's would differ (option-table/rows.ts says how, row by row).

@@ -3,3 +3,4 @@
 export { describeExporterConformance } from "./conformance/describe-conformance.js";
 export { recordedRegistry, type RecordedRegistry } from "./conformance/recorded-registry.js";
 export { describeAttrWalk } from "./attr-walk/describe-attr-walk.js";
+export { imageCommitRows } from "./attr-walk/image/image-commit-rows.js";
