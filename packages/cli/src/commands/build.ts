@@ -6,7 +6,7 @@ import { runExport, Timeline, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
 import { ExpError, isAbortError } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
-import { createRegistryClient, filePushLocks, type RegistryClient } from "@exp/registry";
+import { createRegistryClient, createUrlFetcher, filePushLocks, type RegistryClient } from "@exp/registry";
 import {
   ProgressReporter,
   type CacheExporterInstance,
@@ -135,6 +135,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       // the same moment send it once (the later one waits, then finds it there).
       pushLocks: filePushLocks(join(store.root, "locks", "push")),
     });
+    // ADD <http(s) url>: the solver speaks no HTTP itself (issue 12); this client downloads.
+    const http = createUrlFetcher();
     const buildId = newBuildId();
     const startedAt = preciseNow();
     // For --trace: the events with `at` replaced by the time they arrived, to the µs. The solver's
@@ -188,6 +190,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
         ...(Object.keys(namedContexts).length > 0 ? { namedContexts } : {}),
         store,
         registry,
+        http,
         onProgress,
         ...(io.signal ? { signal: io.signal } : {}),
       });
@@ -220,6 +223,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       );
       printer.close();
       await registry.close().catch(() => undefined);
+      await http.close().catch(() => undefined);
       // Both files are written whether the build succeeded or not (a failed build's trace and
       // build ref are what one needs to see why). After a failure, not being able to write one
       // is a warning: the build's own error is the one to report.

@@ -22,7 +22,7 @@ export const imageRootPrefix = "image/";
 
 // The root names the solver gives its records (@exp/solver's CacheRecords and hash cache store);
 // du's test builds through the CLI and fails if one of them shows up as an unknown root.
-const regularPrefixes = ["exp.cache/", "exp.cache-image/"];
+const regularPrefixes = ["exp.cache/", "exp.cache-image/", "exp.http/"];
 const sourceLocalRoot = "exp.hash-cache";
 
 export function holderKind(holder: Holder): HolderKind {
