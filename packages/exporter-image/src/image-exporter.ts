@@ -6,7 +6,8 @@ import { pushImage } from "./push/push-image.js";
 import { storeRoots } from "./store-roots.js";
 import { checkDanglingPrefix, targetNames } from "./target-names.js";
 
-const keys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "dangling-name-empty-only", "unpack"] as const;
+/** The option table of `type=image` and `type=registry` (what their AttrReader accepts). */
+export const imageExporterKeys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "dangling-name-empty-only", "unpack"] as const;
 
 /**
  * `type=image` (and `type=registry`, the same with push=true): the create phase commits the image
@@ -18,7 +19,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
     type,
     resolve(attrs): ExporterInstance {
       const component = `exporter ${type}`;
-      const reader = new AttrReader(component, attrs, keys);
+      const reader = new AttrReader(component, attrs, imageExporterKeys);
       const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
       const push = reader.bool("push", type === "registry");
       const byDigest = reader.bool("push-by-digest", false);
