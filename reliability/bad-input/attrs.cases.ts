@@ -112,8 +112,8 @@ const exporterAttrs: BadInputCase[] = [
     name: "an index annotation on a single-platform image (found at export, archive kept)",
     argv: (sb) => build(sb, "-o", `type=oci,dest=${sb.dest.archive},annotation-index.a=b`),
     exit: 1,
-    code: "ERR_INVALID_OPTION",
-    message: [/"annotation-index\.a"/, /only on a multi-platform export/],
+    code: "ERR_ANNOTATION_MISFIT",
+    message: [/"annotation-index\.a"/, /index annotations not supported for single platform export/],
   },
 ];
 
