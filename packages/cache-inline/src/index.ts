@@ -1,2 +1,2 @@
-export { cacheExporter, cacheExporters } from "./inline-cache-exporter.js";
+export { cacheExporter, cacheExporters, inlineCacheExportKeys } from "./inline-cache-exporter.js";
 export { inlineCacheValue } from "./inline-records.js";

@@ -7,10 +7,13 @@ import { inlineCacheValue } from "./inline-records.js";
  * phase and is called by them for each platform's config (serialized by the coordinator); it has
  * no finalize. Only mode=min exists for it, as in BuildKit.
  */
+/** The option table of `--cache-to type=inline` (what its AttrReader accepts). */
+export const inlineCacheExportKeys = ["mode", "ignore-error"] as const;
+
 export const cacheExporter: CacheExporter = {
   type: "inline",
   resolve(attrs): CacheExporterInstance {
-    const reader = new AttrReader("cache exporter inline", attrs, ["mode", "ignore-error"]);
+    const reader = new AttrReader("cache exporter inline", attrs, inlineCacheExportKeys);
     reader.oneOf("mode", ["min"] as const, "min");
     const ignoreError = reader.bool("ignore-error", false);
     return {
