@@ -3,6 +3,7 @@ export { writeTar, type TarWriteEntry, type WriteTarOptions } from "./write/writ
 export type { TarHeader, TarWriteHeader } from "./header/tar-header.js";
 export type { TarEntryType } from "./header/entry-type.js";
 export { XATTR_PAX_PREFIX } from "./header/pax-records.js";
+export { isTarHeader } from "./header/is-tar-header.js";
 export {
   maxTarHeaderBytes,
   shortName,

@@ -281,7 +281,6 @@ function lower(
         applyConfigStep(state.config, step, env.created);
         continue;
       }
-      refuseArchiveAdd(step, env.fileName);
       const chown = parseChown(step);
       const chmod = parseChmod(step, env.fileName);
       state.node = ownStep(copy(state.node, {
@@ -296,6 +295,8 @@ function lower(
         link: step.link && chmod === undefined,
         parents: step.parents,
         exclude: step.exclude,
+        // ADD extracts a local archive (BuildKit's AttemptUnpack); a downloaded file never.
+        ...(step.add && step.from.kind !== "url" ? { unpack: true } : {}),
         inline: step.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.chmod && /^[0-7]+$/.test(h.chmod) ? { mode: Number.parseInt(h.chmod, 8) } : {}) })),
         description: names.next(StepNames.instructionText(step), step.onbuildTrigger),
       }));
@@ -318,25 +319,6 @@ function noCacheStagesOf(ast: DockerfileAST, filter: readonly string[] | undefin
     throw new DockerfileError({ code: "ERR_UNKNOWN_STAGE", file, detail: `no-cache-filter: stage ${JSON.stringify(name)} not found; ${there}` });
   }
   return wanted;
-}
-
-const archivePattern = /\.(tar|tgz|tbz2?|txz|tzst|tar\.(gz|bz2|xz|zst|zstd|lz4))$/i;
-
-/**
- * Docker's ADD extracts a local tar archive into the destination; exp does not extract (yet), and
- * copying it as a file instead would silently build something else, so such an ADD is refused.
- * ADD of any other local file is COPY.
- */
-function refuseArchiveAdd(step: CopyStep, file: string): void {
-  // A downloaded file is never extracted (BuildKit's rule), so a URL's archive is no reason to refuse.
-  const archive = step.add && step.from.kind !== "url" ? step.sources.find((source) => archivePattern.test(source)) : undefined;
-  if (archive === undefined) return;
-  throw new DockerfileError({
-    code: "ERR_UNSUPPORTED_INSTRUCTION",
-    file,
-    location: step.location,
-    detail: `ADD ${archive}: Docker would extract this archive, and exp does not extract archives; extract it before the build and COPY the files, or COPY the archive to keep it as a file`,
-  });
 }
 
 /** A stage's `FROM --platform`, parsed as containerd does; a bad one is an error at that FROM. */

@@ -57,9 +57,9 @@ export class CopyPlanBuilder {
    * Adds a copied entry and implies its parents. `linkGroup` names the entry's hard-link group
    * within `source` (its first path), when it has more than one link there.
    */
-  add(from: FsEntry, to: string, source: FsSource, linkGroup?: string): void {
+  add(from: FsEntry, to: string, source: FsSource, linkGroup?: string, options: { unpacked?: boolean } = {}): void {
     this.implyParents(to, source);
-    const entry: CopyPlanEntry = { from, source, to };
+    const entry: CopyPlanEntry = { from, source, to, ...(options.unpacked ? { unpacked: true } : {}) };
     if (linkGroup !== undefined) this.groups.set(entry, linkGroup);
     this.put(entry);
   }

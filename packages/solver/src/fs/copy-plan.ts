@@ -25,6 +25,8 @@ export interface CopyPlanEntry {
    * never apply to it: an existing directory keeps its mode, owner and xattrs.
    */
   kept?: boolean;
+  /** Extracted from an ADD archive: --chown applies, --chmod does not (BuildKit's unpack takes only the owner). */
+  unpacked?: boolean;
 }
 
 /**

@@ -117,6 +117,20 @@ export class InvalidLayerTarError extends ExpError {
   }
 }
 
+/** An ADD source that is an archive (it starts with a tar header) but cannot be extracted whole. */
+export class InvalidArchiveError extends ExpError {
+  constructor(archive: string, reason: string, cause?: unknown) {
+    super("ERR_ARCHIVE_INVALID", `ADD cannot extract the archive ${JSON.stringify(archive)}: ${reason}`, { cause, fault: "client" });
+  }
+}
+
+/** An entry of an ADD archive that extraction refuses (go-archive's Untar) or a layer cannot hold. */
+export class ArchiveEntryError extends ExpError {
+  constructor(archive: string, entry: string, reason: string) {
+    super("ERR_ARCHIVE_ENTRY", `ADD cannot extract ${JSON.stringify(entry)} from the archive ${JSON.stringify(archive)}: ${reason}`, { fault: "client" });
+  }
+}
+
 function kindOf(type: string): string {
   return type === "dir" ? "directory" : type === "symlink" ? "symbolic link" : type === "fifo" ? "named pipe" : "file";
 }

@@ -34,7 +34,7 @@ export function isCopyPlan(input: CopyPlan | readonly LayerEntry[]): input is Co
 }
 
 /** How --chown and --chmod apply to an entry: see CopyPlanEntry's `implied` and `kept`. */
-type EntryRole = "copied" | "implied" | "kept";
+type EntryRole = "copied" | "implied" | "kept" | "unpacked";
 
 /**
  * The entries to write (or checksum), sorted in walk order, with --chown on what the COPY writes
@@ -50,10 +50,10 @@ export function resolveLayerEntries(input: CopyPlan | readonly LayerEntry[], att
 }
 
 function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
-  return plan.entries.map(({ from, source, to, linkTo, implied, kept }) => {
+  return plan.entries.map(({ from, source, to, linkTo, implied, kept, unpacked }) => {
     const xattrs = from.xattrs ? { xattrs: from.xattrs } : {};
     if (linkTo !== undefined) {
-      return withAttributes({ path: to, type: "hardlink", mode: from.mode, uid: from.uid, gid: from.gid, size: 0, mtimeMs: from.mtimeMs, linkTarget: linkTo, ...xattrs }, attributes, "copied");
+      return withAttributes({ path: to, type: "hardlink", mode: from.mode, uid: from.uid, gid: from.gid, size: 0, mtimeMs: from.mtimeMs, linkTarget: linkTo, ...xattrs }, attributes, unpacked ? "unpacked" : "copied");
     }
     const type = from.type === "hardlink" ? "file" : from.type;
     const entry: LayerEntry = { path: to, type, mode: from.mode, uid: from.uid, gid: from.gid, size: type === "file" ? from.size : 0, mtimeMs: from.mtimeMs, ...xattrs };
@@ -65,7 +65,7 @@ function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
         entry.contentDigest = (options) => digest(from, options);
       }
     }
-    return withAttributes(entry, attributes, kept ? "kept" : implied ? "implied" : "copied");
+    return withAttributes(entry, attributes, kept ? "kept" : implied ? "implied" : unpacked ? "unpacked" : "copied");
   });
 }
 
@@ -81,7 +81,7 @@ function withAttributes(entry: LayerEntry, attributes: CopyAttributes, role: Ent
   if (role === "implied") {
     const octal = typeof chmod === "number" ? chmod : chmod?.octal;
     out.mode = octal === undefined ? 0o755 : octal & 0o7777;
-  } else if (chmod !== undefined && entry.type !== "symlink") {
+  } else if (chmod !== undefined && entry.type !== "symlink" && role !== "unpacked") {
     out.mode = typeof chmod === "number" ? chmod & 0o7777 : chmod.apply(out.mode, entry.type === "dir");
   }
   return out;

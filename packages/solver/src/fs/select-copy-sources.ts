@@ -32,6 +32,11 @@ export interface SelectCopySourcesOptions {
   onto?: FsIndex;
   /** mtime (ms) of the parent directories COPY creates; 0 by default, so plans are reproducible. */
   impliedDirMtimeMs?: number;
+  /**
+   * ADD's archive rule: for each source that is not a directory, the archive's entries when it is
+   * one (see openArchive), which are then extracted into the destination instead of copying the file.
+   */
+  unpack?: (entry: FsEntry, source: FsSource) => Promise<FsSource | undefined>;
   signal?: AbortSignal;
 }
 
@@ -101,7 +106,10 @@ export async function selectCopySources(
     const resolved = index.resolve(match.path, true, match.source);
     const entry = resolved === undefined ? undefined : index.get(resolved);
     if (resolved === undefined || !entry) throw new CopySourceNotFoundError(match.source, danglingLinkDetail(index, match.path));
-    if (entry.type === "dir") {
+    const archive = entry.type !== "dir" && options.unpack ? await options.unpack(entry, fs) : undefined;
+    if (archive) {
+      await placeArchive(builder, fs, destination, archive, signal);
+    } else if (entry.type === "dir") {
       placeDirectory(builder, fs, destination, entry, selectInside(index, resolved, () => true, exclude), index);
     } else {
       const to = prepareTarget(builder, fs, destination, false, baseName(match.path));
@@ -156,6 +164,30 @@ function placeDirectory(
     if (existing && child.type === "dir" && existing.type !== "dir") throw new CopyDirOntoNonDirError(to, existing.type, existing.linkTarget);
     if (existing && child.type !== "dir" && existing.type === "dir") throw new CopyFileOntoDirError(to, child.type);
     builder.add(child, to, fs, index.linkGroupOf(child));
+  }
+}
+
+/**
+ * An archive's entries into the destination, as BuildKit's unpack (solver/llbsolver/file/unpack.go)
+ * does: the destination is a directory whatever its spelling (MkdirAll), entries go below it by
+ * their names, and go-archive's rules for what is there already apply: a directory onto a
+ * directory merges, anything else replaces a file or symlink; a file over a directory, which
+ * go-archive would delete first, is refused here as it is for COPY. --chmod does not apply to
+ * extracted entries (unpack takes only the owner); --chown does.
+ */
+async function placeArchive(builder: CopyPlanBuilder, fs: FsSource, destination: { path: string; dirSyntax: boolean }, archive: FsSource, signal: AbortSignal | undefined): Promise<void> {
+  const { tree } = builder;
+  const top = prepareTarget(builder, fs, { path: destination.path, dirSyntax: true }, true, "");
+  const there = tree.lstat(top);
+  if (there && there.type !== "dir") throw new CopyDirOntoNonDirError(top, there.type, there.linkTarget);
+  const entries = await archive.list(signal ? { signal } : {});
+  const index = new FsIndex(entries);
+  for (const entry of entries) {
+    const to = imagePath(top, entry.path);
+    const existing = tree.lstat(to);
+    if (existing && entry.type === "dir" && existing.type !== "dir") throw new CopyDirOntoNonDirError(to, existing.type, existing.linkTarget);
+    if (existing && entry.type !== "dir" && existing.type === "dir") throw new CopyFileOntoDirError(to, entry.type);
+    builder.add(entry, to, archive, index.linkGroupOf(entry), { unpacked: true });
   }
 }
 

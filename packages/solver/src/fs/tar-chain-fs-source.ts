@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { ExpError, throwIfAborted } from "@exp/errors";
 import { readTar, TarError, TarHeaderTooLargeError, type TarHeader } from "@exp/tar";
-import { FsPathNotFoundError, InvalidLayerTarError } from "./errors.js";
+import { ArchiveEntryError, FsPathNotFoundError, InvalidArchiveError, InvalidLayerTarError } from "./errors.js";
 import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 import { compareBytes } from "./path-order.js";
 import { baseName, cleanPath, parentOf } from "./paths.js";
@@ -10,6 +10,17 @@ import { xattrsFromTar } from "./tar-header.js";
 /** One uncompressed layer tar, opened afresh on every call. */
 export interface TarLayer {
   open(): Promise<Readable>;
+  /** `size` bytes from byte `start`, when the tar can be read at random (a blob in the store). */
+  openRange?(start: number, size: number): Promise<Readable>;
+}
+
+export interface TarChainOptions {
+  /**
+   * Read one tar as an archive that ADD extracts (naming it in errors), not as image layers: as
+   * moby/go-archive's Untar, `.wh.` names are plain files, a name that climbs out of the
+   * destination (`../`) is an error, and so is an entry exp cannot write into a layer (a device).
+   */
+  archive?: string;
 }
 
 /** Where a file's bytes are: the layer that wrote them and the byte range of the entry's data. */
@@ -40,10 +51,10 @@ const META_PREFIX = ".wh..wh.";
  * (a hard link reads its target's). Reading many files of one big layer this way is quadratic;
  * fine for COPY of a few files, worth an extraction cache later.
  */
-export function tarChainFsSource(layers: readonly TarLayer[]): FsSource {
+export function tarChainFsSource(layers: readonly TarLayer[], options: TarChainOptions = {}): FsSource {
   let indexing: Promise<Map<string, IndexedEntry>> | undefined;
   const indexed = (signal?: AbortSignal): Promise<Map<string, IndexedEntry>> => {
-    indexing ??= indexChain(layers, signal);
+    indexing ??= indexChain(layers, options, signal);
     // A failed (or aborted) indexing may be retried by the next call.
     indexing.catch(() => (indexing = undefined));
     return indexing;
@@ -61,16 +72,17 @@ export function tarChainFsSource(layers: readonly TarLayer[]): FsSource {
       if (!found?.content) throw new FsPathNotFoundError(path, "not a file of the tar chain");
       const { layer, offset, size } = found.content;
       const layerSource = layers[layer] as TarLayer;
+      if (layerSource.openRange) return layerSource.openRange(offset, size);
       return Readable.from(sliceStream(await layerSource.open(), offset, size, options.signal));
     },
   };
 }
 
-async function indexChain(layers: readonly TarLayer[], signal?: AbortSignal): Promise<Map<string, IndexedEntry>> {
+async function indexChain(layers: readonly TarLayer[], options: TarChainOptions, signal?: AbortSignal): Promise<Map<string, IndexedEntry>> {
   const state = new Map<string, IndexedEntry>();
   for (let layer = 0; layer < layers.length; layer++) {
     throwIfAborted(signal, "indexing a tar chain");
-    const { added, whiteouts, opaque } = await readLayer(layers[layer] as TarLayer, layer, state, signal);
+    const { added, whiteouts, opaque } = await readLayer(layers[layer] as TarLayer, layer, state, options.archive, signal);
     // Whiteouts hide only what lower layers hold, so they apply before this layer's own entries.
     for (const dir of opaque) removeBelow(state, dir, false);
     for (const path of whiteouts) removeBelow(state, path, true);
@@ -87,16 +99,24 @@ async function readLayer(
   layer: TarLayer,
   layerIndex: number,
   lower: ReadonlyMap<string, IndexedEntry>,
+  archive: string | undefined,
   signal?: AbortSignal,
 ): Promise<{ added: IndexedEntry[]; whiteouts: string[]; opaque: string[] }> {
   const added = new Map<string, IndexedEntry>();
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  const where = `layer ${layerIndex} of the tar chain`;
+  const where = archive === undefined ? `layer ${layerIndex} of the tar chain` : "its tar";
   try {
     // Bodies are left unread: the reader skips them, and open() comes back for the one it needs.
     for await (const { header, offset } of readTar(await layer.open(), { signal, name: where })) {
       const path = cleanPath(header.name.replace(/^\/+/, ""));
+      if (archive !== undefined) {
+        checkArchiveEntry(archive, header, path);
+        if (path === ".") continue;
+        const indexedEntry = toIndexed(header, offset, path, layerIndex, added, lower);
+        if (indexedEntry) added.set(path, indexedEntry);
+        continue;
+      }
       if (path === "." || path.startsWith("../") || path === "..") continue;
       const name = baseName(path);
       if (name === OPAQUE_MARKER) {
@@ -116,6 +136,7 @@ async function readLayer(
     throwIfAborted(signal, "indexing a tar chain");
     // Our own errors (a layer whose content is not its diff_id, a header too large) say more than "invalid tar".
     if (error instanceof TarHeaderTooLargeError || (error instanceof ExpError && !(error instanceof TarError))) throw error;
+    if (archive !== undefined) throw new InvalidArchiveError(archive, (error as Error).message ?? String(error), error);
     throw new InvalidLayerTarError(layerIndex, (error as Error).message ?? String(error), error);
   }
   return { added: [...added.values()], whiteouts, opaque };
@@ -157,6 +178,16 @@ function toIndexed(
     default:
       return undefined;
   }
+}
+
+/**
+ * What go-archive's Untar refuses (breakoutError, "unhandled tar header type"), and what exp cannot
+ * put in a layer: devices, which BuildKit would create (as root) and exp's layers do not carry.
+ */
+function checkArchiveEntry(archive: string, header: TarHeader, path: string): void {
+  if (path === ".." || path.startsWith("../")) throw new ArchiveEntryError(archive, header.name, "its name climbs out of the destination");
+  if (header.type === "character-device" || header.type === "block-device") throw new ArchiveEntryError(archive, header.name, `it is a ${header.type}, which exp does not write into layers`);
+  if (header.type === "unknown") throw new ArchiveEntryError(archive, header.name, `its typeflag ${JSON.stringify(header.typeflag)} is not one tar extraction knows`);
 }
 
 /** Deletes `path` (when `self`) and everything below it. */

@@ -75,6 +75,11 @@ export interface CopyNode {
   readonly parents: boolean;
   readonly exclude: readonly string[];
   readonly inline: readonly InlineFile[];
+  /**
+   * ADD from the context or a stage: a source file that is a tar archive (plain, gzip, bzip2, xz
+   * or zstd) is extracted into dest instead of copied (BuildKit's AttemptUnpack).
+   */
+  readonly unpack?: boolean;
   /** For history and progress, e.g. "COPY app /app". */
   readonly description: string;
 }

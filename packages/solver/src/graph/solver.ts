@@ -23,6 +23,7 @@ import {
   type FsEntry,
   type FsSource,
 } from "../fs/index.js";
+import { openArchive } from "../fs/archive/open-archive.js";
 import { compressionLabel, uncompressedLabel } from "../layers/layer-blob.js";
 import type { Layer } from "../layers/layer.js";
 import { createRef, type Ref } from "../layers/ref.js";
@@ -296,6 +297,8 @@ export class Solver {
         chmod: node.chmod,
         parents: node.parents,
         exclude: node.exclude,
+        // The archive's bytes are in `content`; whether they are extracted is this.
+        unpack: node.unpack || undefined,
         // --link makes the layer independent of what it is copied onto (unless owner names must
         // be looked up in it).
         base: node.link && !(node.chown && "user" in node.chown) ? undefined : base.cacheKey,
@@ -308,7 +311,7 @@ export class Solver {
         // directory) needs the base's tree; --link and FROM scratch place them on nothing.
         const onto = node.link || node.base.kind === "scratch" ? undefined : await this.treeOf(node.base);
         const from = node.from ? await this.source(node.from) : undefined;
-        const writePlan = onto || !plan ? await this.copyPlan(node, from, onto) : plan;
+        const writePlan = onto || !plan || node.unpack ? await this.copyPlan(node, from, onto, node.unpack) : plan;
         const chown = node.chown ? await resolveChown(node.chown, () => this.source(node.base), this.options.signal) : undefined;
         const chmod = typeof node.chmod === "string" ? FileModeChange.parse(node.chmod) : node.chmod;
         const attributes: CopyAttributes = { ...(chown ? { chown } : {}), ...(chmod !== undefined ? { chmod } : {}) };
@@ -322,11 +325,13 @@ export class Solver {
    * What a COPY writes. Without `onto` the files are placed on an empty filesystem, which is what
    * the cache key is computed from (the base is in the key already) and what --link writes.
    */
-  private async copyPlan(node: CopyNode, from: FsSource | undefined, onto?: FsIndex): Promise<CopyPlan> {
+  /** What a COPY writes; with `unpack` (ADD, when writing the layer) archives among the sources are extracted. */
+  private async copyPlan(node: CopyNode, from: FsSource | undefined, onto?: FsIndex, unpack = false): Promise<CopyPlan> {
     const plans: CopyPlan[] = [];
     const placement = { workdir: node.workdir, ...(onto ? { onto } : {}), ...this.signalOption() };
     if (from && node.sources.length > 0) {
-      plans.push(await selectCopySources(from, [...node.sources], node.dest, { ...placement, exclude: [...node.exclude], parents: node.parents }));
+      const archives = unpack ? { unpack: (entry: FsEntry, source: FsSource) => openArchive(source, entry, { store: this.options.store, lease: this.options.lease, ...this.signalOption() }) } : {};
+      plans.push(await selectCopySources(from, [...node.sources], node.dest, { ...placement, exclude: [...node.exclude], parents: node.parents, ...archives }));
     }
     if (node.inline.length > 0) {
       plans.push(await selectCopySources(inlineFilesSource(node.inline), node.inline.map((f) => f.name), node.dest, placement));

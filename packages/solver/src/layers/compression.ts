@@ -32,10 +32,13 @@ export function checkCompressionRequest(request: CompressionRequest, component =
   return request;
 }
 
-/** The `zstd` command is missing; zstd layers need it until Node ships zstd in zlib (Node 22.15). */
+/**
+ * A command a compression needs is missing: zstd layers need `zstd` until Node ships zstd in zlib
+ * (Node 22.15); ADD of an xz or bzip2 archive needs `xz` or `bzip2` (BuildKit's go-archive runs `xz` too).
+ */
 export class CompressorUnavailableError extends ExpError {
-  constructor(cause: unknown) {
-    super("ERR_COMPRESSOR_UNAVAILABLE", "zstd compression needs the `zstd` command on PATH (Debian: apt-get install zstd)", { cause, fault: "server" });
+  constructor(cause: unknown, tool = "zstd", what = "zstd compression", debianPackage = "zstd") {
+    super("ERR_COMPRESSOR_UNAVAILABLE", `${what} needs the \`${tool}\` command on PATH (Debian: apt-get install ${debianPackage})`, { cause, fault: "server" });
   }
 }
 
@@ -71,13 +74,18 @@ function zstdLevelArgs(level: number): string[] {
 }
 
 function zstdProcess(args: string[]): Duplex {
-  const child = spawn("zstd", args, { stdio: ["pipe", "pipe", "pipe"] });
+  return toolProcess({ tool: "zstd", args, what: "zstd compression", debianPackage: "zstd" });
+}
+
+/** A command that filters stdin to stdout, as a Duplex; its failure (or absence) destroys it. */
+export function toolProcess(command: { tool: string; args: readonly string[]; what: string; debianPackage: string }): Duplex {
+  const child = spawn(command.tool, command.args, { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on("error", (error) => duplex.destroy(new CompressorUnavailableError(error)));
+  child.on("error", (error) => duplex.destroy(new CompressorUnavailableError(error, command.tool, command.what, command.debianPackage)));
   child.on("close", (code, signal) => {
-    if (code !== 0 && !duplex.destroyed) duplex.destroy(new ExpError("ERR_COMPRESSION_FAILED", `zstd exited with ${code ?? signal}: ${stderr.trim()}`, { fault: "server" }));
+    if (code !== 0 && !duplex.destroyed) duplex.destroy(new ExpError("ERR_COMPRESSION_FAILED", `${command.tool} exited with ${code ?? signal}: ${stderr.trim()}`, { fault: "server" }));
   });
   duplex.on("close", () => {
     if (child.exitCode === null) child.kill();

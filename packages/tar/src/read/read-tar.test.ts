@@ -179,3 +179,17 @@ describe("readTar at the end of the archive", () => {
     expect(names).toEqual(["etc/", "etc/hosts"]);
   });
 });
+
+describe("isTarHeader", () => {
+  it("takes a tar's first block, not text, zeros or a block with a bad checksum", async () => {
+    const { isTarHeader } = await import("../header/is-tar-header.js");
+    const tar = await collect(writeTar(entries.slice(0, 1)));
+    expect(isTarHeader(tar)).toBe(true);
+    expect(isTarHeader(tar.subarray(0, 511))).toBe(false);
+    expect(isTarHeader(Buffer.alloc(1024))).toBe(false);
+    expect(isTarHeader(Buffer.alloc(1024, "hello world\n"))).toBe(false);
+    const broken = Buffer.from(tar);
+    broken[0] = broken[0]! ^ 1;
+    expect(isTarHeader(broken)).toBe(false);
+  });
+});
