@@ -33,6 +33,7 @@ export { maxTarHeaderBytes, shortName, TarError, TarHeaderTooLargeError } from "
 // Orders and errors
 export { compareBytes, compareWalkOrder } from "./path-order.js";
 export {
+  ArchiveEntryError,
   ContextNotFoundError,
   CopyDestConflictError,
   CopyDestNotDirError,
@@ -44,6 +45,7 @@ export {
   DockerignoreReadError,
   FileChangedError,
   FsPathNotFoundError,
+  InvalidArchiveError,
   InvalidLayerEntryError,
   InvalidLayerTarError,
   InvalidPatternError,
