@@ -7,10 +7,9 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { ociExporter } from "@exp/exporter-oci";
 import { recordAttrReads, type CacheExporter } from "@exp/solver";
-import { walkRow, type AttrWalkOptions } from "@exp/testing";
+import { cacheFingerprint, readCacheDir, walkRow, type AttrWalkOptions, type CacheArtifact } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { cacheExporter, localCacheExportKeys } from "./local-cache-exporter.js";
-import { fingerprint, readCacheDir, type CacheDir } from "./option-table/cache-dir.js";
 import { STALE_BLOB, localCacheRows } from "./option-table/rows.js";
 
 // Issue 13, point 2: every key of --cache-to type=local's option table, exported with and
@@ -40,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Variants: "with-image" runs an oci image export beside the cache; "on-base" builds FROM a gzip base image; "stale" and "broken-dest" prepare the destination. */
-async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string, string>>, variant: string | undefined): Promise<CacheDir> {
+async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string, string>>, variant: string | undefined): Promise<CacheArtifact> {
   const n = ++exports;
   const store = await openContentStore(join(dir, "stores", `${n}`));
   const dest = join(dir, "out", `${n}`, "cache");
@@ -77,14 +76,14 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   return { ...(error === undefined ? {} : { error }), files: await readCacheDir(dest) };
 }
 
-function options(exporter: CacheExporter): AttrWalkOptions<CacheDir> {
+function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {
   return {
     name: "cache exporter local",
     keys: localCacheExportKeys,
     cases: localCacheRows,
     exempt: { dest: "required by every export: where the cache goes is what the conformance suite checks" },
     export: (attrs, variant) => exportWith(exporter, attrs, variant),
-    fingerprint,
+    fingerprint: cacheFingerprint,
     unread: (attrs) => recordAttrReads(() => exporter.resolve({ ...attrs, dest: join(dir, "unread") })).readers.flatMap((r) => r.unread()),
   };
 }

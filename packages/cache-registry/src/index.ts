@@ -1,2 +1,2 @@
-export { cacheExporter, cacheExporters } from "./registry-cache-exporter.js";
+export { cacheExporter, cacheExporters, registryCacheExportKeys } from "./registry-cache-exporter.js";
 export { cacheImporter, cacheImporters } from "./registry-cache-importer.js";

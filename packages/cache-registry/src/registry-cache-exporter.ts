@@ -3,7 +3,8 @@ import type { Digest } from "@exp/oci-spec";
 import { createRegistryClient, parseReference, type BlobSource } from "@exp/registry";
 import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 
-const keys = ["ref", "registry.insecure", ...cacheExportKeys] as const;
+/** The option table of `--cache-to type=registry` (what its AttrReader accepts). */
+export const registryCacheExportKeys = ["ref", "registry.insecure", ...cacheExportKeys] as const;
 
 /**
  * `--cache-to type=registry,ref=<repo:tag>`: BuildKit's registry cache. The create phase collects
@@ -15,7 +16,7 @@ const keys = ["ref", "registry.insecure", ...cacheExportKeys] as const;
 export const cacheExporter: CacheExporter = {
   type: "registry",
   resolve(attrs): CacheExporterInstance {
-    const reader = new AttrReader("cache exporter registry", attrs, keys);
+    const reader = new AttrReader("cache exporter registry", attrs, registryCacheExportKeys);
     const ref = parseReference(reader.required("ref", "give the cache image, e.g. ref=registry.example/app:buildcache"));
     const { mode, compression, imageManifest, ociMediaTypes, ignoreError } = parseCacheExportOptions(reader);
     const insecure = reader.bool("registry.insecure", false);

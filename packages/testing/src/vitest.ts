@@ -4,3 +4,4 @@ export { describeExporterConformance } from "./conformance/describe-conformance.
 export { recordedRegistry, type RecordedRegistry } from "./conformance/recorded-registry.js";
 export { describeAttrWalk } from "./attr-walk/describe-attr-walk.js";
 export { imageCommitRows } from "./attr-walk/image/image-commit-rows.js";
+export { cacheExportRows, layoutView, CACHE_VARIANTS, type CacheView } from "./attr-walk/cache/cache-export-rows.js";

@@ -16,3 +16,4 @@ export {
   type Manifest as OciArtifactManifest,
 } from "./image/image-artifact.js";
 export { BUILD_EPOCH } from "./image/build-epoch.js";
+export * from "./cache/index.js";
