@@ -2,17 +2,15 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { isAbortError, isExpError } from "@exp/errors";
 import { normalizePlatform, parsePlatform, parseReference, platformKey, type Platform } from "@exp/oci-spec";
 import packageJson from "../package.json" with { type: "json" };
-import { runBuild, type BuildCommandOptions } from "./commands/build.js";
-import { runDu } from "./commands/du/du.js";
-import { runHistoryInspect } from "./commands/history/history-inspect.js";
-import { runHistoryLs } from "./commands/history/history-ls.js";
-import { runHistoryRm, type HistoryRmOptions } from "./commands/history/history-rm.js";
-import { runImageLs, type ImageLsOptions } from "./commands/image/image-ls.js";
-import { runImageRm } from "./commands/image/image-rm.js";
+// Only types from the commands: each command's module (and the store, the solver, the registry
+// client it pulls in) is imported when that command runs, so `exp --version` and `exp --help`
+// load commander and this file, not the whole toolkit (issue 14: start-up).
+import type { BuildCommandOptions } from "./commands/build.js";
+import type { HistoryRmOptions } from "./commands/history/history-rm.js";
+import type { ImageLsOptions } from "./commands/image/image-ls.js";
 import { collectPruneFilter } from "./commands/prune/prune-filters.js";
-import { runPrune, type PruneOptions } from "./commands/prune/prune.js";
+import type { PruneOptions } from "./commands/prune/prune.js";
 import { bytesArg } from "./commands/prune/space-limits.js";
-import { runStoreCheck } from "./commands/store-check.js";
 import type { OutputFormat } from "./commands/store/store-options.js";
 import { formatError, UsageError } from "./errors.js";
 import { collectAnnotation } from "./spec/annotation-flag.js";
@@ -171,6 +169,7 @@ Examples:
         insecureRegistry: raw.insecureRegistry ?? [],
         noCacheFilter: Array.isArray(raw.cacheFilter) ? raw.cacheFilter : [],
       };
+      const { runBuild } = await import("./commands/build.js");
       hooks.setExitCode(await runBuild(context, options, { io, setRedactor: hooks.setRedactor, stderr: hooks.stderr }));
     });
 
@@ -187,7 +186,7 @@ SIZE counts every blob the row reaches (shared blobs count in every row that rea
 nothing else holds (what removing it would let exp prune reclaim). "unreferenced" is what exp prune removes now.
 Reads the store only: a --root that holds no store is an error, and nothing is created.`,
     )
-    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runDu(io, options)));
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await (await import("./commands/du/du.js")).runDu(io, options)));
 
   program
     .command("prune")
@@ -214,7 +213,7 @@ What it removes:
 Images kept by type=image outputs are never pruned (exp image ls, exp image rm). Blobs a running build holds stay.
 Without -f it asks on a terminal and refuses elsewhere.`,
     )
-    .action(async (options: PruneOptions) => hooks.setExitCode(await runPrune(io, options)));
+    .action(async (options: PruneOptions) => hooks.setExitCode(await (await import("./commands/prune/prune.js")).runPrune(io, options)));
 
   const image = program.command("image").description("Manage the images kept in the content store (docker image)");
   const imageLs = (command: Command) =>
@@ -223,7 +222,7 @@ Without -f it asks on a terminal and refuses elsewhere.`,
       .addOption(formatOption())
       .addOption(rootOption())
       .addHelpText("after", "\nOne row per name, newest image first. SIZE is every blob the image reaches in the store. Reads the store only.")
-      .action(async (options: ImageLsOptions) => hooks.setExitCode(await runImageLs(io, options)));
+      .action(async (options: ImageLsOptions) => hooks.setExitCode(await (await import("./commands/image/image-ls.js")).runImageLs(io, options)));
   imageLs(image.command("ls").alias("list").description("List the images kept in the store (docker image ls)"));
   image
     .command("rm")
@@ -238,7 +237,7 @@ Without -f it asks on a terminal and refuses elsewhere.`,
 Removes the names; the image's blobs are reclaimed by the next exp prune unless a build record, the build cache or
 another name still holds them (exp du shows what holds what). An unknown name removes nothing.`,
     )
-    .action(async (names: string[], options: { root?: string; force?: boolean }) => hooks.setExitCode(await runImageRm(io, names, options)));
+    .action(async (names: string[], options: { root?: string; force?: boolean }) => hooks.setExitCode(await (await import("./commands/image/image-rm.js")).runImageRm(io, names, options)));
   imageLs(program.command("images").description("List the images kept in the store (exp image ls)"));
 
   const history = program.command("history").description("Inspect the build history kept in the content store (docker buildx history)");
@@ -247,21 +246,21 @@ another name still holds them (exp du shows what holds what). An unknown name re
     .description("List build records, newest first, each Completed, Error or Canceled (exp history inspect shows the error)")
     .addOption(rootOption())
     .addOption(formatOption())
-    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryLs(io, options)));
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await (await import("./commands/history/history-ls.js")).runHistoryLs(io, options)));
   history
     .command("inspect")
     .description("Show one build record in full: context, Dockerfile, args, platforms, outputs, cache, steps, warnings, error (docker buildx history inspect)")
     .argument("[id]", "build id or a unique prefix of one (see exp history ls); default: the latest build")
     .addOption(rootOption())
     .addOption(formatOption())
-    .action(async (id: string | undefined, options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runHistoryInspect(io, id, options)));
+    .action(async (id: string | undefined, options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await (await import("./commands/history/history-inspect.js")).runHistoryInspect(io, id, options)));
   history
     .command("rm")
     .description("Remove build records (their blobs go at the next exp prune)")
     .argument("[id...]", "build ids (or unique prefixes)")
     .option("--all", "remove every build record")
     .addOption(rootOption())
-    .action(async (ids: string[], options: HistoryRmOptions) => hooks.setExitCode(await runHistoryRm(io, ids, options)));
+    .action(async (ids: string[], options: HistoryRmOptions) => hooks.setExitCode(await (await import("./commands/history/history-rm.js")).runHistoryRm(io, ids, options)));
 
   const store = program.command("store").description("Maintain the content store");
   store
@@ -269,7 +268,7 @@ another name still holds them (exp du shows what holds what). An unknown name re
     .description("Verify every blob's digest and every metadata reference; exit 1 on any fault")
     .addOption(rootOption())
     .addOption(formatOption())
-    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await runStoreCheck(io, options)));
+    .action(async (options: { root?: string; format: OutputFormat }) => hooks.setExitCode(await (await import("./commands/store-check.js")).runStoreCheck(io, options)));
 
   return program;
 }

@@ -26,7 +26,7 @@ import { CacheBackendNotFoundError, resolveCacheExporter, resolveCacheImporter, 
 import { createPrinter, effectiveMode, type ProgressMode, type ProgressPrinter } from "../progress/index.js";
 import { addAnnotations, parseAnnotationFlags } from "../spec/annotation-flag.js";
 import { parseLabelFlags } from "../spec/label-flag.js";
-import { resolveBuildContexts } from "../spec/resolve-build-contexts.js";
+import { checkBuildContextNames, resolveBuildContexts } from "../spec/resolve-build-contexts.js";
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
 import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
@@ -103,6 +103,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
     close: () => shown.close(),
   };
   try {
+    checkBuildContextNames(options.buildContext);
     const outputs = planOutputs({ outputs: options.output, tags, push: Boolean(options.push) }).map((o) => absolutePaths(o, cwd, ["dest"]));
     const annotations = parseAnnotationFlags(options.annotation);
     if (annotations.size > 0 && addAnnotations(outputs, annotations) === 0) {

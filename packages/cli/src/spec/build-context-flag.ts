@@ -1,4 +1,3 @@
-import { InvalidContextNameError, namedContextKey } from "@exp/dockerfile";
 import { parseReference } from "@exp/oci-spec";
 import { UsageError } from "../errors.js";
 
@@ -29,8 +28,9 @@ const tagPattern = /^[\w][\w.-]{0,127}$/;
 
 /**
  * One `--build-context name=value`, as buildx reads it (util/buildflags/context.go
- * ParseContextNames, then build/opt.go): the name is an image name (normalised: `alpine:latest`
- * and `alpine` are one); the value is
+ * ParseContextNames, then build/opt.go); the name, an image name (normalised: `alpine:latest`
+ * and `alpine` are one), is checked by resolveBuildContexts, which loads the Dockerfile front end
+ * (not loaded to parse the command line, so `exp --help` starts fast); the value is
  * - `docker-image://<ref>` (`docker-image://scratch` is an empty filesystem);
  * - `oci-layout://<dir>[:<tag>][@<digest>]`, split as ocilayout.Parse splits it;
  * - else a directory on this machine (checked when the build starts, as buildx stats it).
@@ -42,12 +42,6 @@ export function parseBuildContextFlag(value: string): BuildContextFlag {
   if (eq === -1) throw new UnsupportedBuildContextError(value, "no =");
   const name = value.slice(0, eq);
   const source = value.slice(eq + 1);
-  try {
-    namedContextKey(name);
-  } catch (error) {
-    if (error instanceof InvalidContextNameError) throw new UsageError(`--build-context ${JSON.stringify(value)}: ${error.message}`, error.code, { cause: error });
-    throw error;
-  }
   if (source === "") throw new UnsupportedBuildContextError(value, "empty source");
   if (source.startsWith("docker-image://")) {
     const ref = source.slice("docker-image://".length);

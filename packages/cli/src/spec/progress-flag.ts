@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.js";
-import { progressModes, type ProgressMode } from "../progress/index.js";
+// printer.ts, not the printers: parsing the flag must not load them (and the solver they format with).
+import { progressModes, type ProgressMode } from "../progress/printer.js";
 
 /** What `--progress` accepts: buildx's list (commands/build.go), `none` included. */
 export const progressFlagValues = [...progressModes, "none"] as const;

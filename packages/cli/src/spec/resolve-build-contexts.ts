@@ -1,8 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { namedContextKey, type NamedContext } from "@exp/dockerfile";
+import { InvalidContextNameError, namedContextKey, type NamedContext } from "@exp/dockerfile";
 import { ExpError } from "@exp/errors";
 import { parseImageLayoutIndex } from "@exp/oci-spec";
+import { UsageError } from "../errors.js";
 import { parseBuildContextFlag, type BuildContextSource } from "./build-context-flag.js";
 
 /** A `--build-context` source that is not there: no such directory, or an OCI layout without the image. */
@@ -23,11 +24,26 @@ export async function resolveBuildContexts(values: readonly string[], cwd: strin
   const byKey = new Map<string, { name: string; value: string; source: BuildContextSource }>();
   for (const value of values) {
     const { name, source } = parseBuildContextFlag(value);
-    byKey.set(namedContextKey(name), { name, value, source });
+    byKey.set(contextKey(name, value), { name, value, source });
   }
   const contexts: Record<string, NamedContext> = {};
   for (const { name, value, source } of byKey.values()) contexts[name] = await resolveSource(value, source, cwd, signal);
   return contexts;
+}
+
+/** Checks every `--build-context` name before the build starts, as buildx does while parsing its flags. */
+export function checkBuildContextNames(values: readonly string[]): void {
+  for (const value of values) contextKey(parseBuildContextFlag(value).name, value);
+}
+
+/** The name's key (an image name, normalised); a bad name is a usage error naming the flag's value. */
+function contextKey(name: string, value: string): string {
+  try {
+    return namedContextKey(name);
+  } catch (error) {
+    if (error instanceof InvalidContextNameError) throw new UsageError(`--build-context ${JSON.stringify(value)}: ${error.message}`, error.code, { cause: error });
+    throw error;
+  }
 }
 
 async function resolveSource(value: string, source: BuildContextSource, cwd: string, signal: AbortSignal | undefined): Promise<NamedContext> {

@@ -27,7 +27,7 @@ describe("exp image ls", () => {
     const [header, ...rows] = (await ls()).trimEnd().split("\n");
     expect(header).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^multi\s+2\s+[0-9a-f]{12}\s+\d+ seconds? ago\s+\d[\d.]*k?B$/);
+    expect(rows[0]).toMatch(/^multi\s+2\s+[0-9a-f]{12}\s+\d+ (?:seconds?|minutes?) ago\s+\d[\d.]*k?B$/);
     const short = appId.slice("sha256:".length, "sha256:".length + 12);
     expect(rows.slice(1).sort()).toEqual([expect.stringMatching(new RegExp(`^app\\s+1\\s+${short}\\s`)), expect.stringMatching(new RegExp(`^r\\.example/team/app\\s+latest\\s+${short}\\s`))]);
     // `exp images` and `exp image list` are the same command.
