@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { spawnSync } from "node:child_process";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -46,6 +46,10 @@ interface ResultFile {
   machine: { node: string; cpus: number; cpu_model: string; memory_gib: number };
   /** The exp commit measured, and the versions of the tools and servers it was measured against. */
   versions?: Record<string, string>;
+  /** The machine's 1, 5 and 15 minute load averages before and after the scenario ran. */
+  load?: { before: number[]; after: number[] };
+  /** How long the scenario took, set-up included (what `pnpm bench` announces next time). */
+  duration_s?: number;
   figures: Record<string, Figure>;
 }
 
@@ -120,22 +124,48 @@ async function renderResults(): Promise<void> {
     "",
     "![timeline of a sequential and a parallel export](timeline.svg)",
     "",
-    "| scenario | what | target | met | figures | measured |",
-    "|---|---|---|---|---|---|",
+    "| scenario | what | baseline | target | met | figures | measured |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const r of results) {
     const figures = Object.entries(r.figures).map(([k, v]) => describeFigure(k, v)).join(", ");
     const targets = r.targets.map((t) => `${describeTarget(t)}${t.met ? "" : " (**no**)"}`).join("; ");
-    lines.push(`| ${r.scenario} | ${r.description} | ${targets} | ${r.met ? "yes" : "**no**"} | ${figures} | ${r.measured_at.slice(0, 10)} |`);
+    const baseline = names.includes(r.scenario) ? (await loadScenario(r.scenario)).baseline : "";
+    lines.push(`| ${r.scenario} | ${r.description} | ${baseline} | ${targets} | ${r.met ? "yes" : "**no**"} | ${figures} | ${r.measured_at.slice(0, 10)}${overloaded(r)} |`);
   }
   const optimizations = await readFile(join(here, "OPTIMIZATIONS.md"), "utf8").catch(() => "");
   await writeAtomically(join(here, "RESULTS.md"), `${lines.join("\n")}\n${optimizations ? `\n${optimizations}` : ""}`);
 }
 
+/** A note when the machine was busier than it has cores, before or after: its figures are suspect. */
+function overloaded(r: ResultFile): string {
+  if (!r.load || r.machine.cpus === 0) return "";
+  const peak = Math.max(r.load.before[0] ?? 0, r.load.after[0] ?? 0);
+  return peak > r.machine.cpus ? ` (load ${peak.toFixed(1)} > ${r.machine.cpus} cores)` : "";
+}
+
+/** What `pnpm bench` is about to run and how long each took last time, printed before it starts. */
+async function announce(names: readonly string[], runs: number): Promise<void> {
+  let total = 0;
+  let unknown = 0;
+  console.log(`pnpm bench will run ${names.length} scenario(s), ${runs} run(s) each:`);
+  for (const name of names) {
+    const scenario = await loadScenario(name);
+    const last = await readFile(join(resultsDir, `${name}.json`), "utf8").then((text) => (JSON.parse(text) as ResultFile).duration_s, () => undefined);
+    if (last === undefined) unknown++;
+    else total += last;
+    console.log(`  ${name}: ${scenario.description} (baseline: ${scenario.baseline}); ${last === undefined ? "no timed run yet" : `about ${(last / 60).toFixed(1)} min last time`}`);
+  }
+  console.log(`about ${(total / 60).toFixed(0)} min in all${unknown > 0 ? `, plus ${unknown} scenario(s) never timed` : ""} (times scale with --runs)`);
+}
+
 async function runScenario(name: string, runs: number, signal: AbortSignal): Promise<boolean> {
   const scenario = await loadScenario(name);
   console.log(`bench ${scenario.name}: ${scenario.description}`);
+  const started = Date.now();
+  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
   const figures = await scenario.run({ signal, runs, log: (line) => console.log(`  ${line}`) });
+  const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
   const targets = scenario.targets.map((t) => ({ ...t, met: targetMet(t, figures[t.metric]) }));
   const cpu = cpus();
   const result: ResultFile = {
@@ -146,6 +176,8 @@ async function runScenario(name: string, runs: number, signal: AbortSignal): Pro
     measured_at: new Date().toISOString(),
     machine: { node: process.version, cpus: cpu.length, cpu_model: cpu[0]?.model.trim() ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30) },
     versions: versions(),
+    load: { before: loadBefore, after: loadAfter },
+    duration_s: Math.round((Date.now() - started) / 1000),
     figures,
   };
   await writeAtomically(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
@@ -162,6 +194,7 @@ async function main(): Promise<void> {
   if (values["render-only"]) return renderResults();
   const names = positionals.length > 0 ? positionals : await available();
   for (const name of names) await loadScenario(name); // fail on a typo before hours of benchmarking
+  await announce(names, runs);
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // shared by every concurrent operation of a scenario
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));

@@ -11,6 +11,12 @@ export type Figure = number | string | Sampled;
 export interface Scenario {
   name: string;
   description: string;
+  /**
+   * What the figures are compared against, named so a skeptic can check it: a real tool run from
+   * its CLI (with its version), BuildKit's behaviour as its code has it (file and function), or a
+   * physical limit. Shown in RESULTS.md beside the target.
+   */
+  baseline: string;
   /** What "good" means, e.g. `{ metric: "ratio", max: 0.52 }`; a scenario may have several. */
   targets: Target[];
   run(options: ScenarioOptions): Promise<Record<string, Figure>>;

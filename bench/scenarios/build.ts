@@ -20,6 +20,7 @@ const mibPerLayer = 10;
 export const scenario: Scenario = {
   name: "build",
   description: `cold vs warm build of a ${layers * mibPerLayer} MiB context in ${layers} COPY layers (build + gzip of every layer)`,
+  baseline: "the same build, cold (empty store), in the same round",
   targets: [{ metric: "warm_over_cold", max: 0.1 }],
   async run({ signal, log, runs }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-build-"));

@@ -23,6 +23,7 @@ const pushLatencyMs = 1000;
 export const scenario: Scenario = {
   name: "coordinator",
   description: `image push + cache push of ${pushLatencyMs} ms each, sequential vs parallel`,
+  baseline: "the pre-#6451 order: the image push, then the cache push (solver.go Solve before e07b5ed18), with the same create phase",
   targets: [{ metric: "ratio", max: 0.52 }],
   async run({ signal, log, runs }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-coordinator-"));

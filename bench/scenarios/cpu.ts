@@ -29,6 +29,7 @@ const layerMiB = 48;
 export const scenario: Scenario = {
   name: "cpu",
   description: `${layers} × ${layerMiB} MiB text-like layers: gzip concurrent through LayerBlobs vs one stream at a time; image export with zstd vs gzip`,
+  baseline: "the same layers gzipped one stream at a time (one zlib stream, as a single-threaded compressor does)",
   targets: [{ metric: "speedup", min: 1.7 }],
   async run(options) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-cpu-"));

@@ -49,6 +49,7 @@ const forbidden: Record<string, (name: string) => boolean> = {
 export const scenario: Scenario = {
   name: "footprint",
   description: `npm install size of @exp/solver, @exp/exporter-oci, @exp/cli alone / with each backend, @exp/all; vs ${baselineCommit} (before issue 12)`,
+  baseline: "the same installs of commit 3127425, the last before issue 12",
   targets: [
     { metric: "solver_forbidden", max: 0 },
     { metric: "cli_forbidden", max: 0 },

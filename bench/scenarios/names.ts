@@ -29,6 +29,7 @@ const registries = 3;
 export const scenario: Scenario = {
   name: "names",
   description: `${layers * mibPerLayer} MiB image in ${layers} layers from cache → ${registries} registries as ${registries} names, each over its own ${defaultLink.mibPerSecond} MiB/s link, at once vs one after another`,
+  baseline: "BuildKit's image exporter pushing `name=a,b,c` one name after another (exporter/containerimage/export.go, the push loop of #3365), measured as three exports in a row",
   targets: [{ metric: "parallel_over_sequential", max: 0.45 }],
   async run({ signal, log, runs }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-names-"));

@@ -43,6 +43,7 @@ const manifestTypes = [OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST, DOCKER_MANIFEST_LIST
 export const scenario: Scenario = {
   name: "same-registry",
   description: `${layers * mibPerLayer} MiB image in ${layers} layers from cache: image and cache (max) → two repositories of one registry over one ${defaultLink.mibPerSecond} MiB/s link`,
+  baseline: "two separate pushers, each uploading every blob (buildpacks' lifecycle pushing app and cache, the reference point of issue 8), not BuildKit (whether its parallel finalize uploads a shared blob twice is not measured here); exp's own sequential order with one shared client is beside it (shared_sequential)",
   targets: [
     { metric: "parallel_bytes_over_unique", max: 1.0 },
     { metric: "parallel_over_sequential", max: 0.55 },

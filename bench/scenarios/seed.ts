@@ -23,6 +23,7 @@ const mibPerLayer = 30;
 export const scenario: Scenario = {
   name: "seed",
   description: `${layers * mibPerLayer} MiB image in ${layers} layers from cache: image → registry and cache (max) → S3, ${defaultLink.mibPerSecond} MiB/s links`,
+  baseline: "BuildKit before PR #6451: the image export, then the cache export (solver/llbsolver/solver.go Solve: runExporters, then runCacheExporters, before e07b5ed18), run by exp as `--sequential-export`; and the slower of the two exports alone",
   targets: [
     { metric: "parallel_over_sequential", max: 0.52 },
     { metric: "parallel_over_slower", max: 1.05 },

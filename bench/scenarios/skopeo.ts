@@ -55,6 +55,7 @@ const imageMiB = (shape: Shape) => round(shapes[shape].reduce((a, b) => a + b, 0
 export const scenario: Scenario = {
   name: "skopeo",
   description: `push of an OCI image shaped like a Node app (${imageMiB("app")} MiB, ${shapes.app.length} layers) and of one of ${shapes.big.length} big layers (${imageMiB("big")} MiB), exp vs skopeo copy (blob-info cache cleared), same ${defaultLink.mibPerSecond} MiB/s + ${defaultLink.latencyMs} ms link`,
+  baseline: "skopeo copy (the version below) of the same OCI layout over the same link, blob-info cache cleared; the big-layer image is bounded by the link's floor (bytes / bandwidth)",
   targets: [{ metric: "app_exp_over_skopeo", max: 0.8 }],
   async run({ signal, log, runs }) {
     const tools = requireTools(["skopeo"]);
