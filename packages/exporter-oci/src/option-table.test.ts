@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openContentStore } from "@exp/content";
 import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
-import { recordAttrReads } from "@exp/solver";
+import { recordAttrReads, type Exporter } from "@exp/solver";
 import { BUILD_EPOCH, fingerprint, readOciArtifact, rootDescriptor, walkRow, type AttrWalkOptions, type OciArtifact } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
-import { ociExporter, ociExporterKeys } from "./oci-exporter.js";
+import { dockerExporter, ociExporter, ociExporterKeys } from "./oci-exporter.js";
+import { dockerExempt, dockerRows } from "./option-table/docker-rows.js";
 import { ociRows } from "./option-table/rows.js";
 
 // Issue 13, point 2: every key of type=oci's option table, exported with and without, and the
@@ -22,7 +23,7 @@ const amd64 = { os: "linux", architecture: "amd64" };
 // Each export gets a store of its own, as a first build on a CI runner: BuildKit reuses a layer's
 // blob of the asked compression whatever its level (compression-level applies to new blobs only),
 // so on a shared store the walk would compare an export with the blob of the one before.
-async function exportWith(attrs: Readonly<Record<string, string>>, variant: string | undefined): Promise<OciArtifact> {
+async function exportWith(attrs: Readonly<Record<string, string>>, variant: string | undefined, exporter: Exporter = ociExporter): Promise<OciArtifact> {
   const onBase = variant === "on-base";
   const n = ++exports;
   const store = await openContentStore(join(dir, "stores", `${n}`));
@@ -36,7 +37,7 @@ async function exportWith(attrs: Readonly<Record<string, string>>, variant: stri
   const kind = attrs.tar === "false" ? "dir" : "tar";
   const dest = join(dir, "out", `${n}`, kind === "dir" ? "layout" : "image.tar");
   try {
-    await runExport({ source: built.source, exporters: [ociExporter.resolve({ ...attrs, dest })], store });
+    await runExport({ source: built.source, exporters: [exporter.resolve({ ...attrs, dest })], store });
   } finally {
     await store.leases.release(built.lease);
   }
@@ -69,6 +70,20 @@ const options = (): AttrWalkOptions<OciArtifact> => ({
 
 describeAttrWalk("type=oci", ociExporterKeys.filter((k) => k !== "dest"), options);
 
+// type=docker shares the option table and the writer: the same rows but those needing an index,
+// read from the docker archive (manifest.json beside the OCI layout, as BuildKit's).
+const dockerOptions = (): AttrWalkOptions<OciArtifact> => ({
+  name: "exporter docker",
+  keys: ociExporterKeys,
+  cases: dockerRows,
+  exempt: dockerExempt,
+  export: (attrs, variant) => exportWith(attrs, variant, dockerExporter),
+  fingerprint,
+  unread: (attrs) => recordAttrReads(() => dockerExporter.resolve({ ...attrs, dest: join(dir, "unread.tar") })).readers.flatMap((r) => r.unread()),
+});
+
+describeAttrWalk("type=docker", ociExporterKeys.filter((k) => !Object.hasOwn(dockerExempt, k)), dockerOptions);
+
 describe("the type=oci walk can fail", () => {
   it("fails an oci exporter that drops compression= before applying it", async () => {
     const dropping = async (attrs: Readonly<Record<string, string>>, variant: string | undefined) => {
@@ -77,5 +92,14 @@ describe("the type=oci walk can fail", () => {
     };
     const findings = await walkRow({ ...options(), export: dropping }, ociRows.find((row) => row.key === "compression")!);
     expect(findings).toEqual([{ key: "compression", problem: expect.stringContaining("changes nothing in the artifact") }]);
+  }, 60_000);
+
+  it("fails a docker exporter that drops name= before applying it", async () => {
+    const dropping = async (attrs: Readonly<Record<string, string>>, variant: string | undefined) => {
+      const { name: _dropped, ...rest } = attrs;
+      return exportWith(rest, variant, dockerExporter);
+    };
+    const findings = await walkRow({ ...dockerOptions(), export: dropping }, dockerRows.find((row) => row.key === "name")!);
+    expect(findings).toEqual([{ key: "name", problem: expect.stringContaining("changes nothing in the artifact") }]);
   }, 60_000);
 });
