@@ -38,11 +38,11 @@ const exporterAttrs: BadInputCase[] = [
     message: [/"zstd" for "compression"/, /zstd layers need OCI media types/],
   },
   {
-    name: "annotations with Docker media types (conflicting)",
-    argv: (sb) => build(sb, "-o", `type=oci,dest=${sb.dest.archive},oci-mediatypes=false,annotation.org.opencontainers.image.title=x`),
+    name: "a descriptor annotation with Docker media types (conflicting)",
+    argv: (sb) => build(sb, "-o", `type=oci,dest=${sb.dest.archive},oci-mediatypes=false,annotation-manifest-descriptor.org.opencontainers.image.title=x`),
     exit: 1,
     code: "ERR_INVALID_OPTION",
-    message: [/"false" for "oci-mediatypes"; expected true when annotations are set/],
+    message: [/"false" for "oci-mediatypes"; expected true when annotation-manifest-descriptor.org.opencontainers.image.title is set/],
   },
   {
     name: "type=docker with tar=false (conflicting)",

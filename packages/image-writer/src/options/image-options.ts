@@ -55,8 +55,18 @@ export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Reco
   if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new InvalidOptionError(component, "source-date-epoch", epochText, "seconds since the Unix epoch");
   // Read through the reader, so its record of read keys holds them (an option-table walk checks it).
   const annotations = parseAnnotations(component, reader.startingWith("annotation"));
-  if (annotations.length > 0 && !ociMediaTypes) {
-    throw new InvalidOptionError(component, "oci-mediatypes", "false", "true when annotations are set (Docker media types cannot carry them)");
+  // exporter/containerimage/writer.go (Commit): with Docker media types BuildKit refuses only the
+  // annotations that need an OCI index or descriptor; manifest ones (`annotation.` is one) go into
+  // the Docker manifest's `annotations`, as commitDistributionManifest writes them.
+  const misfit = ociMediaTypes ? undefined : annotations.find((a) => a.target !== "manifest");
+  if (misfit) {
+    const attr = `annotation-${misfit.target}${misfit.platform === undefined ? "" : `[${misfit.platform}]`}.${misfit.key}`;
+    throw new InvalidOptionError(
+      component,
+      "oci-mediatypes",
+      "false",
+      `true when ${attr} is set (with Docker media types only manifest annotations, annotation.<key> or annotation-manifest.<key>, can be exported; index, index-descriptor and manifest-descriptor ones cannot)`,
+    );
   }
   return {
     names,
