@@ -4,6 +4,7 @@ import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, 
 import { checkAnnotationsFit, commitImage, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { pushImage } from "./push/push-image.js";
 import { storeRoots } from "./store-roots.js";
+import { DANGLING_FIX, PushByDigestError } from "./push-by-digest-error.js";
 import { checkDanglingPrefix, targetNames } from "./target-names.js";
 
 /** The option table of `type=image` and `type=registry` (what their AttrReader accepts). */
@@ -36,6 +37,11 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
       if (push && commit.names.length === 0 && !danglingPrefix) throw new MissingOptionError(component, "name", "push=true needs the name(s) to push to, e.g. name=registry.example/app:1.0, or a dangling-name-prefix");
       const tagged = commit.names.find(hasExplicitTag);
       if (byDigest && tagged) throw new InvalidOptionError(component, "name", tagged, "a name without a tag when push-by-digest=true");
+      // util/push/push.go: the dangling name (<prefix>@<digest>) is pushed too, and it cannot be
+      // pushed by digest. Known now unless the names come from the front end (name=*).
+      if (push && byDigest && danglingPrefix && (!naming.danglingEmptyOnly || commit.names.length === 0)) {
+        throw new PushByDigestError(component, `${danglingPrefix}@<digest>`, DANGLING_FIX);
+      }
       return {
         type,
         name: "exporting to image",
@@ -48,6 +54,9 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
             // Without a local copy to keep, a base layer the target registry already has is mounted, never downloaded.
             const image = await commitImage(source, ctx, commit, lease.id, { allowRemote: push && !store });
             const { targets: names, storeNames } = targetNames(given, image.root.digest, naming);
+            // name=* with dangling-name-empty-only: only now is it known whether the dangling name is used.
+            const digested = push && byDigest ? names.find((n) => n.digest !== undefined) : undefined;
+            if (digested) throw new PushByDigestError(component, digested.toString(), DANGLING_FIX);
             if (store) {
               // BuildKit's "naming to <name>", one line per name the image gets.
               const named = names.map((name) => ctx.progress.oneOff(`naming-${name.toString()}`, `naming to ${name.toString()}`));
