@@ -61,6 +61,8 @@ export function exportersFor(plan: ExportPlan): { exporters: ExporterInstance[];
 
 export interface TimedExport {
   ms: number;
+  /** CPU time (user + system) of this process, exp's, during the export: the servers and link proxies run in processes of their own. */
+  cpuMs: number;
   timeline: TimelineEntry[];
 }
 
@@ -75,6 +77,7 @@ export async function timedExport(options: { context: string; store: ContentStor
   const { exporters, cacheExporters } = exportersFor(plan);
   try {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const outcome = await runExport({
       source: built.source,
       store,
@@ -85,7 +88,9 @@ export async function timedExport(options: { context: string; store: ContentStor
       ...(plan.sequential ? { sequential: true } : {}),
       ...(options.blobs ? { blobs: options.blobs } : {}),
     });
-    return { ms: performance.now() - started, timeline: outcome.timeline };
+    const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, timeline: outcome.timeline };
   } finally {
     await store.leases.release(built.lease);
     await client.close();

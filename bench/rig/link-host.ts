@@ -1,4 +1,4 @@
-import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from "@exp/testing";
+import { Link, startFaultProxy, type FaultProxy, type FaultProxyOptions } from "@exp/testing";
 
 /**
  * Child process behind `startLinks`: hosts the bandwidth-limiting proxies, so their byte copying
@@ -6,14 +6,21 @@ import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from "@exp/t
  * Speaks a tiny request/response protocol over the IPC channel.
  */
 type Request =
-  | { id: number; op: "start"; options: Omit<FaultProxyOptions, "signal"> }
+  | { id: number; op: "start"; options: Omit<FaultProxyOptions, "signal">; uplink?: string }
   | { id: number; op: "stats" | "reset" | "stop"; proxy: string };
 
 const proxies = new Map<string, FaultProxy>();
+/** Links shared by name: proxies started with the same `uplink` share one bandwidth (a runner's uplink). */
+const uplinks = new Map<string, Link>();
 
 async function handle(request: Request): Promise<unknown> {
   if (request.op === "start") {
-    const proxy = await startFaultProxy(request.options);
+    const { uplink, options } = request;
+    if (uplink !== undefined && options.link !== undefined && !(options.link instanceof Link)) {
+      if (!uplinks.has(uplink)) uplinks.set(uplink, new Link(options.link));
+      options.link = uplinks.get(uplink)!;
+    }
+    const proxy = await startFaultProxy(options);
     proxies.set(proxy.host, proxy);
     return { url: proxy.url, host: proxy.host };
   }

@@ -11,7 +11,8 @@ export interface RemoteLink {
 }
 
 export interface LinkHost {
-  start(options: Omit<FaultProxyOptions, "signal">): Promise<RemoteLink>;
+  /** `uplink` names a link shared with every other proxy started with that name. */
+  start(options: Omit<FaultProxyOptions, "signal">, uplink?: string): Promise<RemoteLink>;
   stop(): Promise<void>;
 }
 
@@ -46,8 +47,8 @@ export async function startLinkHost(): Promise<LinkHost> {
       child.send({ id, ...message });
     });
   return {
-    async start(options) {
-      const { url, host } = await call<{ url: string; host: string }>({ op: "start", options });
+    async start(options, uplink) {
+      const { url, host } = await call<{ url: string; host: string }>({ op: "start", options, ...(uplink === undefined ? {} : { uplink }) });
       return { url, host, stats: () => call<FaultProxyStats>({ op: "stats", proxy: host }), reset: () => call<void>({ op: "reset", proxy: host }) };
     },
     async stop() {

@@ -32,12 +32,14 @@ export interface Rig {
  * Starts the real servers on loopback (distribution registries, Swift's s3api) and one link proxy
  * in front of each, in a separate process. Everything is stopped by `stop()`, also on failure.
  */
-export async function startRig(options: { registries: number; s3?: boolean; link?: LinkSpec; signal: AbortSignal; scenario: string }): Promise<Rig> {
+export async function startRig(options: { registries: number; s3?: boolean; link?: LinkSpec; signal: AbortSignal; scenario: string; sharedUplink?: boolean }): Promise<Rig> {
   const needed = [...(options.registries > 0 ? ["docker-registry"] : []), ...(options.s3 ? SWIFT_TOOLS : [])];
   const tools = requireTools(needed);
   if (!tools.available) throw new Error(`pnpm bench ${options.scenario} needs ${tools.missing.join(", ")}: run bash scripts/setup.sh`);
   const link = options.link ?? defaultLink;
   const linkOptions = { bytesPerSecond: link.mibPerSecond * 1024 * 1024, latencyMs: link.latencyMs };
+  // One runner uplink for every destination, or a link each (different networks, the seed's premise).
+  const uplink = options.sharedUplink ? "uplink" : undefined;
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -49,14 +51,14 @@ export async function startRig(options: { registries: number; s3?: boolean; link
     for (let i = 0; i < options.registries; i++) {
       const server = await startRegistry({ signal: options.signal });
       stops.push(() => server.stop());
-      registries.push({ server, link: await links.start({ target: server.url, link: linkOptions }) });
+      registries.push({ server, link: await links.start({ target: server.url, link: linkOptions }, uplink) });
     }
     let s3: RigS3 | undefined;
     if (options.s3) {
       const bucket = options.scenario.replace(/[^a-z0-9-]/g, "-");
       const server = await startS3({ bucket, signal: options.signal });
       stops.push(() => server.stop());
-      s3 = { server, bucket, link: await links.start({ target: server.endpoint, link: linkOptions, preserveHost: true }) };
+      s3 = { server, bucket, link: await links.start({ target: server.endpoint, link: linkOptions, preserveHost: true }, uplink) };
     }
     return { registries, ...(s3 ? { s3 } : {}), links, stop };
   } catch (error) {

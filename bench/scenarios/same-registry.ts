@@ -69,7 +69,7 @@ export const scenario: Scenario = {
         const timed =
           kind === "sequential"
             ? // Two exports, each with a fresh registry client (timedExport makes one per call).
-              [await export_({ images }), await export_({ registryCaches })].reduce((a, b) => ({ ms: a.ms + b.ms, timeline: [...a.timeline, ...b.timeline] }))
+              [await export_({ images }), await export_({ registryCaches })].reduce((a, b) => ({ ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs, timeline: [...a.timeline, ...b.timeline] }))
             : await export_({ images, ...(kind === "image" ? {} : { registryCaches }), ...(kind === "shared-sequential" ? { sequential: true } : {}) });
         const stats = await link.stats();
         // Straight to the server, not through the link: reading back is not part of the run.

@@ -27,6 +27,8 @@ export const scenario: Scenario = {
   targets: [
     { metric: "parallel_over_sequential", max: 0.52 },
     { metric: "parallel_over_slower", max: 1.05 },
+    // Issue 14: exp's CPU per GiB sent in the parallel run within 10% of the sequential run's.
+    { metric: "cpu_parallel_over_sequential", max: 1.1 },
   ],
   async run({ signal, log, runs }) {
     const dir = await mkdtemp(join(tmpdir(), "exp-bench-seed-"));
@@ -45,11 +47,18 @@ export const scenario: Scenario = {
           ...(what.sequential ? { sequential: true } : {}),
         };
       };
-      const once = (what: Parameters<typeof plan>[0]) => timedExport({ context, store, plan: plan(what), signal });
+      const links = [rig.registries[0]!.link, rig.s3!.link];
+      const once = async (what: Parameters<typeof plan>[0]) => {
+        for (const link of links) await link.reset();
+        const timed = await timedExport({ context, store, plan: plan(what), signal });
+        // exp's CPU per GiB that crossed the links (request bodies, counted by the proxies).
+        const bytes = (await Promise.all(links.map((l) => l.stats()))).reduce((sum, s) => sum + s.requestBytes, 0);
+        return { ...timed, cpuSPerGiB: timed.cpuMs / 1000 / (bytes / 2 ** 30) };
+      };
       log("warm-up: build and compress once (the build-from-cache state), push once");
       await once({ image: true, cache: true });
       const kinds = ["sequential", "parallel", "image", "cache"] as const;
-      const walls: Record<(typeof kinds)[number], TimedExport[]> = { sequential: [], parallel: [], image: [], cache: [] };
+      const walls: Record<(typeof kinds)[number], Array<TimedExport & { cpuSPerGiB: number }>> = { sequential: [], parallel: [], image: [], cache: [] };
       for (let i = 0; i < runs; i++) {
         const rotated = [...kinds.slice(i % kinds.length), ...kinds.slice(0, i % kinds.length)];
         for (const kind of rotated) {
@@ -74,6 +83,10 @@ export const scenario: Scenario = {
         cache_only_ms: sampled(ms("cache"), 0),
         parallel_over_sequential: sampled(pairRatios(ms("parallel"), ms("sequential"))),
         parallel_over_slower: sampled(pairRatios(ms("parallel"), slower)),
+        // exp's own CPU (this process; the servers and link proxies run in their own) per GiB sent.
+        parallel_exp_cpu_s_per_gib: sampled(walls.parallel.map((w) => w.cpuSPerGiB), 2),
+        sequential_exp_cpu_s_per_gib: sampled(walls.sequential.map((w) => w.cpuSPerGiB), 2),
+        cpu_parallel_over_sequential: sampled(pairRatios(walls.parallel.map((w) => w.cpuSPerGiB), walls.sequential.map((w) => w.cpuSPerGiB))),
         runs,
         link_mib_s: defaultLink.mibPerSecond,
         link_latency_ms: defaultLink.latencyMs,
