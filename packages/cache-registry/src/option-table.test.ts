@@ -21,7 +21,9 @@ import { readRegistryCache } from "./option-table/read-registry-cache.js";
 const rows = cacheExportRows(cacheExportKeys);
 const exempt = {
   ref: "required by every export: where the cache goes is what the conformance suite and registry-cache.test.ts check",
-  "registry.insecure": "only a registry whose certificate is not trusted shows it (the walk's registry is plain HTTP on loopback, which needs no flag)",
+  // Tried with startRegistry({ tls: true }): the row cannot pass yet (see the README).
+  "registry.insecure":
+    "exp's registry.insecure is plain HTTP only, where BuildKit's tries HTTPS without verification first and falls back to HTTP (registryConfig in cache/remotecache/registry/registry.go, httpFallback in util/resolver/resolver.go): against a TLS registry with a self-signed certificate BuildKit's push succeeds and exp's fails, so a row would fail until @exp/registry falls back the same way",
 };
 let registry: TestRegistry;
 let proxy: FaultProxy;
