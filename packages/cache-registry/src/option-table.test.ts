@@ -12,20 +12,20 @@ import { recordAttrReads, type CacheExporter } from "@exp/solver";
 import { cacheFingerprint, skipUnlessTools, startFaultProxy, startRegistry, walkRow, type AttrWalkOptions, type CacheArtifact, type FaultProxy, type TestRegistry } from "@exp/testing";
 import { cacheExportRows, describeAttrWalk } from "@exp/testing/vitest";
 import { cacheExporter, registryCacheExportKeys } from "./registry-cache-exporter.js";
+import { insecureRow } from "./option-table/insecure-row.js";
 import { readRegistryCache } from "./option-table/read-registry-cache.js";
 
 // Issue 13, point 2: every key of --cache-to type=registry's option table, exported with and
 // without, and the cache read back from the registry compared as BuildKit's would differ. The
 // rows are the ones every cache exporter shares (@exp/testing's cacheExportRows, also walked by
 // type=local): BuildKit's remotecache/registry parses the same keys as remotecache/local.
-const rows = cacheExportRows(cacheExportKeys);
+const rows = [...cacheExportRows(cacheExportKeys), insecureRow];
 const exempt = {
   ref: "required by every export: where the cache goes is what the conformance suite and registry-cache.test.ts check",
-  // Tried with startRegistry({ tls: true }): the row cannot pass yet (see the README).
-  "registry.insecure":
-    "exp's registry.insecure is plain HTTP only, where BuildKit's tries HTTPS without verification first and falls back to HTTP (registryConfig in cache/remotecache/registry/registry.go, httpFallback in util/resolver/resolver.go): against a TLS registry with a self-signed certificate BuildKit's push succeeds and exp's fails, so a row would fail until @exp/registry falls back the same way",
 };
 let registry: TestRegistry;
+/** The "tls" variant's registry: HTTPS with a self-signed certificate the build's client does not trust. */
+let tlsRegistry: TestRegistry;
 let proxy: FaultProxy;
 let client: RegistryClient;
 let dir: string;
@@ -34,7 +34,7 @@ let baseRef: string;
 
 describe.skipIf(skipUnlessTools("docker-registry"))("registry cache option table", () => {
   beforeAll(async () => {
-    registry = await startRegistry();
+    [registry, tlsRegistry] = await Promise.all([startRegistry(), startRegistry({ tls: true })]);
     // "broken-dest" pushes through a proxy that refuses every manifest: the export fails at its end.
     proxy = await startFaultProxy({ target: registry.url });
     proxy.setRules([{ match: { method: "PUT", path: /\/manifests\// }, fault: { type: "status", status: 403 } }]);
@@ -59,6 +59,7 @@ describe.skipIf(skipUnlessTools("docker-registry"))("registry cache option table
     await client?.close();
     await proxy?.stop();
     await registry?.stop();
+    await tlsRegistry?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -76,7 +77,8 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   const n = ++exports;
   const store = await openContentStore(join(dir, "stores", `${n}`));
   const repository = `walk/cache-${n}`;
-  const host = variant === "broken-dest" ? proxy.host : registry.host;
+  const target = variant === "tls" ? tlsRegistry : registry;
+  const host = variant === "broken-dest" ? proxy.host : target.host;
   const onBase = variant === "on-base";
   const built = await buildImage({
     context: join(dir, onBase ? "child" : "context"),
@@ -99,7 +101,7 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   } finally {
     await store.leases.release(built.lease);
   }
-  return { ...(error === undefined ? {} : { error }), files: await readRegistryCache(registry, repository, "cache") };
+  return { ...(error === undefined ? {} : { error }), files: await readRegistryCache(target, repository, "cache") };
 }
 
 function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {

@@ -368,8 +368,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer(onRequest);
-  // An aborted client or a reset we injected ourselves: nothing to report.
-  server.on("clientError", (_error, socket: Socket) => socket.destroy());
+  // An aborted client or a reset we injected ourselves: nothing to report. Bytes that are not
+  // HTTP (a TLS handshake) get the 400 a registry's plain HTTP server sends, so a client that tries
+  // HTTPS first sees "wrong version number" and falls back to HTTP, as against the registry itself.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && error.code === "HPE_INVALID_METHOD") socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
   const listening = new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

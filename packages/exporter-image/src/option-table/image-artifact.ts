@@ -1,6 +1,6 @@
 import type { ContentStore } from "@exp/content";
 import type { Digest } from "@exp/oci-spec";
-import type { OciArtifact } from "@exp/testing";
+import { httpRequest, type OciArtifact } from "@exp/testing";
 
 interface Doc {
   schemaVersion?: number;
@@ -13,6 +13,8 @@ interface Doc {
 export const ROOTS = "exp/roots";
 export const IMAGE_NAME = "exp/image.name";
 export const REGISTRY = "exp/registry";
+/** The failed export's error code (only when it failed). */
+export const ERROR = "exp/error";
 /** Stands for the push variant's registry host in attrs and in the artifact. */
 export const PLACEHOLDER = "walk-registry.invalid";
 
@@ -53,14 +55,21 @@ export async function imageArtifact(store: ContentStore, response: Readonly<Reco
 
 const ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
+/** A failed export: its error code and what the registry holds (nothing of the image). */
+export function failedArtifact(error: unknown, registryListing: string): OciArtifact {
+  const code = (error as { code?: string }).code ?? (error as Error).name;
+  return { kind: "dir", files: new Map([[ERROR, Buffer.from(code)], [REGISTRY, Buffer.from(registryListing)]]) };
+}
+
 /** Every repository, tag and the given digest's presence in a registry, with its host written as PLACEHOLDER. */
-export async function registryListing(url: string, host: string, digest: string): Promise<string> {
-  const get = async (path: string) => (await fetch(`${url}${path}`)).json() as Promise<Record<string, unknown>>;
+export async function registryListing(url: string, host: string, digest: string | undefined, ca?: string): Promise<string> {
+  // httpRequest, not fetch: a TLS registry's self-signed certificate is trusted through `ca`.
+  const get = async (path: string) => JSON.parse((await httpRequest(`${url}${path}`, ca ? { ca } : {})).body.toString("utf8")) as Record<string, unknown>;
   const repositories = ((await get("/v2/_catalog")).repositories as string[] | undefined) ?? [];
   const lines: string[] = [];
   for (const repo of repositories.sort()) {
     const tags = ((await get(`/v2/${repo}/tags/list`)).tags as string[] | null | undefined) ?? [];
-    const byDigest = (await fetch(`${url}/v2/${repo}/manifests/${digest}`, { method: "HEAD", headers: { accept: ACCEPT } })).status === 200;
+    const byDigest = digest !== undefined && (await httpRequest(`${url}/v2/${repo}/manifests/${digest}`, { method: "HEAD", headers: { accept: ACCEPT }, ...(ca ? { ca } : {}) })).status === 200;
     lines.push(`${repo} tags=${[...tags].sort().join(",")} root-by-digest=${byDigest}`);
   }
   return lines.join("\n").replaceAll(host, PLACEHOLDER);

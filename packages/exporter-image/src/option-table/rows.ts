@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { rootDescriptor, type AttrCase, type OciArtifact } from "@exp/testing";
-import { IMAGE_NAME, REGISTRY, ROOTS } from "./image-artifact.js";
+import { ERROR, IMAGE_NAME, REGISTRY, ROOTS } from "./image-artifact.js";
 
 type Row = AttrCase<OciArtifact>;
 const text = (a: OciArtifact, file: string) => a.files.get(file)!.toString("utf8");
@@ -56,6 +56,21 @@ export const imageRows: readonly Row[] = [
     differs: (without, withIt) => {
       expect(text(without, REGISTRY)).toBe("walk/app tags=latest root-by-digest=true");
       expect(text(withIt, REGISTRY)).toBe("walk/app tags= root-by-digest=true");
+    },
+  },
+  {
+    key: "registry.insecure",
+    base: { name: "walk-registry.invalid/walk/app:v1", push: "true" },
+    with: { "registry.insecure": "true" },
+    variant: "push-tls",
+    // util/push/push.go marks the host insecure and plain-HTTP; util/resolver/resolver.go's
+    // httpFallback then tries HTTPS without verifying the certificate first.
+    expect: "the image pushed to a registry whose certificate is not trusted, instead of the push failing",
+    differs: (without, withIt) => {
+      expect(text(without, ERROR)).not.toBe("");
+      expect(text(without, REGISTRY)).toBe("");
+      expect(withIt.files.has(ERROR)).toBe(false);
+      expect(text(withIt, REGISTRY)).toBe("walk/app tags=v1 root-by-digest=true");
     },
   },
   {

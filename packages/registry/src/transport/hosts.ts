@@ -11,8 +11,10 @@ export interface TlsOptions {
 
 export interface HostOptions {
   /**
-   * Registries reached over plain HTTP and without TLS verification (buildx's
-   * `registry.insecure=true`). localhost and 127.0.0.0/8 are plain HTTP by default, as in docker.
+   * Registries reached without TLS verification, or over plain HTTP when they do not speak TLS
+   * (buildx's `registry.insecure=true`): HTTPS is tried first and a host that answers it with plain
+   * HTTP is used over HTTP from then on, as BuildKit's httpFallback (util/resolver/resolver.go).
+   * localhost and 127.0.0.0/8 are plain HTTP by default, as in docker.
    */
   insecure?: readonly string[];
   /** TLS settings per registry host ("host:port"), or "*" for every host. */
@@ -36,14 +38,31 @@ export function isLoopbackHost(host: string): boolean {
  */
 export class Hosts {
   private readonly agents = new Map<string, Agent>();
+  /** Insecure hosts that answered HTTPS with plain HTTP: reached over HTTP from then on. */
+  private readonly plainHttp = new Set<string>();
 
   constructor(private readonly options: HostOptions = {}) {}
 
-  /** https unless the registry is marked insecure or is a loopback address without TLS settings. */
+  /**
+   * https (verification off) for an insecure registry until it proves to speak plain HTTP; then,
+   * and for a loopback address without TLS settings, http; https otherwise.
+   */
   scheme(host: string): "http" | "https" {
-    if (this.options.insecure?.includes(host)) return "http";
+    if (this.options.insecure?.includes(host)) return this.plainHttp.has(host) ? "http" : "https";
     if (this.options.tls?.[host]) return "https";
     return isLoopbackHost(host) ? "http" : "https";
+  }
+
+  /**
+   * After a failed request to `host`: true when it is an insecure registry that answered the TLS
+   * handshake with plain HTTP, which is then reached over HTTP (the request is to be sent again).
+   * BuildKit's httpFallback (util/resolver/resolver.go) falls back on the same TLS error.
+   */
+  fallBackToHttp(host: string, error: unknown): boolean {
+    // Requests sent at once all fail the handshake: each of them is to be sent again.
+    if (!this.options.insecure?.includes(host) || !speaksPlainHttp(error)) return false;
+    this.plainHttp.add(host);
+    return true;
   }
 
   /** Where the registry's API lives: docker.io is served from registry-1.docker.io. */
@@ -80,4 +99,12 @@ export class Hosts {
     this.agents.clear();
     await Promise.all(agents.map((a) => a.close()));
   }
+}
+
+/** A TLS handshake answered with plain HTTP: OpenSSL's "wrong version number", anywhere in the cause chain. */
+function speaksPlainHttp(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: string }).code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number/.test(e.message)) return true;
+  }
+  return false;
 }

@@ -50,11 +50,18 @@ describe("send: redirects", () => {
 });
 
 describe("Hosts", () => {
-  it("uses plain HTTP only for loopback or insecure registries", () => {
+  it("uses plain HTTP only for loopback registries, and for insecure ones that answer HTTPS with HTTP", () => {
     const hosts = new Hosts({ insecure: ["registry.internal:5000"] });
     expect(hosts.baseUrl("127.0.0.1:5000")).toBe("http://127.0.0.1:5000");
     expect(hosts.baseUrl("localhost:5000")).toBe("http://localhost:5000");
+    // BuildKit's httpFallback (util/resolver/resolver.go): HTTPS without verification first.
+    expect(hosts.baseUrl("registry.internal:5000")).toBe("https://registry.internal:5000");
+    const plain = Object.assign(new Error("write EPROTO"), { code: "ERR_SSL_WRONG_VERSION_NUMBER" });
+    expect(hosts.fallBackToHttp("ghcr.io", plain)).toBe(false);
+    expect(hosts.fallBackToHttp("registry.internal:5000", new Error("ECONNRESET"))).toBe(false);
+    expect(hosts.fallBackToHttp("registry.internal:5000", new Error("wrapped", { cause: plain }))).toBe(true);
     expect(hosts.baseUrl("registry.internal:5000")).toBe("http://registry.internal:5000");
+    expect(hosts.fallBackToHttp("registry.internal:5000", plain)).toBe(true);
     expect(hosts.baseUrl("ghcr.io")).toBe("https://ghcr.io");
     expect(hosts.baseUrl("docker.io")).toBe("https://registry-1.docker.io");
     expect(new Hosts({ tls: { "127.0.0.1:5443": { ca: "x" } } }).baseUrl("127.0.0.1:5443")).toBe("https://127.0.0.1:5443");

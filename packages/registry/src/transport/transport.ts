@@ -48,7 +48,7 @@ export class Transport {
   }
 
   async request(req: TransportRequest): Promise<SendResult> {
-    const url = this.url(req.registry, req.target);
+    let url = this.url(req.registry, req.target);
     const started = Date.now();
     const retryable = req.retry ?? true;
     let attempt = 0;
@@ -64,6 +64,13 @@ export class Transport {
         response = await send(this.hosts, { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }), ...(req.signal ? { signal: req.signal } : {}) });
       } catch (error) {
         if (req.signal?.aborted) throw error;
+        // An insecure registry without TLS: the same request over HTTP, not a failed attempt.
+        const overHttp = url.protocol === "https:" && this.hosts.fallBackToHttp(req.registry, error) ? this.url(req.registry, req.target) : undefined;
+        if (overHttp?.protocol === "http:") {
+          url = overHttp;
+          attempt--;
+          continue;
+        }
         const failure = connectionFailureOf(error);
         if (failure !== undefined) {
           connectionFailures++;
