@@ -59,3 +59,8 @@ export async function startLinkHost(): Promise<LinkHost> {
     },
   };
 }
+
+/** Request-body bytes the links forwarded since their last reset: what crossed the modelled uplinks. */
+export async function bytesSent(links: readonly RemoteLink[]): Promise<number> {
+  return (await Promise.all(links.map((link) => link.stats()))).reduce((sum, stats) => sum + stats.requestBytes, 0);
+}

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { writeTimelineSvg } from "../timeline/write-timeline.js";
 import { timedExport, writeRandomContext, type ExportPlan, type TimedExport } from "../rig/image-from-cache.js";
+import { bytesSent } from "../rig/links.js";
 import { defaultLink, startRig } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { median, pairRatios, round, sampled } from "../stats.js";
@@ -52,7 +53,7 @@ export const scenario: Scenario = {
         for (const link of links) await link.reset();
         const timed = await timedExport({ context, store, plan: plan(what), signal });
         // exp's CPU per GiB that crossed the links (request bodies, counted by the proxies).
-        const bytes = (await Promise.all(links.map((l) => l.stats()))).reduce((sum, s) => sum + s.requestBytes, 0);
+        const bytes = await bytesSent(links);
         return { ...timed, cpuSPerGiB: timed.cpuMs / 1000 / (bytes / 2 ** 30) };
       };
       log("warm-up: build and compress once (the build-from-cache state), push once");

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { timedExport, writeRandomContext, type ExportPlan } from "../rig/image-from-cache.js";
+import { bytesSent } from "../rig/links.js";
 import { defaultLink, startRig } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
@@ -41,7 +42,7 @@ export const scenario: Scenario = {
       const once = async (sequential: boolean) => {
         for (const link of links) await link.reset();
         const timed = await timedExport({ context, store, plan: plan(sequential), signal });
-        const bytes = (await Promise.all(links.map((l) => l.stats()))).reduce((sum, s) => sum + s.requestBytes, 0);
+        const bytes = await bytesSent(links);
         return { ...timed, bytes, limitMs: (bytes / rate) * 1000 };
       };
       log("warm-up: build and compress once (the build-from-cache state), push once");
