@@ -15,12 +15,15 @@ export const cacheExporter: CacheExporter = {
   resolve(attrs): CacheExporterInstance {
     const reader = new AttrReader("cache exporter inline", attrs, inlineCacheExportKeys);
     reader.oneOf("mode", ["min"] as const, "min");
-    const ignoreError = reader.bool("ignore-error", false);
+    // Read (a bad value is refused) and not applied, as in BuildKit: control/control.go parses
+    // ignore-error for every cache exporter, but runInlineCacheExporter (solver/llbsolver/
+    // export.go) never looks at it, so a failing inline cache fails the build there too.
+    reader.bool("ignore-error", false);
     return {
       type: "inline",
       name: "preparing inline cache",
       mode: "min",
-      ignoreError,
+      ignoreError: false,
       inline: true,
       async prepare(source, ctx) {
         const records = new CacheRecords(ctx.store);

@@ -11,7 +11,7 @@ const exempt = {
   // splitCacheExporters (solver/llbsolver/solver.go) takes the inline one apart and
   // runInlineCacheExporter (export.go) never reads it, so no artifact of BuildKit's differs with it.
   "ignore-error":
-    "BuildKit accepts it for inline and never applies it (solver/llbsolver/export.go runInlineCacheExporter ignores IgnoreError): no artifact differs to match; exp only turns a failing inline cache into a warning with it (see the README)",
+    "BuildKit accepts it for inline and never applies it (solver/llbsolver/export.go runInlineCacheExporter ignores IgnoreError): no artifact differs to match, and exp reads it and does not apply it either (a failing inline cache fails the build)",
 };
 
 describe("option table: --cache-to type=inline", () => {
@@ -20,6 +20,9 @@ describe("option table: --cache-to type=inline", () => {
     if (findings.length > 0) throw new AttrWalkError("cache exporter inline", findings);
     const { readers } = recordAttrReads(() => cacheExporter.resolve({ mode: "min", "ignore-error": "true" }));
     expect(readers.flatMap((r) => r.unread())).toEqual([]);
+    // Accepted, not applied, as BuildKit: a failing inline cache still fails the build.
+    expect(cacheExporter.resolve({ "ignore-error": "true" }).ignoreError).toBe(false);
+    expect(() => cacheExporter.resolve({ "ignore-error": "maybe" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
     expect(() => cacheExporter.resolve({ mode: "max" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
   });
 });
