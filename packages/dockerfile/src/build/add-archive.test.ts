@@ -84,6 +84,17 @@ describe("ADD of a local archive", () => {
     expect(layer.has("d/notes.gz")).toBe(true);
   });
 
+  it("reads bsdtar-style PAX headers (libarchive's records, fractional times)", async () => {
+    // What bsdtar (libarchive) writes for a file in pax format: records of its own beside the
+    // standard ones, and mtime with a fraction. The records exp has no use for are ignored.
+    const parts: Buffer[] = [];
+    const pax = { "LIBARCHIVE.creationtime": "1700000000", "SCHILY.dev": "64769", "SCHILY.ino": "1234567", "SCHILY.nlink": "1", mtime: "1600000000.123456789" };
+    for await (const chunk of writeTar([{ header: { name: "etc/app.conf", type: "file", mode: 0o600, size: 5, uid: 10, gid: 20, pax }, body: Buffer.from("key=1") }])) parts.push(chunk);
+    const layer = await lastLayer(await context("FROM scratch\nADD conf.tar /\n", { "conf.tar": Buffer.concat(parts) }));
+    expect(layer.get("etc/app.conf")?.body).toBe("key=1");
+    expect(layer.get("etc/app.conf")?.header).toMatchObject({ mode: 0o600, uid: 10, gid: 20, mtimeMs: 1_600_000_000_000 });
+  });
+
   it("COPY never extracts", async () => {
     const layer = await lastLayer(await context("FROM scratch\nCOPY a.tar /d/\n", { "a.tar": archive() }));
     expect(layer.has("d/a.tar")).toBe(true);
