@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { extract } from "tar-stream";
 import { openContentStore, type ContentStore } from "@exp/content";
 import { createUrlFetcher } from "@exp/registry";
 import type { Digest, Layer } from "@exp/solver";
 import { buildImage, type BuildImageOptions } from "./build-image.js";
+import { readLayerEntries } from "./test-support/layer-files.js";
 
 // ADD <url> against a real HTTP server on 127.0.0.1, downloaded by @exp/registry's undici
 // fetcher as the CLI wires it: what BuildKit's http source does (source/http/source.go).
@@ -79,27 +79,13 @@ async function build(dockerfile: string, options: Partial<BuildImageOptions> = {
   return result;
 }
 
-/** "name mode uid:gid mtime(s) size" of every entry, and the files' bytes. */
+/** "name mode uid:gid mtime(s)" of every entry, and the files' bytes. */
 async function entries(layer: Layer): Promise<{ list: string[]; bytes: Map<string, Buffer> }> {
-  const list: string[] = [];
-  const bytes = new Map<string, Buffer>();
-  const parser = extract();
-  parser.on("entry", (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: unknown) => void chunks.push(chunk as Buffer));
-    stream.on("end", () => {
-      list.push(`${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${(header.mtime?.getTime() ?? 0) / 1000}`);
-      if (header.type === "file") bytes.set(header.name, Buffer.concat(chunks));
-      next();
-    });
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on("finish", () => resolve());
-    parser.on("error", reject);
-  });
-  (await layer.openTar({})).pipe(parser);
-  await done;
-  return { list, bytes };
+  const read = await readLayerEntries(layer);
+  return {
+    list: read.map(({ header }) => `${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${(header.mtime?.getTime() ?? 0) / 1000}`),
+    bytes: new Map(read.filter(({ header }) => header.type === "file").map(({ header, content }) => [header.name, content])),
+  };
 }
 
 describe("ADD <url>", () => {

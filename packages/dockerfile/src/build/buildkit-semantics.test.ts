@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extract } from "tar-stream";
 import { openContentStore, type ContentStore } from "@exp/content";
 import type { Layer } from "@exp/solver";
 import { buildImage } from "./build-image.js";
+import { readLayerEntries, writeContextFiles, type ContextFiles } from "./test-support/layer-files.js";
 
 // What BuildKit's Dockerfile front end does beyond placing files (those rules are tested with the
 // solver's copy-onto-base tests and against buildah in the differential suite): WORKDIR's layer,
@@ -20,35 +20,16 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function context(files: Record<string, string | { symlink: string }>): Promise<string> {
-  const root = join(dir, `ctx-${Math.random().toString(36).slice(2)}`);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(root, path, ".."), { recursive: true });
-    if (typeof content === "string") await writeFile(join(root, path), content);
-    else await symlink(content.symlink, join(root, path));
-  }
-  return root;
+function context(files: ContextFiles): Promise<string> {
+  return writeContextFiles(join(dir, `ctx-${Math.random().toString(36).slice(2)}`), files);
 }
 
 /** "name mode uid:gid" of every entry of a layer. */
 async function entries(layer: Layer): Promise<string[]> {
-  const found: string[] = [];
-  const parser = extract();
-  parser.on("entry", (header, stream, next) => {
-    found.push(`${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid}`);
-    stream.on("end", next);
-    stream.resume();
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on("finish", () => resolve());
-    parser.on("error", reject);
-  });
-  (await layer.openTar({})).pipe(parser);
-  await done;
-  return found;
+  return (await readLayerEntries(layer)).map(({ header }) => `${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid}`);
 }
 
-async function build(files: Record<string, string | { symlink: string }>) {
+async function build(files: ContextFiles) {
   const result = await buildImage({ context: await context(files), store, sourceDateEpoch: 1_700_000_000 });
   const [only] = result.source.results;
   return { layers: only!.ref.layers, config: only!.config as Record<string, any>, lease: result.lease };

@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extract } from "tar-stream";
 import { openContentStore, type ContentStore } from "@exp/content";
 import type { Layer } from "@exp/solver";
 import { buildImage } from "./build-image.js";
+import { readLayerEntries, writeContextFiles, type ContextFiles } from "./test-support/layer-files.js";
 
 // Every flag the parser accepts on COPY and ADD either changes the layer (shown against the same
 // instruction without it) or is refused: none is accepted and ignored (issue 13).
@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const files: Record<string, string | { symlink: string }> = {
+const files: ContextFiles = {
   f: "context f",
   passwd: "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
   group: "root:x:0:\napp:x:1000:\n",
@@ -30,36 +30,13 @@ const files: Record<string, string | { symlink: string }> = {
   "p/q/r": "deep",
 };
 
-async function context(): Promise<string> {
-  const root = join(dir, `ctx-${Math.random().toString(36).slice(2)}`);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(root, path, ".."), { recursive: true });
-    if (typeof content === "string") await writeFile(join(root, path), content);
-    else await symlink(content.symlink, join(root, path));
-  }
-  return root;
+function context(): Promise<string> {
+  return writeContextFiles(join(dir, `ctx-${Math.random().toString(36).slice(2)}`), files);
 }
 
 /** "name mode uid:gid [content]" of every entry of a layer. */
 async function entries(layer: Layer): Promise<string[]> {
-  const found: string[] = [];
-  const parser = extract();
-  parser.on("entry", (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: unknown) => void chunks.push(chunk as Buffer));
-    stream.on("end", () => {
-      const body = header.type === "file" ? ` ${Buffer.concat(chunks).toString("utf8")}` : "";
-      found.push(`${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid}${body}`);
-      next();
-    });
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on("finish", () => resolve());
-    parser.on("error", reject);
-  });
-  (await layer.openTar({})).pipe(parser);
-  await done;
-  return found;
+  return (await readLayerEntries(layer)).map(({ header, content }) => `${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid}${header.type === "file" ? ` ${content.toString("utf8")}` : ""}`);
 }
 
 // A base with /etc/passwd, /etc/group, a symlink /x -> opt, and a stage "other" with its own /f.
