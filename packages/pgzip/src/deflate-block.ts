@@ -6,10 +6,15 @@ import { DeflateWorkerError } from "./errors.js";
 export const DICTIONARY_BYTES = 32 * 1024;
 
 /**
- * zlib's output buffer size for a block. It must be the same wherever a block is deflated: at
- * level 0 zlib cuts stored blocks where the output buffer fills, so another size gives other bytes.
+ * zlib's output buffer for a block: room for all of it (zlib's compressBound, plus the sync-flush
+ * marker), so a block is always one deflate() call. That makes the bytes the same wherever the
+ * block runs: at level 0 zlib cuts stored blocks where the output buffer fills, and Node's sync
+ * API (the workers) and async API (this process) refill that buffer differently, so with Node's
+ * 16 KiB default a 256 KiB block came out 5 bytes longer one way than the other.
  */
-export const DEFLATE_CHUNK_BYTES = 64 * 1024;
+export function outputBound(inputBytes: number): number {
+  return inputBytes + (inputBytes >>> 12) + (inputBytes >>> 14) + (inputBytes >>> 25) + 64;
+}
 
 /** One block of a parallel gzip stream, deflated on its own (in a worker or on libuv's pool). */
 export interface DeflateBlock {
@@ -41,7 +46,7 @@ export const inProcessDeflater: BlockDeflater = {
     return new Promise((resolve, reject) => {
       const options = {
         level: block.level,
-        chunkSize: DEFLATE_CHUNK_BYTES,
+        chunkSize: outputBound(block.input.byteLength),
         finishFlush: block.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
         ...(block.dictionary ? { dictionary: block.dictionary } : {}),
       };

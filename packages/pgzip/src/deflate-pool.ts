@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { AbortedError } from "@exp/errors";
 import { Semaphore } from "@exp/locks";
-import type { BlockDeflater, DeflateBlock } from "./deflate-block.js";
+import { outputBound, type BlockDeflater, type DeflateBlock } from "./deflate-block.js";
 import { DeflatePoolClosedError, DeflateWorkerError } from "./errors.js";
 import { workerSource } from "./worker-source.js";
 
@@ -101,7 +101,7 @@ export class DeflatePool implements BlockDeflater {
       worker.jobs.set(job.id, job);
       const { input, dictionary, level, final } = job.block;
       const transfer = dictionary ? [input.buffer, dictionary.buffer] : [input.buffer];
-      worker.thread.postMessage({ id: job.id, input, dictionary, level, final }, transfer as ArrayBuffer[]);
+      worker.thread.postMessage({ id: job.id, input, dictionary, level, final, chunkSize: outputBound(input.byteLength) }, transfer as ArrayBuffer[]);
     }
   }
 

@@ -26,29 +26,41 @@ describe("createParallelGzip", () => {
     }
   });
 
-  it("gives the same bytes on 1, 2 and 8 threads, in process, with any chunking and any blocks in flight", async () => {
-    const input = Buffer.concat([textLike(6 * blockSize + 777, 7), noise(blockSize + 5), textLike(blockSize / 2, 8)]);
-    const reference = await through(createParallelGzip({ blockSize, deflater: inProcessDeflater, maxInFlight: 1 }), [input]);
-    expect(gunzipSync(reference).equals(input)).toBe(true);
-    const runs: Array<{ deflater: BlockDeflater; chunks: Buffer[]; maxInFlight?: number }> = [
-      ...pools.map((deflater) => ({ deflater, chunks: [input] })),
-      { deflater: pools[2]!, chunks: pieces(input, [1, 7, 65_537, 3, 100_000]), maxInFlight: 16 },
-      { deflater: pools[0]!, chunks: pieces(input, [blockSize]), maxInFlight: 1 },
-      { deflater: pools[1]!, chunks: pieces(input, [blockSize - 1, blockSize + 1]) },
-      { deflater: inProcessDeflater, chunks: pieces(input, [4096]), maxInFlight: 3 },
-    ];
-    for (const run of runs) {
-      const out = await through(createParallelGzip({ blockSize, deflater: run.deflater, ...(run.maxInFlight ? { maxInFlight: run.maxInFlight } : {}) }), run.chunks);
-      expect(sha(out)).toBe(sha(reference));
-    }
-  });
+  for (const level of [0, 1, 6, 9]) {
+    it(`gives the same bytes at level ${level} on 1, 2 and 8 threads, in process, with any chunking and any blocks in flight`, async () => {
+      // Blocks of 4 × 64 KiB: over zlib's 16 KiB output chunk and its 64 KiB stored-block limit.
+      const blockSize = 256 * 1024;
+      // One input ends inside a block; the other ends on a block (at level 0, a last block of a
+      // multiple of 64 KiB was where Node's sync and async zlib calls once disagreed).
+      for (const input of [Buffer.concat([textLike(6 * blockSize + 777, 7), noise(blockSize + 5), textLike(blockSize / 2, 8)]), textLike(3 * blockSize, 9)]) {
+        const reference = await through(createParallelGzip({ level, blockSize, deflater: inProcessDeflater, maxInFlight: 1 }), [input]);
+        expect(gunzipSync(reference).equals(input)).toBe(true);
+        const runs: Array<{ deflater: BlockDeflater; chunks: Buffer[]; maxInFlight?: number }> = [
+          ...pools.map((deflater) => ({ deflater, chunks: [input] })),
+          { deflater: pools[2]!, chunks: pieces(input, [1, 7, 65_537, 3, 100_000]), maxInFlight: 16 },
+          { deflater: pools[0]!, chunks: pieces(input, [blockSize]), maxInFlight: 1 },
+          { deflater: pools[1]!, chunks: pieces(input, [blockSize - 1, blockSize + 1]) },
+          { deflater: inProcessDeflater, chunks: pieces(input, [4096]), maxInFlight: 3 },
+        ];
+        for (const run of runs) {
+          const out = await through(createParallelGzip({ level, blockSize, deflater: run.deflater, ...(run.maxInFlight ? { maxInFlight: run.maxInFlight } : {}) }), run.chunks);
+          expect(sha(out)).toBe(sha(reference));
+        }
+      }
+    });
+  }
 
   it("is one deflate stream with createGzip's bytes for an input of one block or less", async () => {
-    for (const level of [0, 1, 6, 9]) {
-      for (const input of [Buffer.alloc(0), Buffer.from("hello\n"), textLike(blockSize, 3)]) {
-        const out = await through(createParallelGzip({ level, blockSize, deflater: pools[1] }), pieces(input, [1000]));
+    // Level 0 too while its stored blocks fit zlib's 16 KiB output chunk, where createGzip cuts them.
+    const large = 4 * blockSize;
+    for (const level of [1, 6, 9]) {
+      for (const input of [Buffer.alloc(0), Buffer.from("hello\n"), textLike(blockSize, 3), textLike(large, 4)]) {
+        const out = await through(createParallelGzip({ level, blockSize: large, deflater: pools[1] }), pieces(input, [1000]));
         expect(out.equals(gzipSync(input, { level })), `level ${level}, ${input.length} bytes`).toBe(true);
       }
+    }
+    for (const input of [Buffer.alloc(0), textLike(16_000, 5)]) {
+      expect((await through(createParallelGzip({ level: 0, blockSize: large, deflater: pools[1] }), [input])).equals(gzipSync(input, { level: 0 }))).toBe(true);
     }
   });
 

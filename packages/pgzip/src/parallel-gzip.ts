@@ -29,9 +29,9 @@ export interface ParallelGzipOptions {
  * The bytes depend on the input, the level and the block size alone: the input is re-cut into
  * blocks at fixed offsets whatever chunks it arrives in, and a block's deflate depends only on its
  * bytes, its dictionary and whether it is last, never on which thread ran it or when. An input of
- * one block or less is one deflate stream with the header Node's `createGzip` writes, so it comes
- * out byte for byte as `createGzip` makes it, and it is deflated here on libuv's pool, without a
- * worker's hop.
+ * one block or less is one deflate stream with the header Node's `createGzip` writes, so at levels
+ * 1–9 it comes out byte for byte as `createGzip` makes it; it is deflated here on libuv's pool,
+ * without a worker's hop.
  *
  * Memory is bounded: one block filling, at most `maxInFlight` blocks being deflated, and the
  * readable side's buffer (the writable side waits while it is full).

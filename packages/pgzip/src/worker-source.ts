@@ -1,12 +1,11 @@
-import { DEFLATE_CHUNK_BYTES } from "./deflate-block.js";
-
 /**
  * The code each deflate worker runs, as text for `new Worker(source, { eval: true })`: a file
  * beside the module would have to be found from src/ under tsx and from dist/ in ESM and CJS, and
  * a function's text would carry the bundler's rewrites of `require`. The options match
- * inProcessDeflater's exactly, so where a block is deflated never changes its bytes.
+ * inProcessDeflater's exactly (the pool sends the output buffer's size, outputBound's), so where a
+ * block is deflated never changes its bytes.
  *
- * A message in: { id, input, dictionary?, level, final }. Out: { id, output } or { id, error }.
+ * A message in: { id, input, dictionary?, level, final, chunkSize }. Out: { id, output } or { id, error }.
  * The output's memory goes back transferred, copied first when zlib's result shares its
  * ArrayBuffer (Node's buffer pool may not be transferred).
  */
@@ -17,7 +16,7 @@ const { deflateRawSync, constants } = require("node:zlib");
 parentPort.on("message", (job) => {
   let output;
   try {
-    const options = { level: job.level, chunkSize: ${DEFLATE_CHUNK_BYTES}, finishFlush: job.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
+    const options = { level: job.level, chunkSize: job.chunkSize, finishFlush: job.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
     if (job.dictionary) options.dictionary = job.dictionary;
     output = deflateRawSync(job.input, options);
   } catch (error) {

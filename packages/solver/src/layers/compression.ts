@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { Duplex, PassThrough, type Transform } from "node:stream";
-import { constants, createGunzip, createGzip } from "node:zlib";
+import { createGunzip } from "node:zlib";
 import { ExpError, InvalidOptionError } from "@exp/errors";
 import { COMPRESSIONS, type Compression } from "@exp/oci-spec";
+import { createGzipCompressor } from "./gzip-compressor.js";
 
 export type CompressionType = Compression;
 
@@ -43,15 +44,17 @@ export class CompressorUnavailableError extends ExpError {
 }
 
 /**
- * A streaming compressor. gzip runs on zlib's thread pool; zstd runs in the `zstd` binary, which
- * streams and uses another core (Node 20's zlib has no zstd).
+ * A streaming compressor. gzip deflates a large layer on every core (pigz-style blocks, see
+ * gzip-compressor.ts), a small one on libuv's pool; zstd runs in the `zstd` binary, which streams
+ * and uses another core (Node 20's zlib has no zstd). `size` is the input's size when known: it
+ * only says where gzip's blocks are deflated, never what bytes come out.
  */
-export function createCompressor(request: CompressionRequest): Transform | Duplex {
+export function createCompressor(request: CompressionRequest, options: { size?: number | undefined; signal?: AbortSignal | undefined } = {}): Transform | Duplex {
   switch (request.type) {
     case "uncompressed":
       return new PassThrough();
     case "gzip":
-      return createGzip({ level: request.level ?? constants.Z_DEFAULT_COMPRESSION });
+      return createGzipCompressor(request.level, options);
     case "zstd":
       return zstdProcess(zstdLevelArgs(request.level ?? 3));
   }
