@@ -70,12 +70,21 @@ export interface TimedExport {
  * Builds the context (a cache hit after the first time) and times only the export, with a fresh
  * loopbackClient and fresh repositories or prefixes chosen by the caller.
  */
-export async function timedExport(options: { context: string; store: ContentStore; plan: ExportPlan; signal: AbortSignal; blobs?: LayerBlobs }): Promise<TimedExport> {
+export async function timedExport(options: {
+  context: string;
+  store: ContentStore;
+  plan: ExportPlan;
+  signal: AbortSignal;
+  blobs?: LayerBlobs;
+  /** Called just before and just after runExport, outside the timing (a profiler: bench/tools/export-profile.ts). */
+  around?: { start(): Promise<void>; stop(): Promise<void> };
+}): Promise<TimedExport> {
   const { context, store, plan, signal } = options;
   const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
   const client = loopbackClient([...(plan.images ?? []), ...(plan.registryCaches ?? []).map((c) => c.ref)]);
   const { exporters, cacheExporters } = exportersFor(plan);
   try {
+    await options.around?.start();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const outcome = await runExport({
@@ -90,6 +99,7 @@ export async function timedExport(options: { context: string; store: ContentStor
     });
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    await options.around?.stop();
     return { ms, cpuMs: (cpu.user + cpu.system) / 1000, timeline: outcome.timeline };
   } finally {
     await store.leases.release(built.lease);

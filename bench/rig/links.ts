@@ -14,6 +14,8 @@ export interface LinkHost {
   /** `uplink` names a link shared with every other proxy started with that name. */
   start(options: Omit<FaultProxyOptions, "signal">, uplink?: string): Promise<RemoteLink>;
   stop(): Promise<void>;
+  /** The host process, for its CPU time. */
+  readonly pid: number;
 }
 
 /** Starts the child process that hosts every link proxy of a scenario (see link-host.ts for why). */
@@ -47,6 +49,7 @@ export async function startLinkHost(): Promise<LinkHost> {
       child.send({ id, ...message });
     });
   return {
+    pid: child.pid!,
     async start(options, uplink) {
       const { url, host } = await call<{ url: string; host: string }>({ op: "start", options, ...(uplink === undefined ? {} : { uplink }) });
       return { url, host, stats: () => call<FaultProxyStats>({ op: "stats", proxy: host }), reset: () => call<void>({ op: "reset", proxy: host }) };

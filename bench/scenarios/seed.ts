@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { writeTimelineSvg } from "../timeline/write-timeline.js";
 import { timedExport, writeRandomContext, type ExportPlan, type TimedExport } from "../rig/image-from-cache.js";
 import { bytesSent } from "../rig/links.js";
+import { cpuSince, rigCpu, type RigCpu } from "../rig/process-cpu.js";
 import { defaultLink, startRig } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { median, pairRatios, round, sampled } from "../stats.js";
@@ -51,15 +52,17 @@ export const scenario: Scenario = {
       const links = [rig.registries[0]!.link, rig.s3!.link];
       const once = async (what: Parameters<typeof plan>[0]) => {
         for (const link of links) await link.reset();
+        const serversBefore = await rigCpu(rig);
         const timed = await timedExport({ context, store, plan: plan(what), signal });
+        const servers = cpuSince(serversBefore, await rigCpu(rig));
         // exp's CPU per GiB that crossed the links (request bodies, counted by the proxies).
         const bytes = await bytesSent(links);
-        return { ...timed, cpuSPerGiB: timed.cpuMs / 1000 / (bytes / 2 ** 30) };
+        return { ...timed, cpuSPerGiB: timed.cpuMs / 1000 / (bytes / 2 ** 30), servers };
       };
       log("warm-up: build and compress once (the build-from-cache state), push once");
       await once({ image: true, cache: true });
       const kinds = ["sequential", "parallel", "image", "cache"] as const;
-      const walls: Record<(typeof kinds)[number], Array<TimedExport & { cpuSPerGiB: number }>> = { sequential: [], parallel: [], image: [], cache: [] };
+      const walls: Record<(typeof kinds)[number], Array<TimedExport & { cpuSPerGiB: number; servers: RigCpu }>> = { sequential: [], parallel: [], image: [], cache: [] };
       for (let i = 0; i < runs; i++) {
         const rotated = [...kinds.slice(i % kinds.length), ...kinds.slice(0, i % kinds.length)];
         for (const kind of rotated) {
@@ -88,6 +91,10 @@ export const scenario: Scenario = {
         parallel_exp_cpu_s_per_gib: sampled(walls.parallel.map((w) => w.cpuSPerGiB), 2),
         sequential_exp_cpu_s_per_gib: sampled(walls.sequential.map((w) => w.cpuSPerGiB), 2),
         cpu_parallel_over_sequential: sampled(pairRatios(walls.parallel.map((w) => w.cpuSPerGiB), walls.sequential.map((w) => w.cpuSPerGiB))),
+        // Who else used the 2 cores in each kind of run, in CPU seconds, and how busy the machine
+        // was: (exp + servers + link proxies) CPU over cores × wall. Near 1, someone waited for a core.
+        ...cpuFigures("parallel", walls.parallel),
+        ...cpuFigures("sequential", walls.sequential),
         runs,
         link_mib_s: defaultLink.mibPerSecond,
         link_latency_ms: defaultLink.latencyMs,
@@ -98,6 +105,17 @@ export const scenario: Scenario = {
     }
   },
 };
+
+function cpuFigures(kind: string, runs: ReadonlyArray<TimedExport & { servers: RigCpu }>) {
+  const cores = availableParallelism();
+  return {
+    [`${kind}_exp_cpu_s`]: sampled(runs.map((r) => r.cpuMs / 1000), 2),
+    [`${kind}_registry_cpu_s`]: sampled(runs.map((r) => r.servers.registry), 2),
+    [`${kind}_swift_cpu_s`]: sampled(runs.map((r) => r.servers.swift), 2),
+    [`${kind}_links_cpu_s`]: sampled(runs.map((r) => r.servers.links), 2),
+    [`${kind}_machine_busy`]: sampled(runs.map((r) => (r.cpuMs / 1000 + r.servers.registry + r.servers.swift + r.servers.links) / ((cores * r.ms) / 1000)), 2),
+  };
+}
 
 /** The index of the sample closest to the median. */
 function medianIndex(values: number[]): number {

@@ -1,14 +1,15 @@
 import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline, type Readable } from "node:stream";
 import { AbortedError, throwIfAborted } from "@exp/errors";
-import { createDigestVerifier, parseDigest, verifyDigest, type Digest } from "@exp/oci-spec";
+import { DigestMismatchError, parseDigest, verifyDigest, type Digest } from "@exp/oci-spec";
+import { BlobReadStream } from "./blob-read-stream.js";
 import { readBlobMeta, removeBlobMeta } from "./blob-meta.js";
 import { InvalidArgumentError, NotFoundError, TooLargeError } from "./errors.js";
 import { isNotFound, listDir, removeFile } from "./fs-util.js";
 import type { Layout } from "./layout.js";
 import type { KeyedMutex } from "./lock.js";
 import type { BlobInfo } from "./types.js";
+import { hashFile } from "./verify-blob-file.js";
 
 export const DEFAULT_READ_ALL_LIMIT = 4 * 1024 * 1024;
 
@@ -64,24 +65,24 @@ export async function readBlob(layout: Layout, digest: Digest, options: ReadOpti
   }
   // A range covering every byte is a full read and can be verified like one.
   const whole = (start ?? 0) === 0 && (end === undefined || end >= size - 1);
-  // 256 KiB reads: a quarter less CPU than the 64 KiB default for read + hash, and a blob is read
-  // once per exporter that sends it; 1 MiB saves a little more CPU but, with a few dozen streams
-  // in flight (every upload, every S3 part), costs about 100 MiB more (bench/OPTIMIZATIONS.md).
-  const source = handle.createReadStream({ start, end, autoClose: true, highWaterMark: 256 * 1024 });
-  let output: Readable = source;
-  if (whole) {
-    output = pipeline(source, createDigestVerifier(digest, `blob ${digest} in the content store`), () => {
-      // Errors reach the consumer through the returned stream; pipeline only needs to tear down the file.
-    });
+  const last = end === undefined ? size : Math.min(size, end + 1);
+  return new BlobReadStream({ handle, digest, start: start ?? 0, end: last, verify: whole, ...(signal ? { signal } : {}) }) as BlobStream;
+}
+
+/**
+ * Reads the whole blob through one reused buffer and throws DigestMismatchError unless it still
+ * hashes to its name: a verification whose bytes go nowhere else (see hashFile).
+ */
+export async function verifyBlob(layout: Layout, digest: Digest, options: { signal?: AbortSignal } = {}): Promise<number> {
+  throwIfAborted(options.signal, `verifying blob ${digest}`);
+  const handle = await openBlob(layout, digest);
+  try {
+    const actual = await hashFile(handle, parseDigest(digest).algorithm, `verifying blob ${digest}`, options.signal);
+    if (actual.digest !== digest) throw new DigestMismatchError(`blob ${digest} in the content store`, digest, actual.digest);
+    return actual.size;
+  } finally {
+    await handle.close();
   }
-  if (signal) {
-    const onAbort = (): void => {
-      output.destroy(new AbortedError(`reading blob ${digest}`, signal.reason));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    output.once("close", () => signal.removeEventListener("abort", onAbort));
-  }
-  return output as BlobStream;
 }
 
 /** The whole blob in memory, verified. For manifests, configs and other small JSON. */

@@ -1,16 +1,14 @@
-import { createReadStream } from "node:fs";
-import { lstat } from "node:fs/promises";
+import { lstat, open } from "node:fs/promises";
 import { join } from "node:path";
 import { AbortedError, throwIfAborted } from "@exp/errors";
-import { Digester, isDigest, parseDigest, type Digest } from "@exp/oci-spec";
+import { isDigest, parseDigest, type Digest } from "@exp/oci-spec";
 import type { CheckLog } from "./check-report.js";
 import { isNotFound, listDir, mapLimit } from "./fs-util.js";
 import type { Layout } from "./layout.js";
+import { hashFile } from "./verify-blob-file.js";
 
 /** Blobs hashed at once: enough to overlap one file's reads with another's hashing, without crowding a small machine. */
 const HASH_CONCURRENCY = 2;
-/** Read size while hashing; the default 64 KiB makes many small reads of large layers. */
-const READ_CHUNK = 1024 * 1024;
 
 /** Every blob in blobs/: its size when its bytes could be read (whether or not they match), else undefined. */
 export type BlobSizes = Map<Digest, number | undefined>;
@@ -63,20 +61,24 @@ async function checkBlobFile(digest: Digest, path: string, log: CheckLog, signal
     log.fault({ code: "BLOB_UNREADABLE", path, digest, message: `blob ${digest}: ${path} is not a regular file; expected the blob's bytes` });
     return undefined;
   }
-  const digester = new Digester(parseDigest(digest).algorithm);
+  let actual: { digest: Digest; size: number };
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK, signal })) digester.update(chunk as Buffer);
+    const handle = await open(path, "r");
+    try {
+      actual = await hashFile(handle, parseDigest(digest).algorithm, "checking the content store", signal);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if (signal?.aborted) throw new AbortedError("checking the content store", signal.reason);
     if (isNotFound(error)) return "gone";
     log.fault({ code: "BLOB_UNREADABLE", path, digest, message: `blob ${digest}: cannot read ${path}: ${messageOf(error)}` });
     return undefined;
   }
-  const actual = digester.digest();
-  if (actual !== digest) {
-    log.fault({ code: "BLOB_DIGEST_MISMATCH", path, digest, message: `blob ${path} hashes to ${actual}; expected ${digest}, the digest it is named by` });
+  if (actual.digest !== digest) {
+    log.fault({ code: "BLOB_DIGEST_MISMATCH", path, digest, message: `blob ${path} hashes to ${actual.digest}; expected ${digest}, the digest it is named by` });
   }
-  return digester.size;
+  return actual.size;
 }
 
 function messageOf(error: unknown): string {

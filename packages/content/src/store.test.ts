@@ -1,5 +1,6 @@
 import { chmod, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { AbortedError } from "@exp/errors";
 import { DigestMismatchError, InvalidDigestError, type Digest } from "@exp/oci-spec";
@@ -115,6 +116,40 @@ describe("read", () => {
     await expect(collect(await store.read(digest, { start: 0, end: data.length - 1 }))).rejects.toBeInstanceOf(DigestMismatchError);
     expect(await collect(await store.read(digest, { start: 0, end: 99 }))).toEqual(data.subarray(0, 100));
     await expect(store.readAll(digest, { maxBytes: data.length })).rejects.toBeInstanceOf(DigestMismatchError);
+  });
+
+  it("reads blobs of several chunks whole and by ranges across chunk boundaries, and closes the file", async () => {
+    const { store } = await open();
+    const data = bytes(3 * 256 * 1024 + 7, 3);
+    const { digest } = await store.ingest(chunked(data, 100_000));
+    const openFiles = async () => (await readdir("/proc/self/fd")).length;
+    const before = await openFiles();
+    expect(await collect(await store.read(digest))).toEqual(data);
+    expect(await collect(await store.read(digest, { start: 256 * 1024 - 3, end: 2 * 256 * 1024 + 2 }))).toEqual(data.subarray(256 * 1024 - 3, 2 * 256 * 1024 + 3));
+    expect(await collect(await store.read(digest, { start: data.length + 10 }))).toEqual(Buffer.alloc(0));
+    // A stream dropped part way (destroyed) closes its file too.
+    const partial = await store.read(digest);
+    for await (const _ of partial) break;
+    if (!(partial as Readable).closed) await new Promise((resolve) => (partial as Readable).once("close", resolve));
+    expect(await openFiles()).toBe(before);
+  });
+
+  it("verify hashes the whole blob and returns its size; a corrupted blob is DigestMismatchError, a missing one NotFoundError", async () => {
+    const { root, store } = await open();
+    const data = bytes(1_300_000, 9);
+    const { digest } = await store.ingest(chunked(data, 65_536));
+    expect(await store.verify(digest)).toBe(data.length);
+    const corrupted = Buffer.from(data);
+    corrupted[1_200_000] = corrupted[1_200_000]! ^ 0x01;
+    await chmod(blobFile(root, digest), 0o644);
+    await writeFile(blobFile(root, digest), corrupted);
+    const error = await store.verify(digest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DigestMismatchError);
+    expect((error as DigestMismatchError).actual).toBe(sha256(corrupted));
+    await expect(store.verify(sha256(Buffer.from("absent")))).rejects.toBeInstanceOf(NotFoundError);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(store.verify(digest, { signal: aborted.signal })).rejects.toBeInstanceOf(AbortedError);
   });
 
   it("a full read of a truncated blob errors too", async () => {

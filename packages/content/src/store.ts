@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { throwIfAborted } from "@exp/errors";
 import { parseDigest, type Descriptor, type Digest } from "@exp/oci-spec";
 import { checkLabelPatch, updateBlobMeta } from "./blob-meta.js";
-import { blobInfo, blobSize, deleteBlob, listBlobFiles, readBlob, readBlobAll } from "./blobs.js";
+import { blobInfo, blobSize, deleteBlob, listBlobFiles, readBlob, readBlobAll, verifyBlob } from "./blobs.js";
 import { fsyncDir } from "./atomic-write.js";
 import { InvalidArgumentError, NotFoundError, ReadOnlyStoreError } from "./errors.js";
 import { listDir, removeTree } from "./fs-util.js";
@@ -131,6 +131,10 @@ class DiskContentStore implements ContentStore {
 
   readAll(digest: Digest, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
     return guarded(`readAll ${digest}`, async () => readBlobAll(this.layout, checkDigest(digest), options));
+  }
+
+  verify(digest: Digest, options: SignalOption = {}): Promise<number> {
+    return guarded(`verify ${digest}`, async () => verifyBlob(this.layout, checkDigest(digest), options));
   }
 
   setLabels(digest: Digest, labels: Record<string, string | null>, options: SignalOption = {}): Promise<BlobInfo> {

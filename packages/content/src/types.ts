@@ -176,6 +176,11 @@ export interface ContentStore {
   info(digest: Digest, options?: SignalOption): Promise<BlobInfo>;
   read(digest: Digest, options?: { start?: number; end?: number; signal?: AbortSignal }): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>;
   readAll(digest: Digest, options?: { signal?: AbortSignal; maxBytes?: number }): Promise<Buffer>;
+  /**
+   * Reads the whole blob only to check it still hashes to its digest (DigestMismatchError if not)
+   * and returns its size: for a caller that sends ranges of a blob and needs the whole checked.
+   */
+  verify(digest: Digest, options?: SignalOption): Promise<number>;
   setLabels(digest: Digest, labels: Record<string, string | null>, options?: SignalOption): Promise<BlobInfo>;
   delete(digest: Digest, options?: SignalOption): Promise<boolean>;
   list(options?: SignalOption): AsyncIterable<BlobInfo>;

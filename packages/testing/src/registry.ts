@@ -55,6 +55,8 @@ export interface TestRegistry {
   dataDir: string;
   /** The registry's log (level warn). */
   logPath: string;
+  /** The registry process, for its CPU time (`/proc/<pid>/stat`) in benchmarks. */
+  pid: number;
   /** Kills the registry, stops the issuer, removes temp dirs. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -214,7 +216,7 @@ interface Running {
 
 function handle(r: Running): TestRegistry {
   const stop = stopOnce(r.signal, [() => stopChild(r.child), async () => r.issuer?.stop(), () => r.work.cleanup()]);
-  const registry: TestRegistry = { host: r.host, url: `${r.scheme}://${r.host}`, scheme: r.scheme, dataDir: r.dataDir, logPath: r.logPath, stop };
+  const registry: TestRegistry = { host: r.host, url: `${r.scheme}://${r.host}`, scheme: r.scheme, dataDir: r.dataDir, logPath: r.logPath, pid: r.child.pid!, stop };
   if (r.username !== undefined) registry.username = r.username;
   if (r.password !== undefined) registry.password = r.password;
   if (r.caCert !== undefined) registry.caCert = r.caCert;
