@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { throwIfAborted } from "@exp/errors";
 import type { Digest } from "@exp/oci-spec";
-import { hashStream } from "./content-hash-cache.js";
+import { hashBuffer, hashStream } from "./content-hash-cache.js";
+import { WHOLE_READ_LIMIT } from "./fs-source.js";
 import type { CopyPlan } from "./copy-plan.js";
 import { FileChangedError } from "./errors.js";
 import { resolveLayerEntries, type CopyAttributes, type LayerEntry } from "./layer-entry.js";
@@ -43,6 +44,7 @@ export async function checksumCopy(plan: CopyPlan | readonly LayerEntry[], optio
 
 async function contentDigest(entry: LayerEntry, signal?: AbortSignal): Promise<string> {
   if (entry.contentDigest) return entry.contentDigest(signal ? { signal } : {});
+  if (entry.readFile && entry.size <= WHOLE_READ_LIMIT) return hashBuffer(await entry.readFile(signal ? { signal } : {})).digest;
   const stream = await (entry.open as NonNullable<LayerEntry["open"]>)(signal ? { signal } : {});
   const { digest, size } = await hashStream(stream, signal);
   if (size !== entry.size) throw new FileChangedError(entry.path, `listed with ${entry.size} bytes, read ${size}`);

@@ -58,6 +58,13 @@ function keyOf(identity: FileIdentity): string {
   return `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
 }
 
+/** Hashes bytes held whole; returns the digest and their length. */
+export function hashBuffer(bytes: Uint8Array): { digest: Digest; size: number } {
+  const digester = new Digester();
+  digester.update(bytes);
+  return { digest: digester.digest(), size: digester.size };
+}
+
 /** Hashes a stream chunk by chunk; returns the digest and the number of bytes seen. */
 export async function hashStream(stream: Readable, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
   const digester = new Digester();

@@ -1,12 +1,12 @@
-import { constants, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { throwIfAborted } from "@exp/errors";
 import type { Digest } from "@exp/oci-spec";
-import { defaultContentHashCache, hashStream, type ContentHashCache } from "./content-hash-cache.js";
+import { defaultContentHashCache, hashBuffer, hashStream, type ContentHashCache } from "./content-hash-cache.js";
 import { FileChangedError, FsPathNotFoundError } from "./errors.js";
-import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
+import { WHOLE_READ_LIMIT, type FsEntry, type FsReadOptions, type FsSource } from "./fs-source.js";
 import type { ContextEntry } from "./walk-context.js";
 
 export interface ContextFsSourceOptions {
@@ -53,6 +53,16 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
     listing.push(fsEntry);
   }
 
+  let smallReads = 0;
+  /** A small file read whole, synchronously (see readListedFile), with a turn of the event loop now and then. */
+  async function readSmall(path: string, signal?: AbortSignal): Promise<{ bytes: Buffer; listed: ContextEntry }> {
+    if (++smallReads % SMALL_READS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(signal, `reading ${path}`);
+    const entry = byPath.get(path);
+    if (!entry || entry.type !== "file") throw new FsPathNotFoundError(path, "not a file of the build context");
+    return { bytes: readListedFile(join(contextDir, path), path, entry), listed: entry };
+  }
+
   async function openChecked(path: string, signal?: AbortSignal): Promise<{ handle: FileHandle; entry: ContextEntry }> {
     throwIfAborted(signal, `reading ${path}`);
     const entry = byPath.get(path);
@@ -82,10 +92,21 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
       return handle.createReadStream(readOptions.signal ? { signal: readOptions.signal } : {});
     },
 
+    async readFile(path: string, readOptions: FsReadOptions = {}): Promise<Buffer> {
+      return (await readSmall(path, readOptions.signal)).bytes;
+    },
+
     async contentDigest(fsEntry: FsEntry, readOptions: FsReadOptions = {}): Promise<Digest> {
       const entry = byPath.get(fsEntry.path);
       const cached = entry && hashCache.get(entry);
       if (cached) return cached;
+      if (entry && entry.type === "file" && entry.size <= WHOLE_READ_LIMIT) {
+        // Checked again after the read (readSmall), so the digest is of the file the key names.
+        const { bytes, listed } = await readSmall(fsEntry.path, readOptions.signal);
+        const digest = hashBuffer(bytes).digest;
+        hashCache.set(listed, digest);
+        return digest;
+      }
       const { handle, entry: checked } = await openChecked(fsEntry.path, readOptions.signal);
       try {
         const { digest, size } = await hashStream(handle.createReadStream({ autoClose: false }), readOptions.signal);
@@ -100,6 +121,42 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
       }
     },
   };
+}
+
+/** Small files read between two turns of the event loop (each a few microseconds from the page cache). */
+const SMALL_READS_PER_TURN = 64;
+
+/**
+ * Exactly the bytes the walk listed, read with synchronous calls: open, fstat, read, fstat, close
+ * cost a few microseconds each from the page cache where each promise through libuv's pool costs
+ * tens, and a node_modules tree is thousands of small files. The file must still be the one the
+ * walk saw before and after the read (same inode, size and mtime), and one byte more than listed
+ * is asked for so a file that grew is caught as one that shrank is by a short read.
+ */
+function readListedFile(absolute: string, path: string, entry: ContextEntry): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw new FileChangedError(path, `cannot be opened any more (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    checkSame(path, entry, fstatSync(fd));
+    const buffer = Buffer.allocUnsafe(entry.size + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > entry.size) throw new FileChangedError(path, `grew beyond the ${entry.size} bytes it was listed with`);
+    if (filled < entry.size) throw new FileChangedError(path, `listed with ${entry.size} bytes, read ${filled}`);
+    // A write during the read leaves the size alone but moves mtime.
+    checkSame(path, entry, fstatSync(fd));
+    return buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkSame(path: string, entry: ContextEntry, now: Stats): void {

@@ -24,7 +24,7 @@ export { FileModeChange, InvalidModeError } from "./symbolic-mode.js";
 
 // Layer tars
 export { resolveLayerEntries, type LayerEntry, type CopyAttributes } from "./layer-entry.js";
-export { writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from "./write-layer-tar.js";
+export { layerTarStream, writeLayerTar, type WriteLayerTarOptions, type LayerTarResult } from "./write-layer-tar.js";
 export type { MtimePolicy } from "./tar-header.js";
 
 // Limits of the tar headers exp reads

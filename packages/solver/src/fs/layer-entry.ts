@@ -14,6 +14,8 @@ import { LAYER_XATTRS } from "./walk-context.js";
 export interface LayerEntry extends FsEntry {
   /** A file's content; required for "file". */
   open?: (options: { signal?: AbortSignal }) => Promise<Readable>;
+  /** A small file's whole content at once (FsSource.readFile), when the source offers it. */
+  readFile?: (options: { signal?: AbortSignal }) => Promise<Buffer>;
   /** A file's sha256 when known without reading it (a cache); checksumCopy prefers it to `open`. */
   contentDigest?: (options: { signal?: AbortSignal }) => Promise<Digest>;
 }
@@ -60,6 +62,10 @@ function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
     if (type === "symlink") entry.linkTarget = from.linkTarget ?? "";
     if (type === "file") {
       entry.open = (options) => source.open(from.path, options);
+      if (source.readFile) {
+        const readFile = source.readFile.bind(source);
+        entry.readFile = (options) => readFile(from.path, options);
+      }
       if (source.contentDigest) {
         const digest = source.contentDigest.bind(source);
         entry.contentDigest = (options) => digest(from, options);

@@ -104,6 +104,22 @@ describe("walkContext", () => {
     });
   });
 
+  it("lists a tree larger than one stretch between event-loop turns, and stops when aborted part way", async () => {
+    await withTempDir(async (dir) => {
+      for (let d = 0; d < 12; d++) {
+        await mkdir(join(dir, `d${d}`));
+        for (let f = 0; f < 100; f++) await writeFile(join(dir, `d${d}`, `f${f}`), "x");
+      }
+      const entries = await walkContext(dir);
+      expect(entries).toHaveLength(12 + 1200);
+      expect(entries.map((e) => e.path)).toEqual([...entries.map((e) => e.path)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      // The walk gives the event loop a turn now and then, so an abort from a timer lands mid-walk.
+      const controller = new AbortController();
+      setImmediate(() => controller.abort());
+      await expect(walkContext(dir, { signal: controller.signal })).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    });
+  });
+
   it("reports mtimes as they are on disk", async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, "f"), "");

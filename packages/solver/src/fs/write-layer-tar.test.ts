@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { digestOf } from "@exp/oci-spec";
 import { ContentHashCache } from "./content-hash-cache.js";
 import { contextFsSource } from "./context-fs-source.js";
+import { WHOLE_READ_LIMIT } from "./fs-source.js";
 import type { LayerEntry } from "./layer-entry.js";
 import { selectCopySources } from "./select-copy-sources.js";
 import { tarHeader } from "./tar-header.js";
@@ -189,6 +190,30 @@ describe("writeLayerTar", () => {
   });
 });
 
+describe("writeLayerTar: many small files and a large one", () => {
+  it("writes every file's bytes, small ones read whole and one over the whole-read limit streamed, in walk order", async () => {
+    await withTempDir(async (dir) => {
+      const expected = new Map<string, Buffer>();
+      for (let i = 0; i < 300; i++) {
+        const bytes = Buffer.from(`module.exports = ${i};\n`.repeat(1 + (i % 7)));
+        await mkdir(join(dir, `pkg${i % 10}`), { recursive: true });
+        await writeFile(join(dir, `pkg${i % 10}`, `f${i}.js`), bytes);
+        expected.set(`srv/pkg${i % 10}/f${i}.js`, bytes);
+      }
+      const big = Buffer.alloc(WHOLE_READ_LIMIT + 12_345, 7);
+      await writeFile(join(dir, "big.bin"), big);
+      expected.set("srv/big.bin", big);
+      const fs = contextFsSource(dir, await walkContext(dir), { hashCache: new ContentHashCache() });
+      const plan = await selectCopySources(fs, ["."], "/srv", { workdir: "/" });
+      const out = collector();
+      const result = await writeLayerTar(plan, out.stream);
+      expect(result.diffID).toBe(digestOf(out.bytes()));
+      const files = (await readTar(out.bytes())).filter((item) => item.header.type === "file");
+      expect(new Map(files.map((item) => [item.header.name, item.content]))).toEqual(expected);
+    });
+  });
+});
+
 describe("writeLayerTar: files that change", () => {
   it("refuses a context file that grew after the walk, naming it", async () => {
     await withTempDir(async (dir) => {
@@ -198,6 +223,26 @@ describe("writeLayerTar: files that change", () => {
       await appendFile(join(dir, "app/server.js"), "grown");
       await expect(writeLayerTar(plan, collector().stream)).rejects.toMatchObject({ code: "ERR_FILE_CHANGED", path: "app/server.js" });
     });
+  });
+
+  it("refuses a small context file rewritten after the walk with the same size (a new mtime), and one replaced by a symlink", async () => {
+    await withTempDir(async (dir) => {
+      await makeContext(dir, 1_700_000_000);
+      const fs = contextFsSource(dir, await walkContext(dir), { hashCache: new ContentHashCache() });
+      const plan = await selectCopySources(fs, ["app"], "/srv/app", { workdir: "/" });
+      await writeFile(join(dir, "app/server.js"), "console.log('HI')\n");
+      await expect(writeLayerTar(plan, collector().stream)).rejects.toMatchObject({ code: "ERR_FILE_CHANGED", path: "app/server.js", message: expect.stringContaining("modified") });
+      await rm(join(dir, "app/server.js"));
+      await symlink("/etc/passwd", join(dir, "app/server.js"));
+      await expect(writeLayerTar(plan, collector().stream)).rejects.toMatchObject({ code: "ERR_FILE_CHANGED", path: "app/server.js" });
+    });
+  });
+
+  it("refuses a small file whose whole read does not have the listed size", async () => {
+    const entries: LayerEntry[] = [
+      { path: "/a", type: "file", mode: 0o644, uid: 0, gid: 0, size: 4, mtimeMs: 0, open: async () => Readable.from([Buffer.from("abcd")]), readFile: async () => Buffer.from("abc") },
+    ];
+    await expect(writeLayerTar(entries, collector().stream)).rejects.toMatchObject({ code: "ERR_FILE_CHANGED", path: "a", message: expect.stringContaining("read 3") });
   });
 
   it.each([

@@ -4,6 +4,7 @@ import { AbortedError, throwIfAborted } from "@exp/errors";
 import { Digester, type Digest } from "@exp/oci-spec";
 import { writeTar, type TarWriteEntry } from "@exp/tar";
 import type { CopyPlan } from "./copy-plan.js";
+import { WHOLE_READ_LIMIT } from "./fs-source.js";
 import { FileChangedError } from "./errors.js";
 import { resolveLayerEntries, type CopyAttributes, type LayerEntry } from "./layer-entry.js";
 import { tarHeader, type MtimePolicy } from "./tar-header.js";
@@ -22,22 +23,15 @@ export interface LayerTarResult {
 }
 
 /**
- * Writes an uncompressed, deterministic layer tar to `output` (and ends it): entries in walk order
- * (parents first), headers from tarHeader, file content streamed from each entry's open(), one
- * file open at a time. The diffID and size are computed from the bytes on their way out.
- *
- * Every file must yield exactly the bytes its header announced; a file that grew or shrank after it
- * was listed fails the write with ERR_FILE_CHANGED naming it, before any wrong byte is emitted
- * past that point. On failure `output` is destroyed and what it received must be discarded.
+ * Writes an uncompressed, deterministic layer tar to `output` (and ends it): see layerTarStream.
+ * The diffID and size are computed from the bytes on their way out. On failure `output` is
+ * destroyed and what it received must be discarded.
  */
 export async function writeLayerTar(
   plan: CopyPlan | readonly LayerEntry[],
   output: NodeJS.WritableStream,
   options: WriteLayerTarOptions = {},
 ): Promise<LayerTarResult> {
-  const { signal } = options;
-  throwIfAborted(signal, "writing a layer tar");
-  const entries = resolveLayerEntries(plan, options);
   const digester = new Digester();
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -45,28 +39,53 @@ export async function writeLayerTar(
       done(null, chunk);
     },
   });
-  const tar = Readable.from(writeTar(tarEntries(entries, options.mtime ?? { mode: "keep" }, signal), signal ? { signal } : {}));
-  // The tar checks the signal between pieces; an output that stops reading would keep it waiting.
-  const onAbort = (): void => void tar.destroy(new AbortedError("writing a layer tar", signal?.reason));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    await pipeline(tar, measure, output as Writable);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
+  await pipeline(layerTarStream(plan, options), measure, output as Writable);
   return { diffID: digester.digest(), size: digester.size };
 }
 
-/** The tar entries of a layer; each file is opened when the writer reaches it, and closed after. */
+/**
+ * An uncompressed, deterministic layer tar: entries in walk order (parents first), headers from
+ * tarHeader, file content from each entry, one file open at a time. For a consumer that hashes
+ * what it receives anyway (the content store's ingest), so the bytes are not hashed twice.
+ *
+ * Every file must yield exactly the bytes its header announced; a file that grew or shrank after it
+ * was listed fails the stream with ERR_FILE_CHANGED naming it, before any wrong byte is emitted
+ * past that point.
+ */
+export function layerTarStream(plan: CopyPlan | readonly LayerEntry[], options: WriteLayerTarOptions = {}): Readable {
+  const { signal } = options;
+  throwIfAborted(signal, "writing a layer tar");
+  const entries = resolveLayerEntries(plan, options);
+  const tar = Readable.from(writeTar(tarEntries(entries, options.mtime ?? { mode: "keep" }, signal), signal ? { signal } : {}));
+  // The tar checks the signal between pieces; an output that stops reading would keep it waiting.
+  if (signal) {
+    const onAbort = (): void => void tar.destroy(new AbortedError("writing a layer tar", signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
+    tar.once("close", () => signal.removeEventListener("abort", onAbort));
+  }
+  return tar;
+}
+
+/**
+ * The tar entries of a layer, in order. A small file whose source reads it whole comes in one
+ * buffer (FsSource.readFile); any other file is opened when the writer reaches it and closed after.
+ */
 async function* tarEntries(entries: readonly LayerEntry[], mtime: MtimePolicy, signal?: AbortSignal): AsyncGenerator<TarWriteEntry> {
+  const readOptions = signal ? { signal } : {};
   for (const entry of entries) {
     const header = tarHeader(entry, mtime);
     if (entry.type !== "file") {
       yield { header };
       continue;
     }
-    // Opened before the header goes out, so a file that cannot be read leaves no dangling header.
-    const content = await (entry.open as NonNullable<LayerEntry["open"]>)(signal ? { signal } : {});
+    // Read or opened before the header goes out, so a file that cannot be read leaves no dangling header.
+    if (entry.readFile && entry.size <= WHOLE_READ_LIMIT) {
+      const body = await entry.readFile(readOptions);
+      if (body.byteLength !== entry.size) throw new FileChangedError(entry.path, `listed with ${entry.size} bytes, read ${body.byteLength}`);
+      yield { header, body };
+      continue;
+    }
+    const content = await (entry.open as NonNullable<LayerEntry["open"]>)(readOptions);
     try {
       yield { header, body: checkedContent(entry, content) };
     } finally {

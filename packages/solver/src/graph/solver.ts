@@ -1,4 +1,3 @@
-import { PassThrough } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import { throwIfAborted } from "@exp/errors";
 import { platformKey, type Descriptor, type Digest } from "@exp/oci-spec";
@@ -13,7 +12,7 @@ import {
   selectCopySources,
   tarChainFsSource,
   walkContext,
-  writeLayerTar,
+  layerTarStream,
   FileModeChange,
   FsIndex,
   resolveLayerEntries,
@@ -377,17 +376,15 @@ export class Solver {
 
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
   private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, description: string, attributes: CopyAttributes): Promise<Layer> {
-    const tar = new PassThrough();
     const epoch = this.options.sourceDateEpoch;
     const clamp = epoch !== undefined && this.options.rewriteTimestamp === true;
-    const writing = writeLayerTar(plan, tar, { ...attributes, mtime: clamp ? { mode: "clamp", epochSeconds: epoch } : { mode: "keep" }, ...this.signalOption() });
-    const ingesting = this.options.store.ingest(tar, {
+    const tar = layerTarStream(plan, { ...attributes, mtime: clamp ? { mode: "clamp", epochSeconds: epoch } : { mode: "keep" }, ...this.signalOption() });
+    // The store hashes what it ingests: that digest is the diffID.
+    const { digest: diffID, size } = await this.options.store.ingest(tar, {
       lease: this.options.lease,
       labels: { [compressionLabel]: "uncompressed" },
       ...this.signalOption(),
     });
-    const [{ diffID, size }, stored] = await Promise.all([writing.catch((error: unknown) => (tar.destroy(error as Error), Promise.reject(error))), ingesting]);
-    if (stored.digest !== diffID) throw new Error(`internal: layer tar hashed to ${diffID} but stored as ${stored.digest}`);
     await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
     const createdAt = epoch === undefined ? new Date() : new Date(epoch * 1000);
     await this.records.put(cacheKey, { ...links, diffID, size, createdAt: createdAt.toISOString(), description }, { lease: this.options.lease, ...this.signalOption() });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
+import type { Digest } from "@exp/oci-spec";
 import { skipUnlessTools } from "@exp/testing";
 import { LayerBlobs } from "./layer-blobs.js";
 import { tarballLayer } from "./tarball-layer.js";
@@ -33,7 +34,7 @@ function textLike(size: number): Buffer {
   return out;
 }
 
-const readBlob = (digest: string) => store.readAll(digest as `sha256:${string}`, { maxBytes: 256 << 20 });
+const readBlob = (digest: Digest) => store.readAll(digest, { maxBytes: 256 << 20 });
 
 describe("gzip layers compressed in blocks", () => {
   it("give the same blob whether the layer's size is known or not (where blocks are deflated never changes the bytes)", async () => {
