@@ -46,6 +46,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
         type,
         name: "exporting to image",
         wantsInlineCache: true,
+        layerCompression: commit.compression,
         async export(source, ctx): Promise<ExportResult> {
           checkAnnotationsFit(component, commit, source);
           const given = resolveNames(commit.names, source);

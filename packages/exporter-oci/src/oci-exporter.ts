@@ -39,6 +39,7 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
         type,
         name: `exporting to ${type} image format`,
         wantsInlineCache: true,
+        layerCompression: commit.compression,
         async export(source, ctx): Promise<ExportResult> {
           if (type === "docker" && source.results.length > 1) {
             throw new InvalidOptionError(component, "platform", source.results.map((r) => `${r.platform.os}/${r.platform.architecture}`).join(","), "a single platform: a docker archive cannot hold a manifest list");

@@ -192,6 +192,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
         store,
         registry,
         http,
+        // Layers are compressed as the exporters want them while they are written.
+        layerCompressions: exporters.flatMap((exporter) => (exporter.layerCompression ? [exporter.layerCompression] : [])),
         onProgress,
         ...(io.signal ? { signal: io.signal } : {}),
       });

@@ -22,6 +22,7 @@ import {
   type PlatformResult,
   type ProgressListener,
   type UrlFetcher,
+  type CompressionRequest,
 } from "@exp/solver";
 import { parseDockerfile } from "../parse/parse-dockerfile.js";
 import type { DockerfileAST } from "../ast.js";
@@ -75,6 +76,11 @@ export interface BuildImageOptions {
    * library callers that want reproducible layers in the cache too). Needs an epoch.
    */
   rewriteTimestamp?: boolean;
+  /**
+   * The compressions the exporters will ask for (each ExporterInstance's layerCompression): every
+   * layer the build writes is compressed that way while it is written (see SolverOptions).
+   */
+  layerCompressions?: readonly CompressionRequest[];
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   /** Caches loaded from `--cache-from`: a step missing from the local cache is looked up in them. */
@@ -138,6 +144,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       ...(options.cacheFrom ? { imported: options.cacheFrom } : {}),
       ...(options.noCache ? { noCache: true } : noCacheStages.size > 0 ? { noCache: noCacheNodes } : {}),
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch, ...(options.rewriteTimestamp ? { rewriteTimestamp: true } : {}) }),
+      ...(options.layerCompressions && options.layerCompressions.length > 0 ? { layerCompressions: options.layerCompressions } : {}),
       ...(signal ? { signal } : {}),
     });
     const ignoreFile = await loadStep(progress, "dockerignore", "[internal] load .dockerignore", "transferring context", async () => {

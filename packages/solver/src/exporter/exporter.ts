@@ -1,5 +1,6 @@
 import type { ContentStore } from "@exp/content";
 import type { RegistryApi } from "@exp/oci-spec";
+import type { CompressionRequest } from "../layers/compression.js";
 import type { LayerBlobProvider } from "../layers/layer-blob-provider.js";
 import type { Progress } from "../progress/progress.js";
 import type { DescriptorReference } from "./descriptor-reference.js";
@@ -25,6 +26,13 @@ export interface ExporterInstance {
   readonly name: string;
   /** Set by exporters that embed the inline cache (image-like exporters); the coordinator then runs inline cache first. */
   readonly wantsInlineCache?: boolean;
+  /**
+   * The compression this exporter will ask `ctx.blobs` for the layers a build writes, when known
+   * before the build: the build then compresses each layer that way while writing it (overlapping
+   * the two), and the export finds the blob made. A hint only: without it the blob is made at
+   * export, as before.
+   */
+  readonly layerCompression?: CompressionRequest;
   /**
    * Phase 1, create: writes every artifact (layer blobs, config, manifests, files) and returns.
    * Network completion belongs in `finalize`. Content it created must be covered by a lease that

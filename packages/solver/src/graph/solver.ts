@@ -23,7 +23,9 @@ import {
   type FsSource,
 } from "../fs/index.js";
 import { openArchive } from "../fs/archive/open-archive.js";
-import { compressionLabel, uncompressedLabel } from "../layers/layer-blob.js";
+import type { CompressionRequest } from "../layers/compression.js";
+import { ingestLayerTar } from "../layers/ingest-layer-tar.js";
+import { uncompressedLabel } from "../layers/layer-blob.js";
 import type { Layer } from "../layers/layer.js";
 import { createRef, type Ref } from "../layers/ref.js";
 import { remoteLayer } from "../layers/remote-layer.js";
@@ -71,6 +73,12 @@ export interface SolverOptions {
   rewriteTimestamp?: boolean;
   /** File-content hashes from earlier builds (loadHashCache); this build adds to it. */
   hashCache?: ContentHashCache;
+  /**
+   * The compressions the build's exporters will ask for (ExporterInstance.layerCompression): each
+   * layer the build writes is compressed that way while it is written, so compression overlaps
+   * the COPY instead of following it, and the export finds the blobs made.
+   */
+  layerCompressions?: readonly CompressionRequest[];
   /** Caches imported with `--cache-from`: a key missing locally is looked up in them, in order. */
   imported?: readonly ImportedCache[];
   /**
@@ -216,7 +224,7 @@ export class Solver {
     let layer = hit;
     if (!layer) {
       const { plan, attributes, inputs } = await write();
-      layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node.description, attributes);
+      layer = await this.writeLayer(cacheKey, { inputs, ...(node.base.kind === "scratch" ? {} : { base: base.cacheKey }) }, plan, node.description, attributes, vertex);
       this.written.set(node, resolveLayerEntries(plan, attributes));
     }
     vertex.status(hit ? "cached" : "completed");
@@ -375,14 +383,22 @@ export class Solver {
   }
 
   /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
-  private async writeLayer(cacheKey: Digest, links: { inputs: Digest[]; base?: Digest }, plan: CopyPlan, description: string, attributes: CopyAttributes): Promise<Layer> {
+  private async writeLayer(
+    cacheKey: Digest,
+    links: { inputs: Digest[]; base?: Digest },
+    plan: CopyPlan,
+    description: string,
+    attributes: CopyAttributes,
+    vertex: ProgressReporter,
+  ): Promise<Layer> {
     const epoch = this.options.sourceDateEpoch;
     const clamp = epoch !== undefined && this.options.rewriteTimestamp === true;
     const tar = layerTarStream(plan, { ...attributes, mtime: clamp ? { mode: "clamp", epochSeconds: epoch } : { mode: "keep" }, ...this.signalOption() });
     // The store hashes what it ingests: that digest is the diffID.
-    const { digest: diffID, size } = await this.options.store.ingest(tar, {
+    const { diffID, size } = await ingestLayerTar(this.options.store, tar, {
       lease: this.options.lease,
-      labels: { [compressionLabel]: "uncompressed" },
+      ...(this.options.layerCompressions ? { compressions: this.options.layerCompressions } : {}),
+      onCompressionFailed: (request, error) => vertex.warn(`${request.type} of the layer while writing it failed, so the export makes it: ${error instanceof Error ? error.message : String(error)}`),
       ...this.signalOption(),
     });
     await this.options.store.setLabels(diffID, { [uncompressedLabel]: diffID });
