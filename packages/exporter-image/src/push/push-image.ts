@@ -55,13 +55,16 @@ async function pushLayer(client: RegistryApi, target: ImageReference, committed:
   const { layer, blob } = committed;
   const progress = (bytes: number, total: number) => options.progress.bytes(blob.descriptor.digest, "uploading", bytes, total);
   const sameRegistry = layer.origin !== undefined && layer.origin.registry === target.registry;
-  if (!blob.local && !sameRegistry) await layer.fetchBlob?.({ signal: options.signal, lease: options.lease });
   const source: BlobSource = {
     digest: blob.descriptor.digest,
     size: blob.descriptor.size,
     async open({ signal }) {
-      // Reached for a remote base layer only when the mount was refused: fetch it once, then upload.
-      if (!blob.local) await layer.fetchBlob?.({ lease: options.lease, ...(signal ? { signal } : {}) });
+      if (blob.local) return store.read(blob.descriptor.digest, signal ? { signal } : {});
+      // A base layer known only remotely, which the target does not have and (from another
+      // registry) cannot mount: streamed from its source as it is stored, when the layer can.
+      const fetchOptions = { lease: options.lease, ...(signal ? { signal } : {}) };
+      if (layer.openBlob) return layer.openBlob(fetchOptions);
+      await layer.fetchBlob?.(fetchOptions);
       return store.read(blob.descriptor.digest, signal ? { signal } : {});
     },
   };

@@ -21,6 +21,12 @@ export interface Layer {
    * it under `lease`. Layers without known blobs do not have it.
    */
   fetchBlob?(options: { signal?: AbortSignal; lease?: string }): Promise<void>;
+  /**
+   * The bytes of `knownBlobs[0]`: from the store when it holds them, else fetched and stored on
+   * the way (under `lease`), so a push of a base layer to another registry streams it through
+   * instead of waiting for the whole copy first. Fails at the end if they do not match the digest.
+   */
+  openBlob?(options: { signal?: AbortSignal; lease?: string }): Promise<Readable>;
   /** Streams the uncompressed tar. Called only when a blob must actually be made. */
   openTar(options: { signal?: AbortSignal }): Promise<Readable>;
 }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream";
+import { PassThrough, pipeline } from "node:stream";
 import type { ContentStore } from "@exp/content";
 import { throwIfAborted } from "@exp/errors";
 import { compressionOfMediaType, createDigestVerifier, DigestMismatchError, type Descriptor, type Digest } from "@exp/oci-spec";
@@ -46,6 +46,37 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
       ...(signal ? { signal } : {}),
     });
   }
+  /** The blob's bytes, from the store, or from the source while they are stored (see Layer.openBlob). */
+  async function openBlob({ signal, lease }: { signal?: AbortSignal; lease?: string }): Promise<Readable> {
+    if (await store.exists(descriptor.digest)) {
+      await fetchBlob({ ...(signal ? { signal } : {}), ...(lease ? { lease } : {}) });
+      return (await store.read(descriptor.digest, signal ? { signal } : {})) as Readable;
+    }
+    const fetched = await init.fetcher.fetch(descriptor, signal ? { signal } : {});
+    // Two readers of one download: the store and the caller. Readable.pipe waits for the slower,
+    // and keeps feeding the store when the caller goes away (a failed upload), so the copy is
+    // whole for the retry, which then reads it from the store.
+    // The fetcher verifies what it streams (BlobFetcher.fetch): both readers get its error.
+    const toStore = new PassThrough();
+    const toCaller = new PassThrough();
+    fetched.on("error", (error) => {
+      toStore.destroy(error);
+      toCaller.destroy(error);
+    });
+    fetched.pipe(toStore);
+    fetched.pipe(toCaller);
+    store
+      .ingest(toStore, {
+        expected: { digest: descriptor.digest, size: descriptor.size },
+        labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
+        ...(lease ? { lease } : {}),
+        ...(signal ? { signal } : {}),
+      })
+      // Bad bytes reach the caller as the fetcher's error; a store that could not keep good ones
+      // only means the next reader fetches again.
+      .catch(() => undefined);
+    return toCaller;
+  }
   return {
     diffID,
     knownBlobs: [{ ...descriptor, annotations: { ...descriptor.annotations, [uncompressedLabel]: diffID } }],
@@ -53,6 +84,7 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
     ...(init.createdAt ? { createdAt: init.createdAt } : {}),
     ...(init.description ? { description: init.description } : {}),
     fetchBlob,
+    openBlob,
     async openTar({ signal }): Promise<Readable> {
       throwIfAborted(signal, `reading layer ${diffID}`);
       await fetchBlob({ ...(signal ? { signal } : {}), ...(init.lease ? { lease: init.lease } : {}) });
