@@ -9,6 +9,6 @@ export default defineConfig({
     // files wait on servers, links, child processes and buildah rather than compute, so two at
     // once on 2 cores took the suite from 857 s to 474 s (a clean clone, same machine, same hour).
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    projects: ["packages/*/vitest.config.ts", "examples/*/vitest.config.ts", "bench/vitest.config.ts", "reliability/vitest.config.ts", "differential/vitest.config.ts", "release/vitest.config.ts"],
+    projects: ["packages/*/vitest.config.ts", "examples/*/vitest.config.ts", "bench/vitest.config.ts", "reliability/vitest.config.ts", "differential/vitest.config.ts", "release/vitest.config.ts", "scripts/vitest.config.ts"],
   },
 });

@@ -3,14 +3,17 @@
 // gate a release (typecheck, publint + attw on every package). The build comes first because the
 // release test (release/) publishes and installs the built packages; the other tests need no
 // build (they run the TypeScript sources through the "@exp/source" condition). CI does not read vitest's
-// summary, so this ends with one plain line: "N passed, N failed" (tests plus checks).
+// summary, so this ends with one plain line: "N passed, N failed, N skipped" (tests plus checks;
+// skipped counts tests). Under CI=true a skip no test file declares as expected is a failure.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closingLine, summarizeVitestReport } from "./test-summary.mjs";
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const failures = [];
 
 function check(name, command, args) {
@@ -30,21 +33,11 @@ const report = join(out, "report.json");
 console.log("== tests: vitest run");
 const vitest = spawnSync("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { stdio: "inherit" });
 try {
-  const json = JSON.parse(readFileSync(report, "utf8"));
-  passed += json.numPassedTests;
-  failed += json.numFailedTests;
-  // A file that fails outside its tests (it does not load, or a beforeAll/afterAll throws: its
-  // tests are then reported as skipped, not failed) counts once, so it cannot pass silently.
-  for (const file of json.testResults ?? []) {
-    if (file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed")) {
-      failed++;
-      failures.push(`test file ${file.name}: ${String(file.message || "failed outside its tests (a hook); see vitest's output above").split("\n")[0]}`);
-    }
-  }
-  if (json.numTotalTests === 0) {
-    failed++;
-    failures.push("vitest ran no test");
-  }
+  const summary = summarizeVitestReport(JSON.parse(readFileSync(report, "utf8")), { ci: process.env.CI === "true" });
+  passed += summary.passed;
+  failed += summary.failed;
+  skipped += summary.skipped;
+  failures.push(...summary.failures);
 } catch (error) {
   failed++;
   failures.push(`vitest report unreadable (exit ${vitest.status}): ${error.message}`);
@@ -55,5 +48,5 @@ check("typecheck", "pnpm", ["typecheck"]);
 check("publint + attw", "pnpm", ["-r", "--filter", "./packages/*", "lint"]);
 
 if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join("\n")}`);
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log(`\n${closingLine({ passed, failed, skipped })}`);
 process.exitCode = failed > 0 ? 1 : 0;

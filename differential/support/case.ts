@@ -1,4 +1,4 @@
-import { skipUnlessTools, type TreeEntry, type TreeSnapshot } from "@exp/testing";
+import { skipUnlessRoot, skipUnlessTools, type TreeEntry, type TreeSnapshot } from "@exp/testing";
 import type { ExpectStatic } from "vitest";
 import type { Comparison } from "./compare.js";
 import { DIFFERENTIAL_TOOLS } from "./env.js";
@@ -7,7 +7,7 @@ import { STARTS, startImage, type StartResult } from "./starts.js";
 
 /** For describe.skipIf: the tools are missing (CI=true throws instead) or we are not root. */
 export function skipDifferential(): boolean {
-  return skipUnlessTools(...DIFFERENTIAL_TOOLS) || (process.getuid?.() !== 0 && process.env.CI !== "true");
+  return skipUnlessTools(...DIFFERENTIAL_TOOLS) || skipUnlessRoot("umoci unpack, chroot and buildah");
 }
 
 /** The first lines of every case built on the Debian base (the served `bookworm-min`). */

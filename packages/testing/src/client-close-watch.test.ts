@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ClientCloseWatch, readTcpTable, tcpTableEndpoint } from "./client-close-watch.js";
+import { skipUnless } from "./prerequisites.js";
 
 describe("tcpTableEndpoint and readTcpTable", () => {
   it("writes IPv4 endpoints as the kernel does, and nothing for IPv6", () => {
@@ -70,7 +71,7 @@ describe("ClientCloseWatch", () => {
     expect(closed).toBe(0);
   });
 
-  it.skipIf(!existsSync("/proc/net/tcp"))("sees a client close that a paused server cannot (its FIN waits behind megabytes of unread data)", async () => {
+  it.skipIf(skipUnless(existsSync("/proc/net/tcp"), "/proc/net/tcp (the kernel's connection table)", "run on Linux with /proc mounted"))("sees a client close that a paused server cannot (its FIN waits behind megabytes of unread data)", async () => {
     const accepted: Socket[] = [];
     const server: Server = createServer((socket) => {
       socket.pause(); // like a proxy holding the body back for its link

@@ -15,6 +15,18 @@ export class MissingToolsError extends ExpError {
   }
 }
 
+/**
+ * Something a test needs other than a tool on PATH (root, a kernel file) is missing where tests
+ * may not skip (CI=true). `what` names it, `howToGet` says how to provide it.
+ */
+export class MissingPrerequisiteError extends ExpError {
+  readonly what: string;
+  constructor(what: string, howToGet: string, context: string) {
+    super("ERR_MISSING_PREREQUISITE", `${context}: missing ${what}; ${howToGet}`);
+    this.what = what;
+  }
+}
+
 /** A helper program (openssl, htpasswd) ran but failed. The message carries its stderr. */
 export class ToolFailedError extends ExpError {
   readonly tool: string;

@@ -2,7 +2,7 @@ export { startRegistry, type StartRegistryOptions, type TestRegistry, type Regis
 export { startTokenIssuer, type TokenIssuer, type TokenIssuerOptions, type TokenRequestRecord } from "./token-issuer.js";
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type FaultProxyStats, type FaultLogEntry } from "./fault-proxy.js";
 export type { Fault, FaultRule, FaultType } from "./fault-rules.js";
-export { requireTools, toolsAvailable, skipUnlessTools, registryAvailable, swiftAvailable, aptPackageFor, SWIFT_TOOLS } from "./tools.js";
+export { findOnPath, requireTools, toolsAvailable, skipUnlessTools, registryAvailable, swiftAvailable, aptPackageFor, SWIFT_TOOLS } from "./tools.js";
 export { startS3, type StartS3Options, type TestS3, type S3ProcessName } from "./s3.js";
 export { startVerdaccio, VERDACCIO_VERSION, type StartVerdaccioOptions, type TestVerdaccio } from "./verdaccio.js";
 export { signedRequest, type S3Target, type S3RequestOptions, type S3Response, type S3Query } from "./s3-request.js";
@@ -12,7 +12,8 @@ export { clearSkopeoBlobCache, skopeoBlobCachePaths } from "./skopeo-cache.js";
 export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
-export { ConformanceError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError, VerdaccioStartError } from "./errors.js";
+export { inCI, skipUnless, skipUnlessRoot } from "./prerequisites.js";
+export { ConformanceError, MissingPrerequisiteError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError, VerdaccioStartError } from "./errors.js";
 export * from "./conformance/index.js";
 export * from "./attr-walk/index.js";
 export { Link, type LinkOptions } from "./link.js";

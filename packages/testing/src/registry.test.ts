@@ -9,7 +9,7 @@ import { isExpError } from "@exp/errors";
 import { httpRequest } from "./http-request.js";
 import { startRegistry, type TestRegistry } from "./registry.js";
 import { pushTinyImage, rawRequest, sha256, uploadBlob } from "./test-support.js";
-import { skipUnlessTools, toolsAvailable } from "./tools.js";
+import { skipUnlessTools } from "./tools.js";
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 const run = promisify(execFile);
@@ -176,7 +176,7 @@ describe.skipIf(skipUnlessTools("docker-registry", "openssl"))("startRegistry (t
     expect(res.status).toBe(401);
   });
 
-  it.skipIf(!toolsAvailable("skopeo"))("works with skopeo's bearer-token flow", async () => {
+  it.skipIf(skipUnlessTools("skopeo"))("works with skopeo's bearer-token flow", async () => {
     const token = await tokenFor("repository:t/img:pull,push");
     await pushTinyImage(registry.url, "t/img", "v1", { headers: { authorization: `Bearer ${token}` } });
     const before = registry.tokenIssuer!.requests.length;
@@ -211,7 +211,7 @@ describe.skipIf(skipUnlessTools("docker-registry", "openssl"))("startRegistry (t
     expect(await readFile(registry.caCertPath!, "utf8")).toBe(registry.caCert);
   });
 
-  it.skipIf(!toolsAvailable("skopeo"))("is trusted by skopeo through certDir", async () => {
+  it.skipIf(skipUnlessTools("skopeo"))("is trusted by skopeo through certDir", async () => {
     await pushTinyImage(registry.url, "t/img", "v1", { ca: registry.caCert! });
     const { stdout } = await run("skopeo", ["list-tags", "--cert-dir", registry.certDir!, `docker://${registry.host}/t/img`]);
     expect(JSON.parse(stdout)).toMatchObject({ Tags: ["v1"] });

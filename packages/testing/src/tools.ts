@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MissingToolsError } from "./errors.js";
+import { inCI } from "./prerequisites.js";
 
 // The Debian package that provides each tool, so a failure can say exactly what to install
 // (CI installs them with apt through scripts/setup.sh).
@@ -79,13 +80,13 @@ export function swiftAvailable(): boolean {
 
 /**
  * For `describe.skipIf(skipUnlessTools("docker-registry"))`: true (skip) when a tool is missing on a
- * developer machine. In CI (`CI=true`) a missing tool throws instead, because a skipped integration
- * test there would silently turn a broken setup into a green run.
+ * developer machine. In CI (`CI=true`, see inCI) a missing tool throws instead, because a skipped
+ * integration test there would silently turn a broken setup into a green run.
  */
 export function skipUnlessTools(...names: string[]): boolean {
   const { missing } = requireTools(names);
   if (missing.length === 0) return false;
-  if (process.env.CI === "true") {
+  if (inCI()) {
     throw new MissingToolsError(missing, packagesFor(missing), "CI=true, so tests fail instead of skipping");
   }
   return true;

@@ -5,3 +5,4 @@ export { recordedRegistry, type RecordedRegistry } from "./conformance/recorded-
 export { describeAttrWalk } from "./attr-walk/describe-attr-walk.js";
 export { imageCommitRows } from "./attr-walk/image/image-commit-rows.js";
 export { cacheExportRows, layoutView, CACHE_VARIANTS, type CacheView } from "./attr-walk/cache/cache-export-rows.js";
+export { expectedSkip, type ExpectedSkipOptions } from "./expected-skip.js";

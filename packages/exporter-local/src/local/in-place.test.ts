@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
+import { skipUnlessRoot } from "@exp/testing";
 import { localExporter } from "../index.js";
 import { linuxAmd64, pausingLayer, runExporter, sourceOf, tarLayer, type TarSpec } from "../test-support.js";
 
@@ -36,7 +37,6 @@ async function leftovers(): Promise<string[]> {
   return (await readdir(dir)).filter((name) => !["out", "store", "mnt-src"].includes(name));
 }
 
-const isRoot = process.getuid?.() === 0;
 
 describe("an existing destination is written in place", () => {
   it("keeps the directory's inode and unrelated files, and replaces what the result names", async () => {
@@ -80,7 +80,7 @@ describe("an existing destination is written in place", () => {
     expect((await stat(dest)).ino).toBe(before.ino);
   });
 
-  describe.skipIf(!isRoot)("with a filesystem mounted inside (tmpfs; mounting needs root)", () => {
+  describe.skipIf(skipUnlessRoot("mount -t tmpfs"))("with a filesystem mounted inside (tmpfs; mounting needs root)", () => {
     let mnt: string;
     beforeEach(async () => {
       mnt = join(dest, "mnt");

@@ -6,6 +6,7 @@ import { isExpError } from "@exp/errors";
 import { httpRequest } from "../http-request.js";
 import { startRegistry, type TestRegistry } from "../registry.js";
 import { tempDir, type TempDir } from "../temp-dir.js";
+import { skipUnlessRoot } from "../prerequisites.js";
 import { skipUnlessTools } from "../tools.js";
 import { buildahBuild, createBuildahStorage, type BuildahStorage } from "./buildah.js";
 import { diffTrees, formatDifferences } from "./diff.js";
@@ -20,7 +21,6 @@ import { umociUnpackOnBase } from "./unpack-on-base.js";
 // The first run on a machine makes the base (~17-25 s of mmdebstrap from Debian's mirrors, ~10 s of
 // buildah); later runs find it in $EXP_TEST_CACHE.
 const TOOLS = ["mmdebstrap", "buildah", "umoci", "skopeo", "docker-registry", "getfattr"];
-const notRoot = process.getuid?.() !== 0;
 
 describe("debianBaseRootfs without mmdebstrap", () => {
   it("throws MissingToolsError naming mmdebstrap and its package", async () => {
@@ -38,7 +38,7 @@ describe("debianBaseRootfs without mmdebstrap", () => {
   });
 });
 
-describe.skipIf(skipUnlessTools(...TOOLS) || notRoot)("the Debian base, served and built on by buildah", () => {
+describe.skipIf(skipUnlessTools(...TOOLS) || skipUnlessRoot("buildah and umoci unpack as root"))("the Debian base, served and built on by buildah", () => {
   let registry: TestRegistry;
   let work: TempDir;
   let storage: BuildahStorage & { cleanup(): Promise<void> };
