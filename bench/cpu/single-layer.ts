@@ -21,12 +21,11 @@ interface Run {
 
 /**
  * One large text-like layer gzipped (level 6) three ways, each `runs` times, in alternating order:
- * - exp: LayerBlobs.get, which deflates it on every core (@exp/pgzip's 1 MiB blocks);
+ * - exp: LayerBlobs.get, which deflates it on every core (@exp/pgzip's 512 KiB blocks on libuv's pool);
  * - one zlib stream (what exp did before, and what a single-threaded compressor does);
  * - pigz 2.6 (Debian) `-6 -p 1` and `-6 -p 2`, whole processes under GNU time, output to a file.
- * exp's CPU is the process's own (process.cpuUsage: main thread, libuv's pool and the deflate
- * workers), so reading the file, hashing the blob and writing it are in it, as pigz's reading and
- * writing are in pigz's.
+ * exp's CPU is the process's own (process.cpuUsage: main thread and libuv's pool), so reading the
+ * file, hashing the blob and writing it are in it, as pigz's reading and writing are in pigz's.
  */
 export async function singleLayerGzip(dir: string, { signal, log, runs }: ScenarioOptions) {
   const tools = requireTools(["pigz"]);
@@ -55,7 +54,7 @@ export async function singleLayerGzip(dir: string, { signal, log, runs }: Scenar
     const cost = await timed("pigz", ["-6", "-p", String(threads), "-c", path], { log: join(dir, `pigz-${threads}`), signal });
     return { ms: cost.wall_ms, cpu_s: cost.cpu_s };
   };
-  // Untimed: the page cache holds the file, and the deflate workers have started, for everyone.
+  // Untimed: the page cache holds the file for everyone.
   await exp();
   const s = { exp: [] as Run[], one: [] as Run[], p1: [] as Run[], p2: [] as Run[] };
   for (let i = 0; i < runs; i++) {

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { AbortedError } from "@exp/errors";
 import { Semaphore } from "@exp/locks";
-import { outputBound, type BlockDeflater, type DeflateBlock } from "./deflate-block.js";
+import { outputChunkBytes, type BlockDeflater, type DeflateBlock, type DeflatedBlock } from "./deflate-block.js";
 import { DeflatePoolClosedError, DeflateWorkerError } from "./errors.js";
 import { workerSource } from "./worker-source.js";
 
@@ -26,7 +26,7 @@ export interface DeflatePoolOptions {
 interface Job {
   id: number;
   block: DeflateBlock;
-  resolve: (output: Buffer) => void;
+  resolve: (done: DeflatedBlock) => void;
   reject: (error: unknown) => void;
 }
 
@@ -36,11 +36,10 @@ interface PoolWorker {
 }
 
 /**
- * Worker threads that deflate blocks. Why threads rather than zlib's async API on libuv's pool:
- * that pool has 4 threads whatever the cores (UV_THREADPOOL_SIZE), and file reads and writes
- * queue behind whatever deflate work fills it, so a layer's reads would wait on its own blocks.
- * Workers scale to the cores and leave libuv's pool to I/O; on 2 cores both reach 1.9-2.0x one
- * zlib stream (bench/OPTIMIZATIONS.md).
+ * Worker threads that deflate blocks: for a machine with more cores than libuv's pool has threads
+ * (4 unless UV_THREADPOOL_SIZE says more), where LibuvDeflater, the default, cannot use them all.
+ * It costs memory: each worker is a heap and a thread of its own, and 4 streams at once on 2 cores
+ * peaked ~25 MiB higher than with LibuvDeflater, at about the same speed (bench/OPTIMIZATIONS.md).
  *
  * Workers start on first use, at most `threads`, and are unref'd while idle, so an idle pool
  * never keeps a process alive. Each worker gets up to two jobs at once, so it has the next block
@@ -48,6 +47,7 @@ interface PoolWorker {
  */
 export class DeflatePool implements BlockDeflater {
   readonly threads: number;
+  readonly parallelism: number;
   private readonly admission: Semaphore;
   private readonly source: string;
   private readonly perWorker: number;
@@ -58,20 +58,24 @@ export class DeflatePool implements BlockDeflater {
 
   constructor(options: DeflatePoolOptions = {}) {
     this.threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+    this.parallelism = this.threads;
     this.admission = new Semaphore(Math.max(1, options.capacity ?? 2 * this.threads), "waiting for a deflate slot");
     this.source = options.source ?? workerSource;
     this.perWorker = Math.max(1, Math.floor(options.perWorker ?? 2));
   }
 
-  /** Deflates one block; `block.input`'s (and the dictionary's) memory is transferred to a worker. */
-  async deflate(block: DeflateBlock, signal?: AbortSignal): Promise<Buffer> {
+  /**
+   * Deflates one block. `block.input`'s (and the dictionary's) memory is transferred to a worker
+   * and comes back in the result, to be filled again.
+   */
+  async deflate(block: DeflateBlock, signal?: AbortSignal): Promise<DeflatedBlock> {
     if (this.closed) throw new DeflatePoolClosedError();
     const release = await this.admission.acquire(signal);
     try {
       if (this.closed) throw new DeflatePoolClosedError();
       // Once handed to a worker a block cannot be taken back; an abort only stops the waiting.
       if (signal?.aborted) throw new AbortedError("deflating a gzip block", signal.reason);
-      return await new Promise<Buffer>((resolve, reject) => {
+      return await new Promise<DeflatedBlock>((resolve, reject) => {
         this.queued.push({ id: this.nextId++, block, resolve, reject });
         this.dispatch();
       });
@@ -101,7 +105,7 @@ export class DeflatePool implements BlockDeflater {
       worker.jobs.set(job.id, job);
       const { input, dictionary, level, final } = job.block;
       const transfer = dictionary ? [input.buffer, dictionary.buffer] : [input.buffer];
-      worker.thread.postMessage({ id: job.id, input, dictionary, level, final, chunkSize: outputBound(input.byteLength) }, transfer as ArrayBuffer[]);
+      worker.thread.postMessage({ id: job.id, input, dictionary, level, final, chunkSize: outputChunkBytes(input.byteLength) }, transfer as ArrayBuffer[]);
     }
   }
 
@@ -119,12 +123,13 @@ export class DeflatePool implements BlockDeflater {
     const thread = new Worker(this.source, { eval: true, execArgv: [] });
     const worker: PoolWorker = { thread, jobs: new Map() };
     thread.unref();
-    thread.on("message", (message: { id: number; output?: Uint8Array; error?: string }) => {
+    thread.on("message", (message: { id: number; output?: Uint8Array; input?: Uint8Array; dictionary?: Uint8Array; error?: string }) => {
       const job = worker.jobs.get(message.id);
       if (!job) return;
       worker.jobs.delete(message.id);
       if (worker.jobs.size === 0) thread.unref();
-      if (message.output) job.resolve(Buffer.from(message.output.buffer, message.output.byteOffset, message.output.byteLength));
+      const { output, input, dictionary } = message;
+      if (output && input) job.resolve({ output: Buffer.from(output.buffer, output.byteOffset, output.byteLength), input, dictionary });
       else job.reject(new DeflateWorkerError(message.error ?? "no output"));
       this.dispatch();
     });
@@ -144,10 +149,3 @@ export class DeflatePool implements BlockDeflater {
   }
 }
 
-let shared: DeflatePool | undefined;
-
-/** The process's pool, one worker per core, made on first use; what streams use by default. */
-export function sharedDeflatePool(): DeflatePool {
-  shared ??= new DeflatePool();
-  return shared;
-}

@@ -2,12 +2,13 @@ import { InvalidOptionError } from "@exp/errors";
 import { DICTIONARY_BYTES } from "./deflate-block.js";
 
 /**
- * Input bytes per block. pigz's default is 128 KiB; here each block costs a message to a worker
- * and a zlib stream set up on both sides, and 1 MiB blocks were the fastest on 2 cores (128 KiB
- * 1.4-1.7x one stream, 512 KiB and 1 MiB 1.9-2.0x, bench/OPTIMIZATIONS.md) while compressing
- * within 0.1% of one stream. It is part of the format: another size gives other bytes.
+ * Input bytes per block. pigz's default is 128 KiB; here each block costs a zlib stream set up and
+ * a round trip to libuv's pool, and larger blocks used less CPU per MiB (against one zlib stream:
+ * 128 KiB 1.02, 256 KiB 0.96, 512 KiB 0.93, 1 MiB 0.92), while 4 streams at once peaked ~15 MiB
+ * lower with 512 KiB than with 1 MiB blocks (bench/OPTIMIZATIONS.md). Compression stays within 0.1%
+ * of one stream. It is part of the format: another size gives other bytes.
  */
-export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
+export const DEFAULT_BLOCK_BYTES = 512 * 1024;
 
 /** The level Node's zlib means by Z_DEFAULT_COMPRESSION, and gzip's and pigz's default. */
 export const DEFAULT_LEVEL = 6;

@@ -44,12 +44,11 @@ export class CompressorUnavailableError extends ExpError {
 }
 
 /**
- * A streaming compressor. gzip deflates a large layer on every core (pigz-style blocks, see
- * gzip-compressor.ts), a small one on libuv's pool; zstd runs in the `zstd` binary, which streams
- * and uses another core (Node 20's zlib has no zstd). `size` is the input's size when known: it
- * only says where gzip's blocks are deflated, never what bytes come out.
+ * A streaming compressor. gzip deflates a layer on every core (pigz-style blocks on libuv's pool,
+ * see gzip-compressor.ts); zstd runs in the `zstd` binary, which streams and uses another core
+ * (Node 20's zlib has no zstd).
  */
-export function createCompressor(request: CompressionRequest, options: { size?: number | undefined; signal?: AbortSignal | undefined } = {}): Transform | Duplex {
+export function createCompressor(request: CompressionRequest, options: { signal?: AbortSignal | undefined } = {}): Transform | Duplex {
   switch (request.type) {
     case "uncompressed":
       return new PassThrough();

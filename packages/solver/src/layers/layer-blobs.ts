@@ -31,13 +31,13 @@ export class LayerBlobs implements LayerBlobProvider {
   private readonly handedOut = new Set<Digest>();
 
   /**
-   * Compressions running at once. A small gzip layer deflates on libuv's thread pool and zstd runs
-   * in its own process, so independent layers already use every core when asked for together.
-   * Twice the cores keeps them busy while other streams wait on the disk (`pnpm bench cpu`: 1.9×
-   * on 2 cores, against 1.5× with one stream per core); unbounded would only add contention. A
-   * large gzip layer deflates in @exp/pgzip's shared worker pool, one thread per core, which
-   * admits at most 2 × cores blocks from all layers together: several large layers at once share
-   * those threads rather than add more.
+   * Compressions running at once. gzip deflates on libuv's thread pool and zstd runs in its own
+   * process, so independent layers already use every core when asked for together. Twice the
+   * cores keeps them busy while other streams wait on the disk (`pnpm bench cpu`: 1.9× on 2
+   * cores, against 1.5× with one stream per core); unbounded would only add contention. A gzip
+   * layer's blocks (@exp/pgzip) take the process's deflate slots (one more than the cores, and
+   * fewer than libuv's threads), shared by every layer: one large layer alone uses every core,
+   * several at once share them.
    */
   private readonly slots: Semaphore;
 
@@ -152,7 +152,7 @@ export class LayerBlobs implements LayerBlobProvider {
   private async compress(layer: Layer, request: CompressionRequest, options: BlobCallOptions): Promise<LayerBlob> {
     const progress = options.progress;
     const tar = await layer.openTar(options.signal ? { signal: options.signal } : {});
-    const compressor = createCompressor(request, { size: layer.size, signal: options.signal });
+    const compressor = createCompressor(request, { signal: options.signal });
     // Progress counts the layer's tar as it is read, against its size when known, so the bar ends
     // at the layer's size (the compressed size is not known until the end).
     progress?.bytes(layer.diffID, "compressing", 0, layer.size);
