@@ -3,7 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
 import { CacheBlobMissingError, cacheRootParts, checkCacheConfigSize, importedRecords, parseCacheConfig, parseCacheRoot } from "@exp/cache-config";
-import { InvalidOptionError } from "@exp/errors";
+import { FileAccessError, InvalidOptionError, hasCode, orAbsent } from "@exp/errors";
 import { createDigestVerifier, isDigest, parseImageLayoutIndex, verifyDigest, type Descriptor } from "@exp/oci-spec";
 import { layoutBlobPath } from "@exp/content";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
@@ -30,13 +30,18 @@ export const cacheImporter: CacheImporter = {
         const blobPath = (d: string) => layoutBlobPath(src, d);
         // A blob that index.json or the manifest names must be there: its absence is a damaged cache.
         const readDocument = async (d: Descriptor, role: string): Promise<Buffer> => {
-          const bytes = await readFile(blobPath(d.digest)).catch((error: unknown) => {
-            throw (error as NodeJS.ErrnoException).code === "ENOENT" ? new CacheBlobMissingError(src, d.digest, role, error) : error;
+          const path = blobPath(d.digest);
+          const bytes = await readFile(path).catch((error: unknown) => {
+            throw hasCode(error, "ENOENT") ? new CacheBlobMissingError(src, d.digest, role, error) : new FileAccessError("read", path, error, `${role}, a regular file`);
           });
           verifyDigest(bytes, d.digest, `${d.mediaType} in ${src}`);
           return bytes;
         };
-        const indexText = await readFile(join(src, "index.json"), "utf8").catch(() => undefined);
+        // Only a missing directory or index.json is "no cache": one that cannot be read (a directory
+        // in its place, a symlink loop, a file where the cache directory should be, EIO) is a
+        // damaged cache, and the import says so.
+        const indexPath = join(src, "index.json");
+        const indexText = await orAbsent(readFile(indexPath, "utf8"), "read", indexPath, { expected: "the cache's index.json, a regular file, or no cache directory at all", notDirIsAbsent: false });
         if (indexText === undefined) return undefined;
         const entries = parseImageLayoutIndex(indexText).manifests as Descriptor[];
         const root = digest !== undefined ? entries.find((e) => e.digest === digest) : entries.find((e) => e.annotations?.["org.opencontainers.image.ref.name"] === tag);
@@ -46,7 +51,7 @@ export const cacheImporter: CacheImporter = {
         checkCacheConfigSize(parts.config);
         const config = parseCacheConfig(await readDocument(parts.config, "the cache config"));
         // A blob deleted from the directory drops the result, not the import (BuildKit's testCacheExportCacheDeletedContent).
-        const { results, inputs } = await importedRecords(config, parts.layers, async (d) => (await stat(blobPath(d)).catch(() => undefined)) !== undefined);
+        const { results, inputs } = await importedRecords(config, parts.layers, async (d) => (await orAbsent(stat(blobPath(d)), "stat", blobPath(d), { expected: "a layer blob, or nothing", notDirIsAbsent: false })) !== undefined);
         ctx.progress.log(`${results.size} of ${config.records.length} records have results`);
         const cache: ImportedCache = {
           name: `cache ${src}`,

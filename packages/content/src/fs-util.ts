@@ -1,14 +1,8 @@
 import { readdir, rm, unlink } from "node:fs/promises";
+import { isNotFound } from "@exp/errors";
 
-/** True when `error` is a Node system error with one of the given errno codes. */
-export function hasCode(error: unknown, ...codes: string[]): boolean {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === "string" && codes.includes(code);
-}
-
-export function isNotFound(error: unknown): boolean {
-  return hasCode(error, "ENOENT", "ENOTDIR");
-}
+// One definition of "does not exist" for every package (ENOENT, ENOTDIR): @exp/errors'.
+export { hasCode, isNotFound } from "@exp/errors";
 
 /** Directory entries, or none when the directory does not exist (a concurrent delete is not an error). */
 export async function listDir(dir: string): Promise<string[]> {

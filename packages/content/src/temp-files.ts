@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
+import { FileAccessError } from "@exp/errors";
 import { isProcessAlive } from "@exp/locks";
-import { listDir, removeTree } from "./fs-util.js";
+import { isNotFound, listDir, removeTree } from "./fs-util.js";
 
 // Every temporary file or directory carries the writer's pid, so a later process can tell a
 // leftover of a crashed writer (pid gone) from the in-flight work of a live one. The pattern is
@@ -55,8 +56,9 @@ export async function removeStaleTempFiles(dir: string, match: (name: string) =>
     try {
       const info = await lstat(path);
       size = info.isFile() ? info.size : 0;
-    } catch {
-      continue; // Gone already: another process cleaned it up.
+    } catch (error) {
+      if (isNotFound(error)) continue; // Gone already: another process cleaned it up.
+      throw new FileAccessError("lstat", path, error, "a temp file or directory of the store");
     }
     // A tree, not a file: crashed lease creation leaves a temp directory.
     await removeTree(path);

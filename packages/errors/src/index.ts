@@ -2,4 +2,5 @@ export { ExpError, isExpError, type ExpErrorOptions, type Fault } from "./exp-er
 export { UnknownOptionError, InvalidOptionError, MissingOptionError } from "./option-errors.js";
 export { didYouMean, editDistance } from "./did-you-mean.js";
 export { AbortedError, throwIfAborted, isAbortError } from "./abort.js";
+export { FileAccessError, hasCode, isNotFound, orAbsent, type OrAbsentOptions } from "./fs-absent.js";
 export { connectionFailureAttempts, connectionFailureOf, type ConnectionFailure, type ConnectionFailureKind } from "./connection-failure.js";

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { openContentStore, type ContentStore } from "@exp/content";
 import { runExport, Timeline, type ExportOutcome } from "@exp/coordinator";
 import { buildImage, type BuildImageResult } from "@exp/dockerfile";
-import { ExpError, isAbortError } from "@exp/errors";
+import { ExpError, isAbortError, orAbsent } from "@exp/errors";
 import { formatPlatform, type Platform } from "@exp/oci-spec";
 import { createRegistryClient, createUrlFetcher, filePushLocks, type RegistryClient } from "@exp/registry";
 import {
@@ -333,12 +333,12 @@ async function loadCacheImports(
 
 /** The context and the Dockerfile, checked up front so that a typo gets a plain message instead of an ENOENT. */
 async function checkInputs(context: string, dockerfile: string | undefined): Promise<void> {
-  const contextStat = await stat(context).catch(() => undefined);
+  const contextStat = await orAbsent(stat(context), "stat", context, { expected: "the build context directory" });
   if (!contextStat?.isDirectory()) {
     throw new ExpError("ERR_CONTEXT_NOT_FOUND", `the build context ${context} ${contextStat ? "is not a directory" : "does not exist"}`);
   }
   const file = dockerfile ?? join(context, "Dockerfile");
-  const fileStat = await stat(file).catch(() => undefined);
+  const fileStat = await orAbsent(stat(file), "stat", file, { expected: "the Dockerfile, a regular file" });
   if (!fileStat?.isFile()) {
     throw new ExpError("ERR_DOCKERFILE_NOT_FOUND", `cannot read the Dockerfile: ${file} ${fileStat ? "is not a file" : "does not exist"}${dockerfile ? "" : " (pass -f to use another file)"}`);
   }

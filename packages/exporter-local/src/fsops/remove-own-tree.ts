@@ -1,5 +1,6 @@
 import { lstat, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { orAbsent } from "@exp/errors";
 import { MountInsideError } from "../errors.js";
 import { removeTree } from "./remove-tree.js";
 
@@ -11,7 +12,7 @@ import { removeTree } from "./remove-tree.js";
  * the same way. `display` names the path in the error.
  */
 export async function removeOwnTree(path: string, display: string): Promise<void> {
-  const top = await lstat(path).catch(() => undefined);
+  const top = await orAbsent(lstat(path), "lstat", path);
   if (!top) return;
   if (top.isDirectory()) {
     // The path may itself be a mount point: its device differs from its parent's.

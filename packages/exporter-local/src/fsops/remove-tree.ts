@@ -1,5 +1,6 @@
 import { chmod, lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { orAbsent } from "@exp/errors";
 
 /**
  * rm -rf that also works as a normal user on trees holding read-only directories (a previous
@@ -18,7 +19,7 @@ export async function removeTree(path: string): Promise<void> {
 }
 
 async function makeWritable(path: string): Promise<void> {
-  const stats = await lstat(path).catch(() => undefined);
+  const stats = await orAbsent(lstat(path), "lstat", path);
   if (!stats?.isDirectory()) return;
   await chmod(path, (stats.mode & 0o7777) | 0o700);
   for (const name of await readdir(path)) await makeWritable(join(path, name));

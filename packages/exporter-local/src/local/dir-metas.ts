@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { throwIfAborted } from "@exp/errors";
+import { orAbsent, throwIfAborted } from "@exp/errors";
 import { compareWalkOrder } from "@exp/solver";
 import { applyPathMeta } from "../fsops/apply-meta.js";
 import type { NodeMeta } from "../rootfs/node-meta.js";
@@ -19,7 +19,7 @@ export async function applyDirMetas(root: string, metas: DirMetas, preserveOwner
   for (const path of paths) {
     throwIfAborted(signal, "exporting files");
     const absolute = join(root, path);
-    const stats = await lstat(absolute).catch(() => undefined);
+    const stats = await orAbsent(lstat(absolute), "lstat", absolute);
     if (!stats?.isDirectory()) continue;
     await applyPathMeta(absolute, metas.get(path) as NodeMeta, preserveOwnership);
   }

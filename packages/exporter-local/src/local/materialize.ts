@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import { copyFile, link, lstat, mkdir, rename, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { throwIfAborted } from "@exp/errors";
+import { orAbsent, throwIfAborted } from "@exp/errors";
 import { UnsafePathError } from "../errors.js";
 import { applyPathMeta, applySymlinkMeta } from "../fsops/apply-meta.js";
 import { removeOwnTree } from "../fsops/remove-own-tree.js";
@@ -42,7 +42,7 @@ export async function materialize(root: DirNode, options: MaterializeOptions): P
     throwIfAborted(signal, "exporting files");
     await parents.check(path);
     const target = join(out, path);
-    const existing = await lstat(target).catch(() => undefined);
+    const existing = await orAbsent(lstat(target), "lstat", target);
     switch (node.kind) {
       case "dir":
         await makeDirectory(path, target, existing);

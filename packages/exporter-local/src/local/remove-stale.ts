@@ -1,6 +1,6 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { throwIfAborted } from "@exp/errors";
+import { orAbsent, throwIfAborted } from "@exp/errors";
 import { removeOwnTree } from "../fsops/remove-own-tree.js";
 import type { DirNode } from "../rootfs/rootfs-tree.js";
 
@@ -17,7 +17,7 @@ export async function removeStale(dir: string, result: DirNode, signal: AbortSig
     const path = join(dir, name);
     const display = prefix === "" ? name : `${prefix}/${name}`;
     const wanted = result.children.get(name);
-    const stats = await lstat(path).catch(() => undefined);
+    const stats = await orAbsent(lstat(path), "lstat", path);
     if (!stats) continue;
     if (wanted?.kind === "dir" && stats.isDirectory()) {
       await removeStale(path, wanted, signal, display);

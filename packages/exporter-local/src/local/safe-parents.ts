@@ -1,5 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
+import { orAbsent } from "@exp/errors";
 import { UnsafePathError } from "../errors.js";
 
 /**
@@ -20,7 +21,7 @@ export class SafeParents {
     for (let i = 0; i < parts.length - 1; i++) {
       prefix = prefix === "" ? (parts[i] as string) : `${prefix}/${parts[i] as string}`;
       if (this.verified.has(prefix)) continue;
-      const stats = await lstat(join(this.root, prefix)).catch(() => undefined);
+      const stats = await orAbsent(lstat(join(this.root, prefix)), "lstat", join(this.root, prefix));
       if (stats?.isSymbolicLink()) throw new UnsafePathError(path, `its parent ${JSON.stringify(prefix)} is a symbolic link`);
       if (!stats?.isDirectory()) throw new UnsafePathError(path, `its parent ${JSON.stringify(prefix)} is not a directory`);
       this.verified.add(prefix);
