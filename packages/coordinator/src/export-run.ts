@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { AbortedError } from "@exp/errors";
+import { AbortedError, redactSecrets } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor, RegistryApi } from "@exp/oci-spec";
 import {
@@ -32,6 +32,8 @@ export interface ExportRunInit {
   blobs: LayerBlobs;
   progress: ProgressReporter;
   buildId: string;
+  /** Masked out of the history record before it is written (RunExportOptions.secrets). */
+  secrets: readonly string[];
   external?: AbortSignal;
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
   registry?: RegistryApi;
@@ -248,7 +250,9 @@ export class ExportRun {
       createdAt: now,
       completedAt: now,
       results: this.recorded,
-      ...(failure === undefined ? {} : { error: messageOf(failure) }),
+      // Masked here, before the first write: the CLI no longer has to rewrite it, and a library
+      // caller or a kill right after this write leaves nothing an error carried in the store.
+      ...(failure === undefined ? {} : { error: redactSecrets(messageOf(failure), this.init.secrets) }),
     });
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AbortedError, throwIfAborted } from "@exp/errors";
+import { AbortedError, InvalidOptionError, throwIfAborted } from "@exp/errors";
 import type { ContentStore } from "@exp/content";
 import type { Descriptor, RegistryApi } from "@exp/oci-spec";
 import {
@@ -26,6 +26,12 @@ export interface RunExportOptions {
    * each creating then finalizing. See ExportRun.sequential.
    */
   sequential?: boolean;
+  /**
+   * Values that must never be written to the store (a password, a secret build arg's value): the
+   * history record's error is masked with them, and with the credential patterns of @exp/errors'
+   * redactSecrets, before it is written, so no caller (nor a kill right after) keeps them there.
+   */
+  secrets?: readonly string[];
   /** Names the history record; a random UUID by default. */
   buildId?: string;
   /** Share the build's blob service when the caller already made blobs through it. */
@@ -66,6 +72,7 @@ export interface ExportOutcome {
  */
 export async function runExport(options: RunExportOptions): Promise<ExportOutcome> {
   throwIfAborted(options.signal, "export");
+  const secrets = checkSecrets(options.secrets);
   const run = new ExportRun({
     source: options.source,
     exporters: options.exporters,
@@ -74,6 +81,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportOutcom
     blobs: options.blobs ?? new LayerBlobs(options.store),
     progress: ProgressReporter.root(options.onProgress),
     buildId: options.buildId ?? randomUUID(),
+    secrets,
     ...(options.signal ? { external: options.signal } : {}),
     ...(options.betweenPhases ? { betweenPhases: options.betweenPhases } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
@@ -88,3 +96,13 @@ export async function runExport(options: RunExportOptions): Promise<ExportOutcom
   }
 }
 
+
+// A secret that is not a string would be skipped by the masking without a word: refuse it.
+function checkSecrets(secrets: unknown): readonly string[] {
+  if (secrets === undefined) return [];
+  if (!Array.isArray(secrets)) throw new InvalidOptionError("runExport", "secrets", String(secrets), "an array of strings, the values never to write");
+  for (const [index, value] of secrets.entries()) {
+    if (typeof value !== "string") throw new InvalidOptionError("runExport", `secrets[${index}]`, String(value), "a string (a password, a token, a secret build arg's value)");
+  }
+  return secrets as readonly string[];
+}

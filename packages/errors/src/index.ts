@@ -3,4 +3,5 @@ export { UnknownOptionError, InvalidOptionError, MissingOptionError } from "./op
 export { didYouMean, editDistance } from "./did-you-mean.js";
 export { AbortedError, throwIfAborted, isAbortError } from "./abort.js";
 export { FileAccessError, hasCode, isNotFound, orAbsent, type OrAbsentOptions } from "./fs-absent.js";
+export { isSecretName, maskCredentials, maskSecretAttrs, redactSecrets } from "./redact.js";
 export { connectionFailureAttempts, connectionFailureOf, type ConnectionFailure, type ConnectionFailureKind } from "./connection-failure.js";

@@ -208,6 +208,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
           store,
           onProgress,
           buildId,
+          // History is written masked by the coordinator itself, with the secrets the redactor knows.
+          secrets: redactor.secrets,
           registry,
           timeline,
           ...(options.sequentialExport ? { sequential: true } : {}),
