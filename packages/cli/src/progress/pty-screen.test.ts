@@ -71,14 +71,17 @@ describe("exp build in a terminal", () => {
       " => => transferring dockerfile: N | N.Ns",
       " => [internal] load .dockerignore | N.Ns",
       " => => transferring context: N | N.Ns",
+      // Each layer (WORKDIR's and the two COPYs') is gzipped while its step writes it, as the oci
+      // exporter's layerCompression asked, so the bar is the step's and the export finds them made.
       " => [1/3] WORKDIR /app | N.Ns",
+      " => => compressing gzip N / N | N.Ns",
       " => [internal] load build context | N.Ns",
       " => => transferring context: N | N.Ns",
       " => [2/3] COPY app/ /app/ | N.Ns",
+      " => => compressing gzip N / N | N.Ns",
       " => [3/3] COPY app/a.txt /b.txt | N.Ns",
+      " => => compressing gzip N / N | N.Ns",
       " => exporting to oci image format | N.Ns",
-      // No "compressing" line: each layer (WORKDIR's and the two COPYs') was gzipped while its
-      // step wrote it, as the oci exporter's layerCompression asked, so the export found them made.
       " => => exporting layers | N.Ns",
       " => => exporting config sha256:… | N.Ns",
       " => => exporting manifest sha256:… | N.Ns",

@@ -398,6 +398,8 @@ export class Solver {
     const { diffID, size } = await ingestLayerTar(this.options.store, tar, {
       lease: this.options.lease,
       ...(this.options.layerCompressions ? { compressions: this.options.layerCompressions } : {}),
+      // "compressing gzip" under the step: the bytes of the layer compressed while it is written.
+      onCompressing: (type, current, total) => vertex.bytes(type, "compressing", current, total),
       onCompressionFailed: (request, error) => vertex.warn(`${request.type} of the layer while writing it failed, so the export makes it: ${error instanceof Error ? error.message : String(error)}`),
       ...this.signalOption(),
     });

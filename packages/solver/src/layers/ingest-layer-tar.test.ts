@@ -34,7 +34,16 @@ const chunks = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(b
 
 describe("ingestLayerTar", () => {
   it("stores the tar and, from the same bytes, the gzip blob the export would make, which LayerBlobs then finds instead of compressing", async () => {
-    const { diffID, size } = await ingestLayerTar(store, chunks(content), { lease, compressions: [{ type: "gzip" }, { type: "gzip", force: true }, { type: "uncompressed" }] });
+    const progress: Array<[string, number, number | undefined]> = [];
+    const { diffID, size } = await ingestLayerTar(store, chunks(content), {
+      lease,
+      compressions: [{ type: "gzip" }, { type: "gzip", force: true }, { type: "uncompressed" }],
+      onCompressing: (type, current, total) => progress.push([type, current, total]),
+    });
+    // Reported as the bytes go in, and last with the total, so the bar ends full.
+    expect(progress[0]).toEqual(["gzip", 0, undefined]);
+    expect(progress.at(-1)).toEqual(["gzip", content.length, content.length]);
+    expect(progress.length).toBeGreaterThan(3);
     expect(diffID).toBe(sha(content));
     expect(size).toBe(content.length);
     const made = await store.findByLabel(uncompressedLabel, diffID);

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ContentStore } from "@exp/content";
 import type { Digest } from "@exp/oci-spec";
+import { ByteCounter } from "../progress/byte-counter.js";
 import { createCompressor, type CompressionRequest } from "./compression.js";
 import { compressionLabel, compressionLevelLabel, uncompressedLabel } from "./layer-blob.js";
 
@@ -16,6 +17,11 @@ export interface IngestLayerTarOptions {
   signal?: AbortSignal;
   /** Told when a compression could not be made; the export then makes it (or fails) as before. */
   onCompressionFailed?: (request: CompressionRequest, error: unknown) => void;
+  /**
+   * Bytes of the tar each compression has taken in, named by its type ("gzip"); the last call has
+   * `total` (the tar's size), so a progress bar ends full, as LayerBlobs' "compressing" bars do.
+   */
+  onCompressing?: (type: string, current: number, total?: number) => void;
 }
 
 /**
@@ -44,11 +50,17 @@ export async function ingestLayerTar(store: ContentStore, tar: Readable, options
     const branch = new PassThrough();
     tar.pipe(branch);
     const compressor = createCompressor(request, { signal });
+    const onCompressing = options.onCompressing;
+    const counter = onCompressing ? new ByteCounter((read) => onCompressing(request.type, read)) : undefined;
+    onCompressing?.(request.type, 0);
     const made = Promise.all([
-      pipeline(branch, compressor),
+      counter ? pipeline(branch, counter, compressor) : pipeline(branch, compressor),
       store.ingest(compressor, { ...common, labels: labelsOf(request) }),
     ]).then(
-      ([, blob]) => blob,
+      ([, blob]) => {
+        if (counter) onCompressing?.(request.type, counter.total, counter.total);
+        return blob;
+      },
       (error: unknown) => {
         // Out of the tee, so the tar and the other compressions go on without it.
         tar.unpipe(branch);
