@@ -46,7 +46,9 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
         type,
         name: "exporting to image",
         wantsInlineCache: true,
-        layerCompression: commit.compression,
+        // With rewrite-timestamp the layers are rewritten at export, so blobs made of the build's
+        // own layers would go unused: no hint then.
+        ...(commit.rewriteTimestamp ? {} : { layerCompression: commit.compression }),
         async export(source, ctx): Promise<ExportResult> {
           checkAnnotationsFit(component, commit, source);
           const given = resolveNames(commit.names, source);

@@ -39,7 +39,9 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
         type,
         name: `exporting to ${type} image format`,
         wantsInlineCache: true,
-        layerCompression: commit.compression,
+        // With rewrite-timestamp the layers are rewritten at export, so blobs made of the build's
+        // own layers would go unused: no hint then.
+        ...(commit.rewriteTimestamp ? {} : { layerCompression: commit.compression }),
         async export(source, ctx): Promise<ExportResult> {
           if (type === "docker" && source.results.length > 1) {
             throw new InvalidOptionError(component, "platform", source.results.map((r) => `${r.platform.os}/${r.platform.architecture}`).join(","), "a single platform: a docker archive cannot hold a manifest list");

@@ -382,7 +382,10 @@ export class Solver {
     return this.options.rewriteTimestamp ? "clamp" : "keep";
   }
 
-  /** Writes the layer tar straight into the content store (hashing it on the way) and records it. */
+  /**
+   * Writes the layer tar straight into the content store (which hashes it), with the compressed
+   * blobs the exporters will want made from the same bytes (ingestLayerTar), and records it.
+   */
   private async writeLayer(
     cacheKey: Digest,
     links: { inputs: Digest[]; base?: Digest },
