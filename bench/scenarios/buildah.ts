@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { requireTools, startRegistry } from "@exp/testing";
+import { describeTree } from "../app-context/tree-digest.js";
 import { writeContext } from "../fixtures.js";
 import type { Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
@@ -120,19 +120,4 @@ async function sameFiles(expRef: string, buildahRef: string, dir: string, signal
   const [a, b] = trees as [Map<string, string>, Map<string, string>];
   const differ = [...new Set([...a.keys(), ...b.keys()])].filter((path) => a.get(path) !== b.get(path));
   if (differ.length > 0) throw new Error(`exp's and buildah's images differ at ${differ.slice(0, 5).join(", ")}${differ.length > 5 ? ` and ${differ.length - 5} more` : ""}`);
-}
-
-async function describeTree(root: string, rel = ""): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const name of await readdir(join(root, rel))) {
-    const path = rel ? `${rel}/${name}` : name;
-    const info = await lstat(join(root, path));
-    const mode = (info.mode & 0o7777).toString(8);
-    if (info.isDirectory()) {
-      out.set(path, `dir ${mode}`);
-      for (const [k, v] of await describeTree(root, path)) out.set(k, v);
-    } else if (info.isSymbolicLink()) out.set(path, `link ${await readlink(join(root, path))}`);
-    else out.set(path, `file ${mode} ${createHash("sha256").update(await readFile(join(root, path))).digest("hex")}`);
-  }
-  return out;
 }
