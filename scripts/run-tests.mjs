@@ -3,13 +3,13 @@
 // gate a release (typecheck, publint + attw on every package). The build comes first because the
 // release test (release/) publishes and installs the built packages; the other tests need no
 // build (they run the TypeScript sources through the "@exp/source" condition). CI does not read vitest's
-// summary, so this ends with one plain line: "N passed, N failed, N skipped" (tests plus checks;
-// skipped counts tests). Under CI=true a skip no test file declares as expected is a failure.
+// summary, so this ends with the skipped count and then one plain line, "N passed, N failed"
+// (tests plus checks). Under CI=true a skip no test file declares as expected is a failure.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closingLine, summarizeVitestReport } from "./test-summary.mjs";
+import { closingLines, summarizeVitestReport } from "./test-summary.mjs";
 
 let passed = 0;
 let failed = 0;
@@ -48,5 +48,5 @@ check("typecheck", "pnpm", ["typecheck"]);
 check("publint + attw", "pnpm", ["-r", "--filter", "./packages/*", "lint"]);
 
 if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join("\n")}`);
-console.log(`\n${closingLine({ passed, failed, skipped })}`);
+console.log(`\n${closingLines({ passed, failed, skipped }).join("\n")}`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -46,9 +46,9 @@ export function summarizeVitestReport(json, { ci }) {
 }
 
 /**
- * The closing line of `pnpm test:ci`, which CI and the README read: it starts with the plain
- * "N passed, N failed" it always had, and the skipped count follows.
+ * The last two lines of `pnpm test:ci`: the skipped count, then the plain "N passed, N failed"
+ * line that CI and the README's set-up contract read, last and alone.
  */
-export function closingLine({ passed, failed, skipped }) {
-  return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+export function closingLines({ passed, failed, skipped }) {
+  return [`${skipped} skipped`, `${passed} passed, ${failed} failed`];
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without types
-import { closingLine, summarizeVitestReport } from "./test-summary.mjs";
+import { closingLines, summarizeVitestReport } from "./test-summary.mjs";
 
 const test = (fullName: string, status: string, meta: Record<string, unknown> = {}) => ({ fullName, title: fullName, status, meta });
 const report = (tests: ReturnType<typeof test>[], extra: Record<string, unknown> = {}) => ({
@@ -44,11 +44,12 @@ describe("summarizeVitestReport", () => {
   });
 });
 
-describe("closingLine", () => {
-  it('starts with the plain "N passed, N failed" CI and the README read, then the skips', () => {
-    const line: string = closingLine({ passed: 12, failed: 0, skipped: 3 });
-    expect(line).toBe("12 passed, 0 failed, 3 skipped");
-    expect(line).toMatch(/^(\d+) passed, (\d+) failed\b/);
+describe("closingLines", () => {
+  it('ends with the plain "N passed, N failed" line CI and the README read, the skips on the line before', () => {
+    const lines: string[] = closingLines({ passed: 12, failed: 0, skipped: 3 });
+    expect(lines.at(-1)).toBe("12 passed, 0 failed");
+    expect(lines.at(-1)).toMatch(/^(\d+) passed, (\d+) failed$/);
+    expect(lines[0]).toMatch(/^3 skipped\b/);
   });
 });
 
