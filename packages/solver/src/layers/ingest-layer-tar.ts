@@ -44,7 +44,12 @@ export async function ingestLayerTar(store: ContentStore, tar: Readable, options
   // The ingest reports the error (it reads an errored stream as failed), but it starts reading a
   // few ticks later: until then nothing else listens, and an unheard 'error' would crash.
   plain.on("error", () => undefined);
-  tar.on("error", (error) => plain.destroy(error));
+  // A tar that fails fails the layer: its compressions then end with it, which is no news.
+  let tarFailed = false;
+  tar.on("error", (error) => {
+    tarFailed = true;
+    plain.destroy(error);
+  });
   tar.pipe(plain);
   const compressed = wanted.map((request) => {
     const branch = new PassThrough();
@@ -66,7 +71,7 @@ export async function ingestLayerTar(store: ContentStore, tar: Readable, options
         tar.unpipe(branch);
         branch.destroy();
         compressor.destroy();
-        if (!signal?.aborted) options.onCompressionFailed?.(request, error);
+        if (!signal?.aborted && !tarFailed) options.onCompressionFailed?.(request, error);
         return undefined;
       },
     );
