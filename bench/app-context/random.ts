@@ -1,19 +1,12 @@
+import { seededRandom } from "@exp/testing";
+
 /**
- * A seeded PRNG (mulberry32): the generated tree must be the same bytes on every run and machine,
- * so nothing here may use Math.random or the clock.
+ * A seeded PRNG (@exp/testing's mulberry32): the generated tree must be the same bytes on every
+ * run and machine, so nothing here may use Math.random or the clock.
  */
 export type Random = () => number;
 
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded: (seed: number) => Random = seededRandom;
 
 /** FNV-1a of a string mixed with a seed: each file gets its own stream, so write order does not matter. */
 export function seedOf(seed: number, text: string): number {

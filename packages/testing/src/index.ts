@@ -56,3 +56,4 @@ export {
   type TreeSnapshot,
 } from "./debian-base/index.js";
 export { findFreePort } from "./free-port.js";
+export { seededRandom } from "./prng.js";
