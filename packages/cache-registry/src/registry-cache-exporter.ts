@@ -47,18 +47,20 @@ export const cacheExporter: CacheExporter = {
                 written.blobs.map((blob) => {
                   const origin = origins.get(blob.digest);
                   const mountFrom = origin && origin.registry === ref.registry ? [origin.repository] : [];
+                  const openFrom = async (start: number, s: AbortSignal | undefined) => {
+                    // A remote base blob that could not be mounted: fetch it once into the store, then upload.
+                    if (!(await ctx.store.exists(blob.digest))) {
+                      const diffID = blob.annotations?.["containerd.io/uncompressed"] as Digest | undefined;
+                      const layer = diffID ? source.knownLayer?.(diffID) ?? source.results.flatMap((r) => r.ref.layers).find((l) => l.diffID === diffID) : undefined;
+                      await layer?.fetchBlob?.({ lease: lease.id, ...(s ? { signal: s } : {}) });
+                    }
+                    return ctx.store.read(blob.digest, { start, ...(s ? { signal: s } : {}) });
+                  };
                   const blobSource: BlobSource = {
                     digest: blob.digest,
                     size: blob.size,
-                    async open({ signal: s }) {
-                      // A remote base blob that could not be mounted: fetch it once into the store, then upload.
-                      if (!(await ctx.store.exists(blob.digest))) {
-                        const diffID = blob.annotations?.["containerd.io/uncompressed"] as Digest | undefined;
-                        const layer = diffID ? source.knownLayer?.(diffID) ?? source.results.flatMap((r) => r.ref.layers).find((l) => l.diffID === diffID) : undefined;
-                        await layer?.fetchBlob?.({ lease: lease.id, ...(s ? { signal: s } : {}) });
-                      }
-                      return ctx.store.read(blob.digest, s ? { signal: s } : {});
-                    },
+                    open: ({ signal: s }) => openFrom(0, s),
+                    openFrom: (start, { signal: s }) => openFrom(start, s),
                   };
                   return client.pushBlob(ref, blobSource, { signal, mountFrom, onProgress: (n, total) => progress.bytes(blob.digest, "uploading", n, total) });
                 }),

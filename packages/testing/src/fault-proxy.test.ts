@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createNetServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { isExpError } from "@exp/errors";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import { Link } from "./link.js";
@@ -256,6 +256,17 @@ describe("startFaultProxy", () => {
     expect(res.status).toBeUndefined();
     expect(res.error?.code).toMatch(/ECONNRESET|EPIPE/);
     expect(upstream.seen).toEqual([]);
+  });
+
+  it("cut-request: forwards exactly afterBytes of the body, then drops both connections", async () => {
+    proxy.setRules([{ match: { path: /^\/echo/ }, fault: { type: "cut-request", afterBytes: 10_000 } }]);
+    const res = await rawRequest(`${proxy.url}/echo`, { method: "POST", body: Array.from({ length: 64 }, () => Buffer.alloc(16_384, 1)) });
+    expect(res.status).toBeUndefined();
+    expect(res.error?.code).toMatch(/ECONNRESET|EPIPE/);
+    // The target got the bytes and then lost its client: the body never ended.
+    await vi.waitFor(() => expect(upstream.seen.map((s) => [s.url, s.bytes, s.complete])).toEqual([["/echo", 10_000, false]]));
+    const entry = proxy.stats.log[0]!;
+    expect([entry.fault, entry.status, entry.requestBytes, proxy.stats.requestBytes]).toEqual(["cut-request", undefined, 10_000, 10_000]);
   });
 
   it("reset-response: forwards, then cuts the body after exactly afterBytes", async () => {

@@ -140,7 +140,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.end(body);
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, entry: FaultLogEntry, mode: { maxBytes?: number; cutAfter?: number }) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, entry: FaultLogEntry, mode: { maxBytes?: number; cutAfter?: number; cutRequestAfter?: number }) => {
     const path = req.url?.startsWith("/") ? req.url : originForm(req.url);
     const headers = endToEndHeaders(req.rawHeaders, ["host"]);
     // A signed request (S3's SigV4 signs Host) must reach the target with the Host it was signed for.
@@ -159,7 +159,27 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     /** The chunk waiting its turn on the link, written when it resolves (at most one: req is paused meanwhile). */
     let linkWrite: Promise<void> = Promise.resolve();
 
+    /** Sends the body's first `cutRequestAfter` bytes, then drops both connections (see Fault "cut-request"). */
+    const cutRequest = (last: Buffer) => {
+      req.removeListener("data", onData);
+      req.pause();
+      injected(entry, "cut-request");
+      stats.requestBytes += last.length;
+      upstream.write(last, () => {
+        upstream.destroy();
+        req.socket.resetAndDestroy();
+      });
+    };
     const onData = (chunk: Buffer) => {
+      if (mode.cutRequestAfter !== undefined && entry.requestBytes + chunk.length >= mode.cutRequestAfter) {
+        const last = chunk.subarray(0, mode.cutRequestAfter - entry.requestBytes);
+        entry.requestBytes += last.length;
+        if (link) {
+          req.pause();
+          linkWrite = link.send(last.length).then(() => cutRequest(last));
+        } else cutRequest(last);
+        return;
+      }
       entry.requestBytes += chunk.length;
       if (mode.maxBytes !== undefined && entry.requestBytes > mode.maxBytes) {
         // The body streamed past the limit: stop forwarding, answer 413 once the client is done.
@@ -339,6 +359,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         req.once("end", reset);
         return;
       }
+      case "cut-request":
+        return forward(req, res, entry, { cutRequestAfter: fault.afterBytes });
       case "reset-response":
         return forward(req, res, entry, { cutAfter: fault.afterBytes });
       case "delay": {

@@ -7,6 +7,11 @@ export type Fault =
   | { type: "status"; status: number; retryAfter?: number; body?: string; headers?: Record<string, string> }
   /** Read this many request-body bytes (or the whole body if shorter), then drop the connection without answering. Nothing reaches the target. */
   | { type: "reset-request"; afterBytes: number }
+  /**
+   * Forward this many request-body bytes to the target, then drop both connections: the target sees
+   * its client vanish mid-body (what a flaky proxy or a cut uplink does), the client sees a reset.
+   */
+  | { type: "cut-request"; afterBytes: number }
   /** Forward, then drop the connection after this many response-body bytes (always before the response is complete). */
   | { type: "reset-response"; afterBytes: number }
   /** Wait, then forward. */
@@ -28,7 +33,7 @@ export interface FaultRule {
   fault: Fault;
 }
 
-const FAULT_TYPES: readonly FaultType[] = ["status", "reset-request", "reset-response", "delay", "too-large"];
+const FAULT_TYPES: readonly FaultType[] = ["status", "reset-request", "cut-request", "reset-response", "delay", "too-large"];
 
 /** Checks rules up front, so a typo fails the test that wrote it rather than silently never firing. */
 export function validateRules(rules: readonly FaultRule[]): void {

@@ -47,7 +47,12 @@ export async function pushImage(client: RegistryApi, target: ImageReference, ima
 }
 
 function storeSource(store: ContentStore, descriptor: Descriptor): BlobSource {
-  return { digest: descriptor.digest, size: descriptor.size, open: ({ signal }) => store.read(descriptor.digest, signal ? { signal } : {}) };
+  return {
+    digest: descriptor.digest,
+    size: descriptor.size,
+    open: ({ signal }) => store.read(descriptor.digest, signal ? { signal } : {}),
+    openFrom: (start, { signal }) => store.read(descriptor.digest, { start, ...(signal ? { signal } : {}) }),
+  };
 }
 
 /** A local blob is uploaded from the store; a base layer known only remotely is mounted from its repository, or fetched first. */
@@ -66,6 +71,12 @@ async function pushLayer(client: RegistryApi, target: ImageReference, committed:
       if (layer.openBlob) return layer.openBlob(fetchOptions);
       await layer.fetchBlob?.(fetchOptions);
       return store.read(blob.descriptor.digest, signal ? { signal } : {});
+    },
+    // A resumed upload reads the rest from the store; a remote layer is stored whole first (its
+    // first open may still be storing it, or may have failed to).
+    async openFrom(start, { signal }) {
+      if (!blob.local) await layer.fetchBlob?.({ lease: options.lease, ...(signal ? { signal } : {}) });
+      return store.read(blob.descriptor.digest, { start, ...(signal ? { signal } : {}) });
     },
   };
   return client.pushBlob(target, source, { signal: options.signal, onProgress: progress, ...(sameRegistry ? { mountFrom: [layer.origin!.repository] } : {}) });

@@ -4,13 +4,19 @@ import type { Digest } from "../digest.js";
 import type { RepositoryRef } from "../reference/repository-ref.js";
 
 /**
- * What an upload reads from. It must be rewindable: an upload that fails mid-body restarts its
- * session and calls `open()` again. A file or a content-store blob is; a one-shot stream is not.
+ * What an upload reads from. It must be rewindable: an upload that fails mid-body either resumes
+ * from the offset the registry reports or restarts its session, and reads the source again. A
+ * file or a content-store blob is rewindable; a one-shot stream is not.
  */
 export interface BlobSource {
   readonly digest: Digest;
   readonly size: number;
   open(options: { signal?: AbortSignal }): Promise<Readable | AsyncIterable<Uint8Array>>;
+  /**
+   * The bytes from `start` to the end, for an upload that resumes part way. Optional: without it
+   * the upload calls `open()` and skips `start` bytes (read again, but not sent again).
+   */
+  openFrom?(start: number, options: { signal?: AbortSignal }): Promise<Readable | AsyncIterable<Uint8Array>>;
 }
 
 export interface PushBlobOptions {

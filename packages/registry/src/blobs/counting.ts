@@ -1,9 +1,13 @@
-/** Passes chunks through and reports the running byte count (upload/download progress). */
+/**
+ * Passes chunks through and reports the running byte count (upload/download progress), counted
+ * from `start` for a stream that begins part way into its blob.
+ */
 export async function* counting(
   source: AsyncIterable<Uint8Array>,
   onBytes: ((bytes: number) => void) | undefined,
+  start = 0,
 ): AsyncGenerator<Uint8Array> {
-  let total = 0;
+  let total = start;
   for await (const chunk of source) {
     total += chunk.byteLength;
     onBytes?.(total);

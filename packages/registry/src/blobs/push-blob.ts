@@ -1,27 +1,23 @@
 import { throwIfAborted } from "@exp/errors";
-import { RegistryError, RegistryProtocolError, RetriesExhaustedError } from "../errors.js";
+import { RegistryError, RetriesExhaustedError } from "../errors.js";
 import { repositoryPath, repositoryScope, type RepositoryRef } from "../repository.js";
 import { backoffDelay, isRetryableNetworkError, wait } from "../transport/retry.js";
-import { header, type SendResult } from "../transport/send.js";
 import type { Transport } from "../transport/transport.js";
 import type { BlobSource, PushBlobOptions, PushBlobResult } from "@exp/oci-spec";
-import { Slicer, counting } from "./counting.js";
+import { counting } from "./counting.js";
 import { blobExists } from "./blob-exists.js";
+import { checkCommittedDigest, defaultChunkSize, uploadChunked, type Upload } from "./chunked-upload.js";
+import { sessionFrom, startSession, withDigest, type Session } from "./upload-session.js";
 
+export { defaultChunkSize } from "./chunked-upload.js";
 export type { PushBlobOptions, PushBlobResult };
-
-export const defaultChunkSize = 16 * 1024 * 1024;
-
-interface Session {
-  location: URL;
-  minChunk: number;
-}
 
 /**
  * Uploads one blob: HEAD, cross-repo mount, then a streamed upload (a mount from a repository known
- * to hold the blob goes before the HEAD: see `knownSource`). An upload that fails part way
- * (a reset, a 5xx) is restarted as a new session from `source.open()`, because a half-written
- * session cannot be trusted and undici's own retry never repeats POST/PATCH.
+ * to hold the blob goes before the HEAD: see `knownSource`). An upload that fails part way (a
+ * reset, a 5xx) in chunks resumes from the offset the registry reports holding (see
+ * `uploadChunked`); one whose session the registry no longer knows, or cannot report, is restarted
+ * as a new session, since undici's own retry never repeats POST/PATCH/PUT.
  */
 export async function pushBlob(transport: Transport, repo: RepositoryRef, source: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
   const { signal } = options;
@@ -58,7 +54,8 @@ export async function pushBlob(transport: Transport, repo: RepositoryRef, source
       session ??= await startSession(transport, repo, action, signal);
       const current = session;
       session = undefined;
-      await (mode === "chunked" ? uploadChunked(transport, repo, source, current, options, action) : uploadMonolithic(transport, repo, source, current, options, action));
+      const upload: Upload = { transport, repo, source, options, action };
+      await (mode === "chunked" ? uploadChunked(upload, current) : uploadMonolithic(upload, current));
       return { status: "uploaded", sessions };
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -69,6 +66,9 @@ export async function pushBlob(transport: Transport, repo: RepositoryRef, source
       }
       if (!isSessionRetryable(error)) throw error;
       if (attempt >= transport.retry.attempts) throw new RetriesExhaustedError(action, attempt, error);
+      // A whole-blob PUT that fails costs the whole blob each time; chunks cost at most a chunk each
+      // (see uploadChunked), so a large blob on a flaky link goes on in chunks.
+      if (mode === "monolithic" && source.size > (options.chunkSize ?? defaultChunkSize)) mode = "chunked";
       await wait(backoffDelay(transport.retry, attempt), signal);
     }
   }
@@ -97,35 +97,9 @@ async function tryMount(transport: Transport, repo: RepositoryRef, source: BlobS
   return response.status === 201 ? "mounted" : sessionFrom(response);
 }
 
-async function startSession(transport: Transport, repo: RepositoryRef, action: string, signal?: AbortSignal): Promise<Session> {
-  const response = await transport.request({
-    registry: repo.registry,
-    scopes: [repositoryScope(repo, ["pull", "push"])],
-    method: "POST",
-    target: `${repositoryPath(repo)}/blobs/uploads/`,
-    headers: { "content-length": "0" },
-    expect: [202],
-    action,
-    ...(signal ? { signal } : {}),
-  });
-  await response.body.dump();
-  return sessionFrom(response);
-}
-
-function sessionFrom(response: SendResult): Session {
-  const location = header(response.headers, "location");
-  if (!location) throw new RegistryProtocolError(`the registry opened an upload session at ${response.url.host} without a Location header`);
-  const minChunk = Number(header(response.headers, "oci-chunk-min-length") ?? 0);
-  return { location: new URL(location, response.url), minChunk: Number.isFinite(minChunk) ? minChunk : 0 };
-}
-
-function withDigest(location: URL, digest: string): URL {
-  const url = new URL(location);
-  url.searchParams.set("digest", digest);
-  return url;
-}
-
-async function uploadMonolithic(transport: Transport, repo: RepositoryRef, source: BlobSource, session: Session, options: PushBlobOptions, action: string): Promise<void> {
+/** POST's session, then one streamed PUT of the whole blob. */
+async function uploadMonolithic(upload: Upload, session: Session): Promise<void> {
+  const { transport, repo, source, options, action } = upload;
   const response = await transport.request({
     registry: repo.registry,
     scopes: [repositoryScope(repo, ["pull", "push"])],
@@ -144,74 +118,4 @@ async function uploadMonolithic(transport: Transport, repo: RepositoryRef, sourc
   });
   await response.body.dump();
   checkCommittedDigest(response, source, action);
-}
-
-async function uploadChunked(transport: Transport, repo: RepositoryRef, source: BlobSource, session: Session, options: PushBlobOptions, action: string): Promise<void> {
-  const chunkSize = Math.max(options.chunkSize ?? defaultChunkSize, session.minChunk, 1);
-  const stream = counting(await source.open(options.signal ? { signal: options.signal } : {}), options.onProgress && ((n) => options.onProgress!(n, source.size)));
-  const slicer = new Slicer(stream);
-  let location = session.location;
-  let offset = 0;
-  let completedEarly = false;
-  try {
-    while (offset < source.size) {
-      const length = Math.min(chunkSize, source.size - offset);
-      const response = await transport.request({
-        registry: repo.registry,
-        scopes: [repositoryScope(repo, ["pull", "push"])],
-        method: "PATCH",
-        target: location.toString(),
-        headers: { "content-type": "application/octet-stream", "content-length": String(length), "content-range": `${offset}-${offset + length - 1}` },
-        body: { length, open: async () => slicer.slice(length) },
-        expect: [202, 201, 204],
-        action,
-        retry: false,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      await response.body.dump();
-      checkRange(response, offset + length, action);
-      offset += length;
-      const next = header(response.headers, "location");
-      if (next) location = new URL(next, response.url);
-      // ECR answers 201 to the last PATCH; the PUT that follows may then be refused.
-      completedEarly = response.status === 201;
-    }
-  } finally {
-    await slicer.close();
-  }
-  try {
-    const response = await transport.request({
-      registry: repo.registry,
-      scopes: [repositoryScope(repo, ["pull", "push"])],
-      method: "PUT",
-      target: withDigest(location, source.digest).toString(),
-      headers: { "content-type": "application/octet-stream", "content-length": "0" },
-      expect: [201, 204],
-      action,
-      retry: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    await response.body.dump();
-    checkCommittedDigest(response, source, action);
-  } catch (error) {
-    if (!(completedEarly && error instanceof RegistryError && error.status < 500)) throw error;
-    if (!(await blobExists(transport, repo, source.digest, { actions: ["pull", "push"], ...(options.signal ? { signal: options.signal } : {}) }))) throw error;
-  }
-}
-
-/** The registry must have received exactly the bytes we sent so far: its Range ends at offset-1. */
-function checkRange(response: SendResult, expectedEnd: number, action: string): void {
-  const range = header(response.headers, "range");
-  if (range === undefined) return; // some registries omit it; the final digest check still protects us
-  const match = /(\d+)-(\d+)$/.exec(range);
-  if (!match || Number(match[1]) !== 0 || Number(match[2]) !== expectedEnd - 1) {
-    throw new RegistryProtocolError(`${action}: the registry reports Range ${range} after ${expectedEnd} bytes were sent (expected 0-${expectedEnd - 1})`);
-  }
-}
-
-function checkCommittedDigest(response: SendResult, source: BlobSource, action: string): void {
-  const committed = header(response.headers, "docker-content-digest");
-  if (committed !== undefined && committed !== source.digest) {
-    throw new RegistryProtocolError(`${action}: the registry committed ${committed}, not ${source.digest}`);
-  }
 }
