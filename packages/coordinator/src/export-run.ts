@@ -23,6 +23,7 @@ import { mergeResponses } from "./merge-response.js";
 import { runAll } from "./run-all.js";
 import { serialize } from "./serialize.js";
 import { Timeline, type PhaseName } from "./timeline.js";
+import type { Writable } from "node:stream";
 
 export interface ExportRunInit {
   source: ExportSource;
@@ -37,6 +38,8 @@ export interface ExportRunInit {
   external?: AbortSignal;
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
   registry?: RegistryApi;
+  /** ExportContext.stdout (RunExportOptions.stdout). */
+  stdout?: Writable;
   timeline?: Timeline;
 }
 
@@ -232,6 +235,7 @@ export class ExportRun {
       progress: vertex,
       buildId: this.buildId,
       ...(this.init.registry ? { registry: this.init.registry } : {}),
+      ...(this.init.stdout ? { stdout: this.init.stdout } : {}),
       ...(exporter.wantsInlineCache && this.inlineCache ? { inlineCache: this.inlineCache } : {}),
     };
   }

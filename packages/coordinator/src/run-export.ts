@@ -12,6 +12,7 @@ import {
 } from "@exp/solver";
 import { ExportRun } from "./export-run.js";
 import type { Timeline, TimelineEntry } from "./timeline.js";
+import type { Writable } from "node:stream";
 
 export interface RunExportOptions {
   source: ExportSource;
@@ -38,6 +39,8 @@ export interface RunExportOptions {
   blobs?: LayerBlobs;
   /** Handed to every exporter and cache exporter (ExportContext.registry). */
   registry?: RegistryApi;
+  /** Where outputs to `dest=-` write (ExportContext.stdout); process.stdout when absent. Written to, never ended. */
+  stdout?: Writable;
   /** Runs after every create phase and before any finalizer (a GC, in tests and in `exp` itself). */
   betweenPhases?: (signal: AbortSignal) => Promise<void>;
   /**
@@ -85,6 +88,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportOutcom
     ...(options.signal ? { external: options.signal } : {}),
     ...(options.betweenPhases ? { betweenPhases: options.betweenPhases } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.timeline ? { timeline: options.timeline } : {}),
   });
   try {

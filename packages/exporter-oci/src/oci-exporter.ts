@@ -11,7 +11,7 @@ import { writeArchive } from "./write-archive.js";
 import { writeLayout } from "./write-layout.js";
 
 export interface OciExporterOptions {
-  /** Where `dest=-` writes; process.stdout by default. */
+  /** Where `dest=-` writes when the export's context names no stdout (ExportContext.stdout); process.stdout by default. */
   stdout?: Writable;
 }
 
@@ -65,7 +65,7 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
               ];
               // BuildKit's "sending tarball" (exporter/oci/export.go).
               const sent = ctx.progress.oneOff("tarball", "sending tarball");
-              await writeToDest(dest, options.stdout ?? process.stdout, (out) => writeArchive(ctx.store, blobs, files, out, ctx.signal)).then(() => sent(), (error: unknown) => {
+              await writeToDest(dest, ctx.stdout ?? options.stdout ?? process.stdout, (out) => writeArchive(ctx.store, blobs, files, out, ctx.signal)).then(() => sent(), (error: unknown) => {
                 sent(error);
                 throw error;
               });

@@ -33,6 +33,7 @@ import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-reco
 import { buildSummary, imageId } from "./build-summary.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Redactor } from "../util/redact.js";
+import { outputWritable } from "../output-writable.js";
 
 export interface BuildCommandOptions {
   file?: string;
@@ -211,6 +212,8 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
           // History is written masked by the coordinator itself, with the secrets the redactor knows.
           secrets: redactor.secrets,
           registry,
+          // `-o -` writes to the stdout runCli was given, which is process.stdout only for the command.
+          stdout: outputWritable(io.stdout),
           timeline,
           ...(options.sequentialExport ? { sequential: true } : {}),
           ...(io.signal ? { signal: io.signal } : {}),

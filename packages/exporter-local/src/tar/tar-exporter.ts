@@ -14,7 +14,7 @@ import { nonClosing } from "./stdout-sink.js";
 import { toTarEntries } from "./tar-entries.js";
 
 export interface TarExporterOptions {
-  /** Where `dest=-` writes; process.stdout by default. It is written to, never ended. */
+  /** Where `dest=-` writes when the export's context names no stdout (ExportContext.stdout); process.stdout by default. It is written to, never ended. */
   stdout?: NodeJS.WritableStream;
 }
 
@@ -28,13 +28,13 @@ export function createTarExporter(factoryOptions: TarExporterOptions = {}): Expo
       return {
         type: "tar",
         name: "exporting to client tarball",
-        export: (source, ctx) => exportTar(source, ctx, options, factoryOptions.stdout ?? process.stdout),
+        export: (source, ctx) => exportTar(source, ctx, options, ctx.stdout ?? factoryOptions.stdout ?? process.stdout),
       };
     },
   };
 }
 
-/** The type=tar exporter writing `dest=-` to process.stdout. */
+/** The type=tar exporter writing `dest=-` to the export's stdout (ExportContext.stdout, else process.stdout). */
 export const tarExporter: Exporter = createTarExporter();
 
 /**

@@ -6,6 +6,7 @@ import type { Progress } from "../progress/progress.js";
 import type { DescriptorReference } from "./descriptor-reference.js";
 import type { InlineCacheFn } from "./inline-cache.js";
 import type { ExportSource } from "./source.js";
+import type { Writable } from "node:stream";
 
 /**
  * An output type (`--output type=<type>,...`). Packages export one of these, named `exporter`, so
@@ -57,6 +58,11 @@ export interface ExportContext {
    * build shares one set of credentials, tokens and connection pools (and the per-host limits).
    */
   readonly registry?: RegistryApi;
+  /**
+   * Where an output to `dest=-` writes: the caller's standard output (runExport's `stdout`, which
+   * the CLI sets to the one runCli was given). Written to, never ended. Absent: process.stdout.
+   */
+  readonly stdout?: Writable;
 }
 
 /**
