@@ -59,7 +59,8 @@ describe.skipIf(skipUnlessTools("docker-registry"))("uploads through a proxy tha
 
   beforeAll(async () => {
     registry = await startRegistry();
-    [big, small] = await Promise.all([BLOB_BYTES, SMALL_BYTES].map(async (size) => generatedSource(size, await digestOfSource(size))));
+    const sourceOf = async (size: number) => generatedSource(size, await digestOfSource(size));
+    [big, small] = await Promise.all([sourceOf(BLOB_BYTES), sourceOf(SMALL_BYTES)]);
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();

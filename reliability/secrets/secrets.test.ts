@@ -1,5 +1,13 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openContentStore } from "@exp/content";
+import { runExport } from "@exp/coordinator";
+import { buildImage } from "@exp/dockerfile";
+import { registryExporter } from "@exp/exporter-image";
+import type { ExporterInstance } from "@exp/solver";
+import { createRegistryClient } from "@exp/registry";
 import { SWIFT_TOOLS, skipUnlessTools } from "@exp/testing";
+import { spawnExp, takeCounts, takeKillReport } from "../crash/support/exp.js";
 import { registryFailureCases, s3FailureCases, usageCases } from "./cases/failures.js";
 import { registryCases, s3Cases } from "./cases/success.js";
 import type { RunCase } from "./cases/types.js";
@@ -104,6 +112,69 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS, "docker-registry", "htpasswd", "
     await runCases(cases);
     expect(ls.leaks).toEqual([]);
   }, 30_000);
+
+  it("library-only builds whose exports fail with secrets in their errors write none to their store", async () => {
+    // Issue 17 point 3: no CLI around them to rewrite the history record afterwards. One push is
+    // refused by a registry echoing the credentials it was sent; one exporter (a plugin's, say)
+    // fails with a credential the caller gave it and declares to runExport as a secret.
+    const root = join(w.dir, "library-store");
+    const store = await openContentStore(root);
+    const registry = createRegistryClient({ insecure: [w.echoBasic.host], credentials: { [w.echoBasic.host]: { username: w.secrets.username, password: w.secrets.basicPassword } } });
+    const pluginSecret = w.secrets.helperSecret;
+    const plugin: ExporterInstance = {
+      type: "plugin",
+      name: "exporting to a plugin's destination",
+      export: async () => ({
+        response: {},
+        finalize: async () => {
+          throw new Error(`upload to https://exp:${pluginSecret}@uploads.example/app refused (token ${pluginSecret})`);
+        },
+      }),
+    };
+    const echoedBefore = w.echoBasic.echoed;
+    try {
+      const built = await buildImage({ context: w.context, store, registry });
+      const cases = [
+        { buildId: "library-echo", exporter: registryExporter.resolve({ name: `${w.echoBasic.host}/app:library` }) },
+        { buildId: "library-plugin", exporter: plugin },
+      ];
+      for (const { buildId, exporter } of cases) {
+        const failure = await runExport({ source: built.source, exporters: [exporter], store, registry, buildId, secrets: [w.secrets.basicPassword, pluginSecret] }).catch((error: unknown) => error);
+        expect(failure, buildId).toBeInstanceOf(Error);
+        expect((await store.history.get(buildId))?.error, buildId).toBeTruthy();
+      }
+      await store.leases.release(built.lease);
+    } finally {
+      await registry.close();
+    }
+    // The premises: the registry did echo the credentials, and the plugin's error carried its secret.
+    expect(w.echoBasic.echoed).toBeGreaterThan(echoedBefore);
+    expect((await store.history.get("library-plugin"))?.error).toBe("upload to https://exp:****@uploads.example/app refused (token ****)");
+    const scan = await scanTree(w.book, root, "library-only store");
+    trees.push({ label: "library-only store", result: scan });
+    expect(scan.leaks).toEqual([]);
+  }, 60_000);
+
+  it("a refused push killed at each step of writing its history leaves no secret in the store", async () => {
+    // The coordinator writes the record, then the CLI rewrites it with the full request: a kill
+    // between (or inside) those writes must find a masked record either way.
+    const root = join(w.dir, "killed-store");
+    const report = join(w.dir, "kill-report.json");
+    const argv = ["build", w.context, "-t", `${w.echoBasic.host}/app:killed`, "--push", "--root", root];
+    const env = { DOCKER_CONFIG: w.configs.good, PATH: `${w.bin}:${process.env.PATH ?? "/usr/bin:/bin"}` };
+    const counted = await spawnExp(argv, { root, mode: "count", report }, w.home, env);
+    expect(counted.code, counted.stderrTail).toBe(1);
+    const ticks = (await takeCounts(report)).history;
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    for (let at = 0; at < ticks; at++) {
+      const outcome = await spawnExp(argv, { root, mode: "kill", phase: "history", at, report }, w.home, env);
+      expect(outcome.signal, `history tick ${at}: ${outcome.stderrTail}`).toBe("SIGKILL");
+      expect(await takeKillReport(report), `history tick ${at}`).toBeDefined();
+      const scan = await scanTree(w.book, root, `store killed at history tick ${at}`);
+      trees.push({ label: `store killed at history tick ${at}`, result: scan });
+      expect(scan.leaks, `history tick ${at}`).toEqual([]);
+    }
+  }, 180_000);
 
   it("leaves no secret in the store, HOME, the outputs, or the blobs and requests exp sent", async () => {
     const world = await scanWorld("world (store, HOME, outputs, metadata, traces)");

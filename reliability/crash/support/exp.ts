@@ -27,11 +27,12 @@ export interface ChildOutcome {
  * Runs `exp <argv>` as its own process with the kill hook preloaded. A real process, because only
  * a process can be SIGKILLed: nothing of exp's (no finally, no exit handler) runs after the kill.
  */
-export async function spawnExp(argv: readonly string[], hookConfig: HookConfig, home: string): Promise<ChildOutcome> {
+export async function spawnExp(argv: readonly string[], hookConfig: HookConfig, home: string, env: Readonly<Record<string, string>> = {}): Promise<ChildOutcome> {
   const child = spawn(process.execPath, ["--conditions=@exp/source", "--import", "tsx", "--import", hook, bin, ...argv], {
     cwd: repoRoot,
-    // Only what exp needs: nothing of the test runner's environment (EXP_ROOT, DOCKER_CONFIG…) leaks in.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, EXP_CRASH_HOOK: JSON.stringify(hookConfig) },
+    // Only what exp needs, and what the caller names (a DOCKER_CONFIG): nothing of the test
+    // runner's environment (EXP_ROOT, DOCKER_CONFIG…) leaks in.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...env, EXP_CRASH_HOOK: JSON.stringify(hookConfig) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
