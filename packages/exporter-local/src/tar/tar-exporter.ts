@@ -2,8 +2,9 @@ import { createWriteStream } from "node:fs";
 import { chmod, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { InvalidOptionError, throwIfAborted } from "@exp/errors";
-import { writeLayerTar, type ExportContext, type ExportResult, type Exporter, type ExporterInstance, type ExportSource } from "@exp/solver";
+import { layerTarStream, type ExportContext, type ExportResult, type Exporter, type ExporterInstance, type ExportSource } from "@exp/solver";
 import { removeTree } from "../fsops/remove-tree.js";
 import { precheckOutput, resolveOutput } from "../fsops/resolve-output.js";
 import { createWorkDir } from "../fsops/work-dir.js";
@@ -59,11 +60,12 @@ async function exportTar(source: ExportSource, ctx: ExportContext, options: TarO
     const spool = new Spool({ dir: work.spool, hash: false, applyMeta: false });
     const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn: (message) => ctx.progress.warn(message) });
     const entries = toTarEntries(root);
+    // The tar's digest is nobody's business here: streamed as it is made, not hashed.
     if (!dest) {
-      await writeLayerTar(entries, nonClosing(stdout), { signal });
+      await pipeline(layerTarStream(entries, { signal }), nonClosing(stdout));
     } else {
       const temp = join(work.root, "output.tar");
-      await writeLayerTar(entries, createWriteStream(temp, { flags: "wx" }), { signal });
+      await pipeline(layerTarStream(entries, { signal }), createWriteStream(temp, { flags: "wx" }));
       // A replaced tar keeps the permissions it had (a new one gets 0666 minus the umask).
       if (dest.mode !== undefined) await chmod(temp, dest.mode);
       throwIfAborted(signal, "exporting to a tarball");

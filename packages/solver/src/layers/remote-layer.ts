@@ -39,12 +39,16 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
       if (lease) await store.leases.addResource(lease, descriptor.digest);
       return;
     }
-    await store.ingest(await init.fetcher.fetch(descriptor, signal ? { signal } : {}), {
+    await store.ingest(await init.fetcher.fetch(descriptor, signal ? { signal } : {}), ingestOptions(signal, lease));
+  }
+  /** How a download is stored: checked against the descriptor, labelled with what it holds. */
+  function ingestOptions(signal: AbortSignal | undefined, lease: string | undefined) {
+    return {
       expected: { digest: descriptor.digest, size: descriptor.size },
       labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
       ...(lease ? { lease } : {}),
       ...(signal ? { signal } : {}),
-    });
+    };
   }
   /** The blob's bytes, from the store, or from the source while they are stored (see Layer.openBlob). */
   async function openBlob({ signal, lease }: { signal?: AbortSignal; lease?: string }): Promise<Readable> {
@@ -66,12 +70,7 @@ export function remoteLayer(init: RemoteLayerInit): Layer {
     fetched.pipe(toStore);
     fetched.pipe(toCaller);
     store
-      .ingest(toStore, {
-        expected: { digest: descriptor.digest, size: descriptor.size },
-        labels: { [uncompressedLabel]: diffID, [compressionLabel]: compression },
-        ...(lease ? { lease } : {}),
-        ...(signal ? { signal } : {}),
-      })
+      .ingest(toStore, ingestOptions(signal, lease))
       // Bad bytes reach the caller as the fetcher's error; a store that could not keep good ones
       // only means the next reader fetches again.
       .catch(() => undefined);
