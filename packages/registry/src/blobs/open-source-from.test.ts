@@ -45,7 +45,9 @@ describe("openSourceFrom", () => {
       },
       openFrom: async (start) => {
         calls.push(start);
-        return [bytes.subarray(start)];
+        return (async function* () {
+          yield bytes.subarray(start);
+        })();
       },
     };
     expect(await collect(await openSourceFrom(source, 300, {}))).toEqual(bytes.subarray(300));
