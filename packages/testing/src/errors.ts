@@ -121,3 +121,15 @@ export class VerdaccioStartError extends ExpError {
     this.logTail = logTail;
   }
 }
+
+/** Azurite (Microsoft's Azure Storage emulator) did not start; its log's tail is in the message. */
+export class AzuriteStartError extends ExpError {
+  readonly logTail: string;
+  constructor(reason: string, logTail: string, cause?: unknown) {
+    super("ERR_AZURITE_START", `Azurite did not start: ${reason}${logTail ? `\n--- azurite log (tail) ---\n${logTail}` : ""}`, {
+      ...(cause === undefined ? {} : { cause }),
+      fault: "server",
+    });
+    this.logTail = logTail;
+  }
+}

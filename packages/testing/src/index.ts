@@ -4,6 +4,7 @@ export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type FaultPro
 export type { Fault, FaultRule, FaultType } from "./fault-rules.js";
 export { findOnPath, requireTools, toolsAvailable, skipUnlessTools, registryAvailable, swiftAvailable, aptPackageFor, SWIFT_TOOLS } from "./tools.js";
 export { startS3, type StartS3Options, type TestS3, type S3ProcessName } from "./s3.js";
+export { startAzurite, azuriteAvailable, AZURITE_VERSION, AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY, AZURITE_INSTALL_HINT, type StartAzuriteOptions, type TestAzurite } from "./azurite.js";
 export { startVerdaccio, VERDACCIO_VERSION, type StartVerdaccioOptions, type TestVerdaccio } from "./verdaccio.js";
 export { signedRequest, type S3Target, type S3RequestOptions, type S3Response, type S3Query } from "./s3-request.js";
 export { signV4, encodeS3Path, uriEncode, amzDate, EMPTY_SHA256, type SigV4Input, type SigV4Result } from "./sigv4.js";
@@ -13,7 +14,7 @@ export { tempDir, type TempDir } from "./temp-dir.js";
 export { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http-request.js";
 export { isLoopbackHost } from "./loopback.js";
 export { inCI, skipUnless, skipUnlessRoot } from "./prerequisites.js";
-export { ConformanceError, MissingPrerequisiteError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError, VerdaccioStartError } from "./errors.js";
+export { AzuriteStartError, ConformanceError, MissingPrerequisiteError, MissingToolsError, NonLoopbackTargetError, RegistryStartError, S3StartError, TestCacheLockError, ToolFailedError, VerdaccioStartError } from "./errors.js";
 export * from "./conformance/index.js";
 export * from "./attr-walk/index.js";
 export { Link, type LinkOptions } from "./link.js";

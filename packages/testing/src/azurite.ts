@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { AbortedError, throwIfAborted } from "@exp/errors";
+import { pause, stopOnce } from "./abort.js";
+import { hasExited, stopChild, trackChild } from "./child-process.js";
+import { AzuriteStartError } from "./errors.js";
+import { findFreePort } from "./free-port.js";
+import { httpRequest } from "./http-request.js";
+import { tempDir, type TempDir } from "./temp-dir.js";
+import { findOnPath } from "./tools.js";
+
+export interface StartAzuriteOptions {
+  /** How long to wait for the blob service to answer. Default 30 000 ms (it is ready in ~1-2 s). */
+  readyTimeoutMs?: number;
+  /** Aborting while starting rejects with AbortedError (and cleans up); aborting later stops the server. */
+  signal?: AbortSignal;
+}
+
+export interface TestAzurite {
+  /** `http://127.0.0.1:PORT/devstoreaccount1`: Azurite's URLs are path-style, the account first. */
+  accountUrl: string;
+  /** `127.0.0.1:PORT`. */
+  host: string;
+  accountName: typeof AZURITE_ACCOUNT_NAME;
+  /** The emulator's published well-known key (base64); not a secret, but tests treat it as one. */
+  accountKey: typeof AZURITE_ACCOUNT_KEY;
+  /** `DefaultEndpointsProtocol=http;AccountName=…;AccountKey=…;BlobEndpoint=<accountUrl>;`. */
+  connectionString: string;
+  /** Azurite's data directory (a fresh temp dir, removed by stop()). */
+  dataDir: string;
+  /** Azurite's stdout and stderr. */
+  logPath: string;
+  /** The server's process id (Node running azurite-blob). */
+  pid: number;
+  /** Kills Azurite (SIGTERM, SIGKILL after 2 s) and removes its temp dir. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** The Azurite this helper is written against (its blob service answers API versions up to its own; see --skipApiVersionCheck below). */
+export const AZURITE_VERSION = "3.37.0";
+/** Azurite's built-in account and key, the ones Microsoft publishes for the emulator. */
+export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
+export const AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const BIND_ATTEMPTS = 3;
+const POLL_MS = 50;
+const setprivPath = findOnPath("setpriv");
+
+/** True when the azurite package is installed next to this one (a devDependency of @exp/testing). */
+export function azuriteAvailable(): boolean {
+  try {
+    azuriteBlobBin();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How to get Azurite, for skipUnless's message under CI=true. */
+export const AZURITE_INSTALL_HINT = `run pnpm install (azurite@${AZURITE_VERSION} is a devDependency of @exp/testing; scripts/setup.sh does it)`;
+
+/**
+ * Starts Azurite's blob service (the `azurite` package, an optional peer dependency of this one) on
+ * 127.0.0.1 at a free port, with its data in a fresh temp dir. `--skipApiVersionCheck`: an SDK
+ * newer than the emulator sends an x-ms-version it does not know yet, which it would refuse.
+ * Resolves once an anonymous list of containers is answered (403, as Azure answers it).
+ */
+export async function startAzurite(options: StartAzuriteOptions = {}): Promise<TestAzurite> {
+  const { signal } = options;
+  throwIfAborted(signal, "startAzurite");
+  const bin = azuriteBlobBin();
+  const work = await tempDir("exp-azurite-", { signal });
+  let child: ChildProcess | undefined;
+  try {
+    const dataDir = join(work.path, "data");
+    const logPath = join(work.path, "azurite.log");
+    await mkdir(dataDir);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      const port = await findFreePort();
+      child = spawnAzurite(bin, ["--location", dataDir, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck"], logPath, work.path);
+      const outcome = await waitReady(child, `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`, deadline, signal);
+      if (outcome === "ready") return handle({ child, work, port, dataDir, logPath, signal });
+      const log = await logTail(logPath);
+      await stopChild(child);
+      child = undefined;
+      // Someone took the port between our probe and Azurite's bind: try another one.
+      if (outcome === "exited" && /EADDRINUSE/.test(log) && attempt < BIND_ATTEMPTS && Date.now() < deadline) continue;
+      throw new AzuriteStartError(outcome === "exited" ? "the process exited" : `no answer on 127.0.0.1:${port} before the deadline`, log);
+    }
+  } catch (error) {
+    if (child) await stopChild(child, 500);
+    await work.cleanup();
+    if (signal?.aborted && !(error instanceof AbortedError)) throw new AbortedError("startAzurite", signal.reason);
+    throw error;
+  }
+}
+
+/** The `azurite-blob` bin of the package installed next to this one. */
+function azuriteBlobBin(): string {
+  let manifestPath: string;
+  try {
+    manifestPath = createRequire(import.meta.url).resolve("azurite/package.json");
+  } catch (error) {
+    throw new AzuriteStartError(`the azurite package is not installed next to @exp/testing: ${AZURITE_INSTALL_HINT}`, "", error);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { bin?: Record<string, string> };
+  const bin = manifest.bin?.["azurite-blob"];
+  if (!bin) throw new AzuriteStartError(`${manifestPath} names no azurite-blob bin`, "");
+  return join(dirname(manifestPath), bin);
+}
+
+/**
+ * Azurite is a Node program: run with this Node. `setpriv --pdeathsig KILL` (util-linux) makes the
+ * kernel kill it when this process dies however it dies (vitest ends workers without exit hooks).
+ */
+function spawnAzurite(bin: string, args: string[], logPath: string, cwd: string): ChildProcess {
+  const argv = [bin, ...args];
+  const [file, fileArgs] = setprivPath === undefined ? [process.execPath, argv] : [setprivPath, ["--pdeathsig", "KILL", "--", process.execPath, ...argv]];
+  // A test runner's NODE_OPTIONS (tsx, --conditions) is not Azurite's business.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NODE_OPTIONS"));
+  const log = openSync(logPath, "w");
+  try {
+    const child = spawn(file, fileArgs, { cwd, env, stdio: ["ignore", log, log] });
+    trackChild(child);
+    child.on("error", () => {}); // spawn failures surface as "exited" below
+    return child;
+  } finally {
+    closeSync(log);
+  }
+}
+
+type Outcome = "ready" | "exited" | "timeout";
+
+async function waitReady(child: ChildProcess, url: string, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
+  while (Date.now() < deadline) {
+    if (hasExited(child)) return "exited";
+    try {
+      // Any answer from the blob service will do: anonymous listing is refused (403) once it serves.
+      const res = await httpRequest(url, { timeoutMs: Math.max(100, Math.min(2000, deadline - Date.now())), signal });
+      if (res.status === 403 || res.status === 200) return "ready";
+    } catch (error) {
+      if (error instanceof AbortedError) throw error;
+      // not listening yet
+    }
+    await pause(POLL_MS, signal, "startAzurite");
+  }
+  return hasExited(child) ? "exited" : "timeout";
+}
+
+async function logTail(logPath: string, lines = 20): Promise<string> {
+  try {
+    return (await readFile(logPath, "utf8")).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+interface Running {
+  child: ChildProcess;
+  work: TempDir;
+  port: number;
+  dataDir: string;
+  logPath: string;
+  signal: AbortSignal | undefined;
+}
+
+function handle(r: Running): TestAzurite {
+  const stop = stopOnce(r.signal, [() => stopChild(r.child), () => r.work.cleanup()]);
+  const host = `127.0.0.1:${r.port}`;
+  const accountUrl = `http://${host}/${AZURITE_ACCOUNT_NAME}`;
+  return {
+    accountUrl,
+    host,
+    accountName: AZURITE_ACCOUNT_NAME,
+    accountKey: AZURITE_ACCOUNT_KEY,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${accountUrl};`,
+    dataDir: r.dataDir,
+    logPath: r.logPath,
+    pid: r.child.pid ?? -1,
+    stop,
+  };
+}
