@@ -44,7 +44,7 @@ class ResolverFailingHosts extends Hosts {
       },
     });
   }
-  override dispatcher(): Dispatcher {
+  override async dispatcher(): Promise<Dispatcher> {
     return this.agent;
   }
   override async close(): Promise<void> {

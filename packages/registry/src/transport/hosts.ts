@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { loadUndici } from "./load-undici.js";
 import { registryApiHost } from "@exp/oci-spec";
 
 export interface TlsOptions {
@@ -70,10 +71,14 @@ export class Hosts {
     return `${this.scheme(host)}://${registryApiHost(host)}`;
   }
 
-  dispatcher(origin: URL): Dispatcher {
+  async dispatcher(origin: URL): Promise<Dispatcher> {
     const key = origin.host;
     let agent = this.agents.get(key);
     if (!agent) {
+      const { Agent } = await loadUndici();
+      // Another request may have made it while undici loaded.
+      const made = this.agents.get(key);
+      if (made) return made;
       const tls = this.options.tls?.[key] ?? this.options.tls?.["*"];
       const timeouts = this.options.timeouts ?? {};
       agent = new Agent({

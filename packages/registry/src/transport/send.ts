@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { loadUndici } from "./load-undici.js";
 import { RegistryNetworkError, RegistryProtocolError, redactUrl } from "../errors.js";
 import type { Hosts } from "./hosts.js";
 
@@ -41,12 +42,14 @@ export async function send(hosts: Hosts, init: SendInit): Promise<SendResult> {
   for (let hop = 0; ; hop++) {
     let response: Dispatcher.ResponseData;
     try {
+      const { request } = await loadUndici();
+      const dispatcher = await hosts.dispatcher(url);
       const body = init.body === undefined || method === "GET" || method === "HEAD" ? undefined : await openBody(init.body);
       response = await request(url, {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
-        dispatcher: hosts.dispatcher(url),
+        dispatcher,
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (error) {

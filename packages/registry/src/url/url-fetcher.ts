@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { ExpError } from "@exp/errors";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { loadUndici } from "../transport/load-undici.js";
 import { redactUrl } from "../errors.js";
 
 /**
@@ -43,13 +44,18 @@ export class UrlFetchError extends ExpError {
  */
 export function createUrlFetcher(options: UrlFetcherOptions = {}): UrlFetcher & { close(): Promise<void> } {
   const timeouts = options.timeouts ?? {};
-  const own = options.dispatcher
-    ? undefined
-    : new Agent({ connect: { timeout: timeouts.connectMs ?? 30_000 }, headersTimeout: timeouts.headersMs ?? 60_000, bodyTimeout: timeouts.bodyMs ?? 60_000 });
-  const dispatcher = options.dispatcher ?? own!;
+  // Made on the first fetch (see loadUndici), and only when the caller gave no dispatcher.
+  let own: Agent | undefined;
+  const dispatcherFor = async (): Promise<Dispatcher> => {
+    if (options.dispatcher) return options.dispatcher;
+    const { Agent } = await loadUndici();
+    return (own ??= new Agent({ connect: { timeout: timeouts.connectMs ?? 30_000 }, headersTimeout: timeouts.headersMs ?? 60_000, bodyTimeout: timeouts.bodyMs ?? 60_000 }));
+  };
   const maxRedirects = options.maxRedirects ?? 10;
   return {
     async get(url, init) {
+      const { request } = await loadUndici();
+      const dispatcher = await dispatcherFor();
       let current = new URL(url);
       for (let hop = 0; ; hop++) {
         let response: Dispatcher.ResponseData;

@@ -4,7 +4,6 @@ import type { FsEntry, FsSource } from "./fs-source.js";
 import type { FsIndex } from "./fs-index.js";
 import type { CopyPlan, CopyPlanEntry } from "./copy-plan.js";
 import { compareWalkOrder } from "./path-order.js";
-import { ancestorsOf } from "./paths.js";
 
 /**
  * Collects the entries of one COPY. Later sources overwrite earlier ones at the same path, as
@@ -76,9 +75,13 @@ export class CopyPlanBuilder {
   }
 
   private implyParents(to: string, source: FsSource): void {
-    for (const parent of ancestorsOf(to.slice(1))) {
-      const path = `/${parent}`;
-      if (this.entries.has(path)) continue;
+    // Every path in the plan has its parents in it (each one put is implied first), so the walk up
+    // stops at the first parent present: one lookup for most entries of a large directory copy.
+    const missing: string[] = [];
+    for (let parent = to.slice(0, to.lastIndexOf("/")); parent !== "" && !this.entries.has(parent); parent = parent.slice(0, parent.lastIndexOf("/"))) {
+      missing.push(parent);
+    }
+    for (const path of missing.reverse()) {
       const inBase = this.tree.inBase(path) ? this.tree.lstat(path) : undefined;
       if (inBase?.type === "dir") this.entries.set(path, { from: inBase, source, to: path, kept: true });
       else this.put({ from: this.impliedDirEntry(), source, to: path, implied: true });

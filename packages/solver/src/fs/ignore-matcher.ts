@@ -70,6 +70,8 @@ export function createIgnoreMatcher(patterns: readonly string[]): IgnoreMatcher 
 
 /** The pattern whose match left `relPath` excluded (the last one that flipped it), if it is. */
 function decidingPattern(patterns: readonly CompiledPattern[], relPath: string): CompiledPattern | undefined {
+  // No .dockerignore (the common case): nothing to clean or split, for each of a context's paths.
+  if (patterns.length === 0) return undefined;
   const file = cleanPath(relPath);
   // "Don't let them exclude everything" (patternmatcher): the context root is never ignored.
   if (file === ".") return undefined;

@@ -237,12 +237,14 @@ function selectInside(
 ): Array<{ entry: FsEntry; rel: string }> {
   const chosen = new Map<string, FsEntry>();
   const prefix = dir === "" ? 0 : dir.length + 1;
+  let leftOut = false;
   const visit = (parent: string): void => {
     for (const entry of index.childrenOf(parent)) {
       const rel = entry.path.slice(prefix);
       const isDir = entry.type === "dir";
       const excluded = exclude?.ignores(rel, isDir) ?? false;
       if (!excluded && included(rel, isDir)) chosen.set(rel, entry);
+      else leftOut = true;
       if (!isDir) continue;
       // An excluded directory is still searched when an exception could re-include something in it.
       if (excluded && !(exclude as IgnoreMatcher).mayMatchInside(rel)) continue;
@@ -250,6 +252,8 @@ function selectInside(
     }
   };
   visit(dir);
+  // Everything chosen (a plain `COPY . dest`): each directory was chosen before its children.
+  if (!leftOut) return [...chosen].map(([rel, entry]) => ({ entry, rel }));
   for (const rel of [...chosen.keys()]) {
     for (const ancestor of ancestorsOf(rel)) {
       if (chosen.has(ancestor)) continue;
