@@ -21,7 +21,8 @@ export interface LinkHost {
 /** Starts the child process that hosts every link proxy of a scenario (see link-host.ts for why). */
 export async function startLinkHost(): Promise<LinkHost> {
   const child: ChildProcess = fork(join(import.meta.dirname, "link-host.ts"), [], {
-    execArgv: ["--conditions=@exp/source", "--import", "tsx"],
+    // EXP_BENCH_LINK_PROFILE=<dir>: a CPU profile of the link host, to see what the links cost.
+    execArgv: ["--conditions=@exp/source", "--import", "tsx", ...(process.env.EXP_BENCH_LINK_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.EXP_BENCH_LINK_PROFILE}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     // structured clone, so fault rules with RegExp matchers survive the trip
     serialization: "advanced",
