@@ -22,6 +22,7 @@ export const builtinCachePackages: Readonly<Record<string, string>> = {
   registry: "@exp/cache-registry",
   local: "@exp/cache-local",
   s3: "@exp/cache-s3",
+  azblob: "@exp/cache-azblob",
   inline: "@exp/cache-inline",
 };
 

@@ -1,0 +1,94 @@
+import { buildCacheConfig } from "@exp/cache-config";
+import type { Descriptor } from "@exp/oci-spec";
+import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { azblobClients, blobExists, defaultTuning, ensureContainer, putManifest, type AzblobTuning } from "./azblob-client.js";
+import { AzblobCacheError } from "./azblob-error.js";
+import { blobName, manifestName } from "./keys.js";
+import { azblobKeys, parseAzblobOptions } from "./options.js";
+import { uploadBlob } from "./upload/upload-blob.js";
+
+/**
+ * `--cache-to type=azblob,account_url=…`: BuildKit's Azure Blob Storage layout
+ * (cache/remotecache/azblob). Blobs go to `<prefix>/<blobs_prefix>/sha256:<hex>`, the cache config,
+ * with its per-layer annotations, to `<prefix>/<manifests_prefix>/<name>` for every name, in
+ * `container`, created when missing. A blob already there is not uploaded again.
+ */
+export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheExporter {
+  const t = { ...defaultTuning, ...tuning };
+  return {
+    type: "azblob",
+    resolve(attrs): CacheExporterInstance {
+      const options = parseAzblobOptions(new AttrReader("cache exporter azblob", attrs, azblobKeys));
+      return {
+        type: "azblob",
+        name: `exporting cache to Azure Blob Storage container ${options.container}`,
+        mode: options.mode,
+        ignoreError: options.ignoreError,
+        async export(source, ctx) {
+          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-azblob" } });
+          const hold = leaseHandle(ctx.store, lease.id);
+          try {
+            const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+            const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
+            if (layers.length === 0) {
+              ctx.progress.log("skipping cache export for empty result");
+              return { hold };
+            }
+            return {
+              hold,
+              finalize: async ({ signal, progress }) => {
+                const { container, streaming } = await azblobClients(options, t);
+                if ((await ensureContainer(container, signal, t)) === "created") progress.log(`created container ${options.container}`);
+                await eachBlob(options.uploadParallelism, layers, signal, async (blob) => {
+                  const name = blobName(options, blob.digest);
+                  if (await blobExists(container, name, signal, t)) {
+                    progress.log(`${blob.digest}: already present`);
+                    return;
+                  }
+                  const outcome = await uploadBlob({
+                    staging: streaming.getBlockBlobClient(name),
+                    committing: container.getBlockBlobClient(name),
+                    blob,
+                    store: ctx.store,
+                    signal,
+                    blockSize: t.blockSize,
+                    blockConcurrency: t.blockConcurrency,
+                    idleTimeoutMs: t.blockIdleTimeoutMs,
+                    retry: { attempts: t.maxTries, baseDelayMs: t.retryDelayMs, maxDelayMs: t.maxRetryDelayMs },
+                    onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
+                  }).catch((error: unknown) => Promise.reject(error instanceof AzblobCacheError || signal.aborted || !isServiceError(error) ? error : new AzblobCacheError(`uploading ${name} to container ${options.container}`, error)));
+                  progress.log(`${blob.digest}: ${outcome === "uploaded" ? "uploaded" : "already present"}`);
+                });
+                const body = JSON.stringify(config);
+                for (const name of options.names) await putManifest(container.getBlockBlobClient(manifestName(options, name)), body, signal, t);
+              },
+            };
+          } catch (error) {
+            await hold.release();
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The SDK's errors (RestError: a status, or a network failure), as opposed to exp's own (a digest mismatch), which pass through as they are. */
+function isServiceError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "RestError";
+}
+
+/** Drains the blobs with `upload_parallelism` workers. */
+async function eachBlob(parallelism: number, blobs: readonly Descriptor[], signal: AbortSignal, work: (blob: Descriptor) => Promise<void>): Promise<void> {
+  const queue = [...new Map(blobs.map((b) => [b.digest, b])).values()];
+  const worker = async () => {
+    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) {
+      signal.throwIfAborted();
+      await work(blob);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelism, queue.length) }, worker));
+}
+
+export const cacheExporter: CacheExporter = azblobCacheExporter();
+export const cacheExporters: readonly CacheExporter[] = [cacheExporter];
