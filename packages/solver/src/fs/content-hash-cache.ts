@@ -11,13 +11,22 @@ export interface FileIdentity {
   ctimeMs: number;
 }
 
+/** The layer-carried xattrs of a file (see LAYER_XATTRS), base64 values; null when it has none. */
+export type KnownXattrs = Readonly<Record<string, string>> | null;
+
+/** One persisted entry: identity key, content digest and, when recorded with it, the file's xattrs. */
+export type HashCacheEntry = readonly [key: string, digest: Digest, xattrs?: KnownXattrs];
+
 /**
  * sha256 of file contents keyed by (dev, ino, size, mtime, ctime), so a file is hashed once per
  * process however many COPY instructions read it. ctime is in the key because it moves on every
- * write even when a tool restores mtime. Kept in memory only (persisting it is a later step).
+ * write even when a tool restores mtime. With the digest, the carried xattrs the file had: setting
+ * or removing an xattr moves ctime too, so a file whose key is found has them still, and the
+ * walk of a warm rebuild need not ask the kernel for them file by file (see walkContext).
  */
 export class ContentHashCache {
   private readonly digests = new Map<string, Digest>();
+  private readonly xattrs = new Map<string, KnownXattrs>();
   /** Lookups answered without reading the file, and those that had to read it. */
   readonly stats = { hits: 0, misses: 0 };
 
@@ -28,18 +37,33 @@ export class ContentHashCache {
     return digest;
   }
 
-  set(identity: FileIdentity, digest: Digest): void {
-    this.digests.set(keyOf(identity), digest);
+  /** `xattrs`: the carried xattrs the file had when it was read (null for none), when known. */
+  set(identity: FileIdentity, digest: Digest, xattrs?: KnownXattrs): void {
+    const key = keyOf(identity);
+    this.digests.set(key, digest);
+    if (xattrs === undefined) this.xattrs.delete(key);
+    else this.xattrs.set(key, xattrs);
+  }
+
+  /** The carried xattrs recorded for this version of the file: null for none, undefined when not known. */
+  knownXattrs(identity: FileIdentity): KnownXattrs | undefined {
+    return this.xattrs.get(keyOf(identity));
   }
 
   /** Every entry, for persisting the cache between builds. */
-  entries(): Array<[string, Digest]> {
-    return [...this.digests];
+  entries(): HashCacheEntry[] {
+    return [...this.digests].map(([key, digest]): HashCacheEntry => {
+      const xattrs = this.xattrs.get(key);
+      return xattrs === undefined ? [key, digest] : [key, digest, xattrs];
+    });
   }
 
   /** Adds persisted entries (see entries()). */
-  load(entries: Iterable<readonly [string, Digest]>): void {
-    for (const [key, digest] of entries) this.digests.set(key, digest);
+  load(entries: Iterable<HashCacheEntry>): void {
+    for (const [key, digest, xattrs] of entries) {
+      this.digests.set(key, digest);
+      if (xattrs !== undefined) this.xattrs.set(key, xattrs);
+    }
   }
 
   get size(): number {
@@ -48,6 +72,7 @@ export class ContentHashCache {
 
   clear(): void {
     this.digests.clear();
+    this.xattrs.clear();
   }
 }
 

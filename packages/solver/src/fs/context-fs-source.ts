@@ -99,12 +99,16 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
     async contentDigest(fsEntry: FsEntry, readOptions: FsReadOptions = {}): Promise<Digest> {
       const entry = byPath.get(fsEntry.path);
       const cached = entry && hashCache.get(entry);
-      if (cached) return cached;
+      if (cached) {
+        // A digest recorded without the xattrs (by an older exp): the walk read them, keep them now.
+        if (hashCache.knownXattrs(entry!) === undefined) hashCache.set(entry!, cached, entry!.xattrs ?? null);
+        return cached;
+      }
       if (entry && entry.type === "file" && entry.size <= WHOLE_READ_LIMIT) {
         // Checked again after the read (readSmall), so the digest is of the file the key names.
         const { bytes, listed } = await readSmall(fsEntry.path, readOptions.signal);
         const digest = hashBuffer(bytes).digest;
-        hashCache.set(listed, digest);
+        hashCache.set(listed, digest, listed.xattrs ?? null);
         return digest;
       }
       const { handle, entry: checked } = await openChecked(fsEntry.path, readOptions.signal);
@@ -113,7 +117,7 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
         if (size !== checked.size) throw new FileChangedError(fsEntry.path, `listed with ${checked.size} bytes, read ${size}`);
         // A write during the read leaves the size alone but moves mtime: such a digest must not be cached.
         checkSame(fsEntry.path, checked, await handle.stat());
-        hashCache.set(checked, digest);
+        hashCache.set(checked, digest, checked.xattrs ?? null);
         return digest;
       } finally {
         // Already closed when the read was cut short (see hashStream).

@@ -3,7 +3,7 @@ import { DestTree } from "./dest-tree.js";
 import type { FsEntry, FsSource } from "./fs-source.js";
 import type { FsIndex } from "./fs-index.js";
 import type { CopyPlan, CopyPlanEntry } from "./copy-plan.js";
-import { compareWalkOrder } from "./path-order.js";
+import { sortInWalkOrder } from "./path-order.js";
 
 /**
  * Collects the entries of one COPY. Later sources overwrite earlier ones at the same path, as
@@ -70,7 +70,8 @@ export class CopyPlanBuilder {
   }
 
   build(): CopyPlan {
-    const sorted = [...this.entries.values()].sort((a, b) => compareWalkOrder(a.to, b.to));
+    // Entries are put in walk order by a directory copy (FsIndex lists children in it).
+    const sorted = sortInWalkOrder([...this.entries.values()], (entry) => entry.to);
     return { entries: this.repairLinks(this.linkHardlinks(sorted)) };
   }
 

@@ -1,6 +1,6 @@
 import { CopyOutsideContextError, CopySourceNotFoundError, SymlinkLoopError } from "./errors.js";
 import type { FsEntry } from "./fs-source.js";
-import { compareWalkOrder } from "./path-order.js";
+import { sortInWalkOrder } from "./path-order.js";
 import { joinRelative, parentOf } from "./paths.js";
 
 // Linux gives up after 40 links; BuildKit's RootPath (containerd/continuity) after 255. We follow
@@ -18,8 +18,7 @@ export class FsIndex {
   readonly hardlinkTargets = new Set<string>();
 
   constructor(entries: readonly FsEntry[]) {
-    const sorted = [...entries].sort((a, b) => compareWalkOrder(a.path, b.path));
-    for (const entry of sorted) {
+    for (const entry of entries) {
       this.byPath.set(entry.path, entry);
       const parent = parentOf(entry.path);
       let list = this.children.get(parent);
@@ -27,6 +26,9 @@ export class FsIndex {
       list.push(entry);
       if (entry.type === "hardlink" && entry.linkTarget !== undefined) this.hardlinkTargets.add(entry.linkTarget);
     }
+    // Only siblings need ordering; a listing in byte order (walkContext's) has them in walk order
+    // already, so a large context is not sorted again.
+    for (const list of this.children.values()) sortInWalkOrder(list, (entry) => entry.path);
   }
 
   /** The hard-link group of an entry (its first path) when the file has more than one link. */

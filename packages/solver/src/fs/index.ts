@@ -10,7 +10,7 @@ export type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 export { contextFsSource, type ContextFsSourceOptions } from "./context-fs-source.js";
 export { tarChainFsSource, type TarLayer } from "./tar-chain-fs-source.js";
 export { inlineFilesSource, type InlineTextFile, type InlineFilesSourceOptions } from "./inline-files-source.js";
-export { ContentHashCache, defaultContentHashCache, type FileIdentity } from "./content-hash-cache.js";
+export { ContentHashCache, defaultContentHashCache, type FileIdentity, type HashCacheEntry, type KnownXattrs } from "./content-hash-cache.js";
 
 // COPY
 export { selectCopySources, type SelectCopySourcesOptions } from "./select-copy-sources.js";

@@ -3,7 +3,7 @@ import type { Digest } from "@exp/oci-spec";
 import type { CopyPlan } from "./copy-plan.js";
 import type { FsEntry } from "./fs-source.js";
 import { InvalidLayerEntryError } from "./errors.js";
-import { compareWalkOrder } from "./path-order.js";
+import { sortInWalkOrder } from "./path-order.js";
 import type { FileModeChange } from "./symbolic-mode.js";
 import { LAYER_XATTRS } from "./walk-context.js";
 
@@ -45,10 +45,13 @@ type EntryRole = "copied" | "implied" | "kept" | "unpacked";
  * directories the base already holds keep all of their own metadata.
  */
 export function resolveLayerEntries(input: CopyPlan | readonly LayerEntry[], attributes: CopyAttributes = {}): LayerEntry[] {
+  // Both make new objects (withAttributes copies), so the tar names can be set on them in place.
   const entries = isCopyPlan(input) ? planEntries(input, attributes) : input.map((entry) => withAttributes(entry, attributes, "copied"));
-  const sorted = entries.map((entry) => ({ ...entry, path: tarPath(entry.path) })).sort((a, b) => compareWalkOrder(a.path, b.path));
-  checkEntries(sorted);
-  return sorted;
+  for (const entry of entries) entry.path = tarPath(entry.path);
+  // A copy plan comes in walk order already (CopyPlanBuilder.build).
+  sortInWalkOrder(entries, (entry) => entry.path);
+  checkEntries(entries);
+  return entries;
 }
 
 function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
@@ -103,7 +106,16 @@ function carriedXattrs(entry: LayerEntry): void {
 
 /** The tar name: no leading "/", no "./"; directories get their trailing "/" at header time. */
 export function tarPath(path: string): string {
-  return path.replace(/^(\.\/|\/)+/, "").replace(/\/+$/, "");
+  // What /^(\.\/|\/)+/ and /\/+$/ would strip, without two regular expressions per entry.
+  let start = 0;
+  for (;;) {
+    if (path.startsWith("/", start)) start += 1;
+    else if (path.startsWith("./", start)) start += 2;
+    else break;
+  }
+  let end = path.length;
+  while (end > start && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(start, end);
 }
 
 function checkEntries(entries: readonly LayerEntry[]): void {

@@ -6,6 +6,7 @@ import { getAttributeSync } from "@napi-rs/xattr";
 import { throwIfAborted } from "@exp/errors";
 import { ContextNotFoundError } from "./errors.js";
 import type { IgnoreMatcher } from "./ignore-matcher.js";
+import type { KnownXattrs } from "./content-hash-cache.js";
 import { compareBytes } from "./path-order.js";
 import { ancestorsOf, joinRelative } from "./paths.js";
 
@@ -43,6 +44,12 @@ export interface WalkContextOptions {
   /** The .dockerignore matcher; ignored paths are left out (and ignored directories skipped when nothing below can be re-included). */
   matcher?: IgnoreMatcher;
   signal?: AbortSignal;
+  /**
+   * The carried xattrs already known for a file in this exact version (ContentHashCache's
+   * knownXattrs: same inode, size, mtime and ctime, and an xattr change moves ctime): null for
+   * none, undefined to read them. A warm rebuild's walk then makes one lstat per file, not two calls.
+   */
+  knownXattrs?: (file: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }) => KnownXattrs | undefined;
 }
 
 /** Entries listed between two returns to the event loop (see walkContext). */
@@ -85,7 +92,7 @@ export async function walkContext(contextDir: string, options: WalkContextOption
         await new Promise((resolve) => setImmediate(resolve));
         throwIfAborted(signal, "walking the build context");
       }
-      const entry = readEntry(contextDir, joinRelative(dir, name));
+      const entry = readEntry(contextDir, joinRelative(dir, name), options.knownXattrs);
       if (!entry) continue;
       const isDir = entry.type === "dir";
       if (matcher?.ignores(entry.path, isDir)) {
@@ -108,7 +115,7 @@ export async function walkContext(contextDir: string, options: WalkContextOption
   return kept.sort((a, b) => compareBytes(a.path, b.path));
 }
 
-function readEntry(contextDir: string, path: string): ContextEntry | undefined {
+function readEntry(contextDir: string, path: string, knownXattrs: WalkContextOptions["knownXattrs"]): ContextEntry | undefined {
   const absolute = join(contextDir, path);
   // Deleted between readdir and lstat: it is simply not part of the context.
   const stats = lstatSync(absolute, { throwIfNoEntry: false });
@@ -128,8 +135,13 @@ function readEntry(contextDir: string, path: string): ContextEntry | undefined {
     dev: stats.dev,
     ino: stats.ino,
     nlink: stats.nlink,
-    ...(type === "symlink" || type === "fifo" ? {} : readXattrs(absolute)),
+    ...(type === "symlink" || type === "fifo" ? {} : xattrsOf(absolute, type === "file" ? knownXattrs?.(stats) : undefined)),
   };
+}
+
+function xattrsOf(path: string, known: KnownXattrs | undefined): { xattrs?: Record<string, string> } {
+  if (known === undefined) return readXattrs(path);
+  return known === null ? {} : { xattrs: { ...known } };
 }
 
 /** lgetxattr of each carried attribute: about 4 µs a file, and null when absent or unsupported. */

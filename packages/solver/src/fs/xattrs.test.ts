@@ -85,3 +85,76 @@ describe("extended attributes", () => {
     });
   });
 });
+
+describe("xattrs remembered with the content hash (a warm walk asks the kernel once per file)", () => {
+  /** The carried xattrs of bin/server as a walk sees them, and whether the walk read them from disk. */
+  async function walkServer(dir: string, cache: ContentHashCache) {
+    let asked = 0;
+    const entries = await walkContext(dir, {
+      knownXattrs: (file) => {
+        const known = cache.knownXattrs(file);
+        if (known !== undefined) asked++;
+        return known;
+      },
+    });
+    return { entry: entries.find((e) => e.path === "bin/server")!, fromCache: asked > 0, entries };
+  }
+
+  /** Hashes every file through a source, as a COPY's checksum does, so the cache records them. */
+  async function hashAll(dir: string, entries: Awaited<ReturnType<typeof walkContext>>, cache: ContentHashCache) {
+    const fs = contextFsSource(dir, entries, { hashCache: cache });
+    for (const entry of await fs.list()) if (entry.type === "file") await fs.contentDigest!(entry);
+  }
+
+  it("reuses the recorded xattrs while the file is unchanged, and reads them again once an xattr changes", async () => {
+    await withTempDir(async (dir) => {
+      if (!(await contextWithXattrs(dir)) && process.getuid?.() !== 0) return; // security.* needs root
+      const cache = new ContentHashCache();
+      const cold = await walkServer(dir, cache);
+      expect(cold.fromCache).toBe(false);
+      await hashAll(dir, cold.entries, cache);
+
+      const warm = await walkServer(dir, cache);
+      expect(warm.fromCache).toBe(true);
+      expect(warm.entry.xattrs).toEqual(cold.entry.xattrs);
+      expect(Buffer.from(warm.entry.xattrs!["security.capability"]!, "base64")).toEqual(capability);
+
+      // What the cache says is what the walk takes: it does not ask the kernel again.
+      const told = await walkContext(dir, { knownXattrs: () => ({ "security.capability": "AAAA" }) });
+      expect(told.find((e) => e.path === "bin/server")!.xattrs).toEqual({ "security.capability": "AAAA" });
+
+      // Another capability: setxattr moves ctime, so the recorded one no longer applies.
+      const other = Buffer.from(capability);
+      other[8] = 0x01;
+      setAttributeSync(join(dir, "bin", "server"), "security.capability", other);
+      const changed = await walkServer(dir, cache);
+      expect(changed.fromCache).toBe(false);
+      expect(Buffer.from(changed.entry.xattrs!["security.capability"]!, "base64")).toEqual(other);
+    });
+  });
+
+  it("remembers that a file has none (null), and persists both through entries()/load()", async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, "plain.txt"), "no xattrs\n");
+      if (!(await contextWithXattrs(dir)) && process.getuid?.() !== 0) return;
+      const cache = new ContentHashCache();
+      const entries = await walkContext(dir);
+      await hashAll(dir, entries, cache);
+      const reloaded = new ContentHashCache();
+      reloaded.load(JSON.parse(JSON.stringify(cache.entries())));
+      const plain = entries.find((e) => e.path === "plain.txt")!;
+      const server = entries.find((e) => e.path === "bin/server")!;
+      expect(reloaded.knownXattrs(plain)).toBeNull();
+      expect(reloaded.knownXattrs(server)).toEqual(server.xattrs);
+      expect(reloaded.get(plain)).toBe(cache.get(plain));
+
+      // A cache an older exp wrote (digests only): the next hit records what the walk read.
+      const older = new ContentHashCache();
+      older.load(cache.entries().map(([key, digest]) => [key, digest] as const));
+      expect(older.knownXattrs(server)).toBeUndefined();
+      await hashAll(dir, entries, older);
+      expect(older.knownXattrs(server)).toEqual(server.xattrs);
+      expect(older.knownXattrs(plain)).toBeNull();
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import type { ContentStore } from "@exp/content";
-import { isDigest, type Digest } from "@exp/oci-spec";
-import { ContentHashCache } from "../fs/index.js";
+import { isDigest } from "@exp/oci-spec";
+import { ContentHashCache, type HashCacheEntry } from "../fs/index.js";
 
 const rootName = "exp.hash-cache";
 const mediaType = "application/vnd.exp.hash-cache.v1+json";
@@ -18,7 +18,7 @@ export async function loadHashCache(store: ContentStore, options: { signal?: Abo
   if (!root) return cache;
   try {
     const entries = JSON.parse((await store.readAll(root.digest, { ...options, maxBytes: 128 * 1024 * 1024 })).toString("utf8")) as unknown;
-    if (Array.isArray(entries)) cache.load(entries.filter((e): e is [string, Digest] => Array.isArray(e) && typeof e[0] === "string" && isDigest(e[1])));
+    if (Array.isArray(entries)) cache.load(entries.filter(isHashCacheEntry));
   } catch {
     // Start over: the hashes are an optimisation.
   }
@@ -39,4 +39,12 @@ export async function saveHashCache(store: ContentStore, cache: ContentHashCache
 /** Forgets the saved hashes (`exp prune --all`). */
 export async function clearHashCache(store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<void> {
   await store.roots.delete(rootName, options);
+}
+
+/** `[key, digest]` or `[key, digest, xattrs]` with xattrs null or an object of base64 strings; anything else is dropped. */
+function isHashCacheEntry(value: unknown): value is HashCacheEntry {
+  if (!Array.isArray(value) || typeof value[0] !== "string" || !isDigest(value[1])) return false;
+  const xattrs: unknown = value[2];
+  if (xattrs === undefined || xattrs === null) return value.length <= 3;
+  return typeof xattrs === "object" && !Array.isArray(xattrs) && Object.values(xattrs).every((v) => typeof v === "string");
 }

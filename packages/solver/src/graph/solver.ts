@@ -17,6 +17,7 @@ import {
   FsIndex,
   resolveLayerEntries,
   type ContentHashCache,
+  type FileIdentity,
   type CopyAttributes,
   type CopyPlan,
   type FsEntry,
@@ -470,7 +471,9 @@ export class Solver {
     const vertex = this.vertex("[internal] load build context");
     return vertex.run(async () => {
       const matcher = createIgnoreMatcher([...node.excludes]);
-      const entries = await walkContext(node.path, { matcher, ...this.signalOption() });
+      const hashCache = this.options.hashCache;
+      const knownXattrs = hashCache ? { knownXattrs: (file: FileIdentity) => hashCache.knownXattrs(file) } : {};
+      const entries = await walkContext(node.path, { matcher, ...knownXattrs, ...this.signalOption() });
       // BuildKit's line for the context the client sent; here, what the build may read of it.
       vertex.oneOff("transfer", `transferring context: ${progressBytes(entries.reduce((sum, e) => sum + e.size, 0))}`)();
       return contextFsSource(node.path, entries, this.options.hashCache ? { hashCache: this.options.hashCache } : {});
