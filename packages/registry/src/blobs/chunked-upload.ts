@@ -113,27 +113,38 @@ async function patchChunk(upload: Upload, session: Session, slicer: Slicer, offs
  * the blob is there: a HEAD tells, and the upload is done rather than repeated.
  */
 async function commitUpload(upload: Upload, session: Session, completedEarly: boolean): Promise<void> {
-  const { transport, repo, source, options, action } = upload;
+  const { transport, repo, source, options } = upload;
   try {
-    const response = await transport.request({
-      registry: repo.registry,
-      scopes: [repositoryScope(repo, ["pull", "push"])],
-      method: "PUT",
-      target: withDigest(session.location, source.digest).toString(),
-      headers: { "content-type": "application/octet-stream", "content-length": "0" },
-      expect: [201, 204],
-      action,
-      retry: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    await response.body.dump();
-    checkCommittedDigest(response, source, action);
+    await putWithDigest(upload, session);
   } catch (error) {
     const lostAnswer = isResumable(error) && !options.signal?.aborted;
     const refusedAfterEarlyCommit = completedEarly && error instanceof RegistryError && error.status < 500;
     if (!lostAnswer && !refusedAfterEarlyCommit) throw error;
     if (!(await blobExists(transport, repo, source.digest, { actions: ["pull", "push"], ...(options.signal ? { signal: options.signal } : {}) }))) throw error;
   }
+}
+
+/**
+ * The PUT that ends a session with the blob's digest: with the whole blob as its body (a
+ * monolithic upload), or none after the PATCHes. The registry must commit the digest we named.
+ */
+export async function putWithDigest(upload: Upload, session: Session, body?: { length: number; open(): Promise<AsyncIterable<Uint8Array>> }): Promise<void> {
+  const { transport, repo, source, options, action } = upload;
+  const response = await transport.request({
+    registry: repo.registry,
+    scopes: [repositoryScope(repo, ["pull", "push"])],
+    method: "PUT",
+    target: withDigest(session.location, source.digest).toString(),
+    // distribution 2.8 parses a body without this Content-Type as a form and hashes nothing.
+    headers: { "content-type": "application/octet-stream", "content-length": String(body?.length ?? 0) },
+    ...(body ? { body } : {}),
+    expect: [201, 204],
+    action,
+    retry: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  await response.body.dump();
+  checkCommittedDigest(response, source, action);
 }
 
 /** The registry must have received exactly the bytes we sent so far: its Range ends at offset-1. */
@@ -146,7 +157,7 @@ function checkRange(response: SendResult, expectedEnd: number, action: string): 
   }
 }
 
-export function checkCommittedDigest(response: SendResult, source: BlobSource, action: string): void {
+function checkCommittedDigest(response: SendResult, source: BlobSource, action: string): void {
   const committed = header(response.headers, "docker-content-digest");
   if (committed !== undefined && committed !== source.digest) {
     throw new RegistryProtocolError(`${action}: the registry committed ${committed}, not ${source.digest}`);

@@ -6,8 +6,8 @@ import type { Transport } from "../transport/transport.js";
 import type { BlobSource, PushBlobOptions, PushBlobResult } from "@exp/oci-spec";
 import { counting } from "./counting.js";
 import { blobExists } from "./blob-exists.js";
-import { checkCommittedDigest, defaultChunkSize, uploadChunked, type Upload } from "./chunked-upload.js";
-import { sessionFrom, startSession, withDigest, type Session } from "./upload-session.js";
+import { defaultChunkSize, putWithDigest, uploadChunked, type Upload } from "./chunked-upload.js";
+import { sessionFrom, startSession, type Session } from "./upload-session.js";
 
 export { defaultChunkSize } from "./chunked-upload.js";
 export type { PushBlobOptions, PushBlobResult };
@@ -99,23 +99,7 @@ async function tryMount(transport: Transport, repo: RepositoryRef, source: BlobS
 
 /** POST's session, then one streamed PUT of the whole blob. */
 async function uploadMonolithic(upload: Upload, session: Session): Promise<void> {
-  const { transport, repo, source, options, action } = upload;
-  const response = await transport.request({
-    registry: repo.registry,
-    scopes: [repositoryScope(repo, ["pull", "push"])],
-    method: "PUT",
-    target: withDigest(session.location, source.digest).toString(),
-    // distribution 2.8 parses a body without this Content-Type as a form and hashes nothing.
-    headers: { "content-type": "application/octet-stream", "content-length": String(source.size) },
-    body: {
-      length: source.size,
-      open: async () => counting(await source.open(options.signal ? { signal: options.signal } : {}), options.onProgress && ((n) => options.onProgress!(n, source.size))),
-    },
-    expect: [201, 204],
-    action,
-    retry: false,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  await response.body.dump();
-  checkCommittedDigest(response, source, action);
+  const { source, options } = upload;
+  const progress = options.onProgress && ((n: number) => options.onProgress!(n, source.size));
+  await putWithDigest(upload, session, { length: source.size, open: async () => counting(await source.open(options.signal ? { signal: options.signal } : {}), progress) });
 }
