@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { AbortedError, throwIfAborted } from "@exp/errors";
-import { pause, stopOnce } from "./abort.js";
-import { hasExited, stopChild, trackChild } from "./child-process.js";
+import { stopOnce } from "./abort.js";
+import { stopChild } from "./child-process.js";
 import { AzuriteStartError } from "./errors.js";
 import { findFreePort } from "./free-port.js";
 import { httpRequest } from "./http-request.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
-import { findOnPath } from "./tools.js";
+import { logTail, spawnNodeServer, waitServing } from "./node-server.js";
 
 export interface StartAzuriteOptions {
   /** How long to wait for the blob service to answer. Default 30 000 ms (it is ready in ~1-2 s). */
@@ -45,8 +45,6 @@ export const AZURITE_VERSION = "3.37.0";
 export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
 export const AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const BIND_ATTEMPTS = 3;
-const POLL_MS = 50;
-const setprivPath = findOnPath("setpriv");
 
 /** True when the azurite package is installed next to this one (a devDependency of @exp/testing). */
 export function azuriteAvailable(): boolean {
@@ -80,8 +78,10 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<T
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort();
-      child = spawnAzurite(bin, ["--location", dataDir, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck"], logPath, work.path);
-      const outcome = await waitReady(child, `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`, deadline, signal);
+      child = spawnNodeServer([bin, "--location", dataDir, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck"], logPath, work.path);
+      // Any answer from the blob service will do: anonymous listing is refused (403) once it serves.
+      const listing = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`;
+      const outcome = await waitServing(child, async (timeoutMs) => [200, 403].includes((await httpRequest(listing, { timeoutMs, signal })).status), deadline, signal, "startAzurite");
       if (outcome === "ready") return handle({ child, work, port, dataDir, logPath, signal });
       const log = await logTail(logPath);
       await stopChild(child);
@@ -112,51 +112,8 @@ function azuriteBlobBin(): string {
   return join(dirname(manifestPath), bin);
 }
 
-/**
- * Azurite is a Node program: run with this Node. `setpriv --pdeathsig KILL` (util-linux) makes the
- * kernel kill it when this process dies however it dies (vitest ends workers without exit hooks).
- */
-function spawnAzurite(bin: string, args: string[], logPath: string, cwd: string): ChildProcess {
-  const argv = [bin, ...args];
-  const [file, fileArgs] = setprivPath === undefined ? [process.execPath, argv] : [setprivPath, ["--pdeathsig", "KILL", "--", process.execPath, ...argv]];
-  // A test runner's NODE_OPTIONS (tsx, --conditions) is not Azurite's business.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NODE_OPTIONS"));
-  const log = openSync(logPath, "w");
-  try {
-    const child = spawn(file, fileArgs, { cwd, env, stdio: ["ignore", log, log] });
-    trackChild(child);
-    child.on("error", () => {}); // spawn failures surface as "exited" below
-    return child;
-  } finally {
-    closeSync(log);
-  }
-}
 
-type Outcome = "ready" | "exited" | "timeout";
 
-async function waitReady(child: ChildProcess, url: string, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
-  while (Date.now() < deadline) {
-    if (hasExited(child)) return "exited";
-    try {
-      // Any answer from the blob service will do: anonymous listing is refused (403) once it serves.
-      const res = await httpRequest(url, { timeoutMs: Math.max(100, Math.min(2000, deadline - Date.now())), signal });
-      if (res.status === 403 || res.status === 200) return "ready";
-    } catch (error) {
-      if (error instanceof AbortedError) throw error;
-      // not listening yet
-    }
-    await pause(POLL_MS, signal, "startAzurite");
-  }
-  return hasExited(child) ? "exited" : "timeout";
-}
-
-async function logTail(logPath: string, lines = 20): Promise<string> {
-  try {
-    return (await readFile(logPath, "utf8")).trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
-}
 
 interface Running {
   child: ChildProcess;

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { AbortedError, InvalidOptionError, throwIfAborted } from "@exp/errors";
-import { pause, stopOnce } from "./abort.js";
-import { hasExited, stopChild, trackChild } from "./child-process.js";
+import { stopOnce } from "./abort.js";
+import { stopChild } from "./child-process.js";
 import { VerdaccioStartError } from "./errors.js";
 import { findFreePort } from "./free-port.js";
 import { httpRequest } from "./http-request.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
-import { findOnPath } from "./tools.js";
+import { logTail, spawnNodeServer, waitServing } from "./node-server.js";
 
 export interface StartVerdaccioOptions {
   /** The user created for publishing. Default "ci". */
@@ -45,9 +45,7 @@ export interface TestVerdaccio {
 /** The Verdaccio this helper is written against: 6.10 and later need Node 22. */
 export const VERDACCIO_VERSION = "6.8.0";
 const BIND_ATTEMPTS = 3;
-const POLL_MS = 50;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const setprivPath = findOnPath("setpriv");
 
 /**
  * Starts a private npm registry, Verdaccio 6.8 (the `verdaccio` package, an optional peer
@@ -90,8 +88,8 @@ export async function startVerdaccio(options: StartVerdaccioOptions = {}): Promi
 
     for (let attempt = 1; ; attempt++) {
       const host = `127.0.0.1:${await findFreePort()}`;
-      child = spawnVerdaccio(bin, configPath, host, logPath, work.path);
-      const outcome = await waitReady(child, `http://${host}`, deadline, signal);
+      child = spawnNodeServer([bin, "--config", configPath, "--listen", host], logPath, work.path);
+      const outcome = await waitServing(child, async (timeoutMs) => (await httpRequest(`http://${host}/-/ping`, { timeoutMs, signal })).status === 200, deadline, signal, "startVerdaccio");
       if (outcome === "ready") {
         const token = await createUser(`http://${host}`, username, password, logPath, signal);
         return handle({ child, work, host, username, token, storageDir, logPath, signal });
@@ -125,43 +123,7 @@ function verdaccioBin(): string {
   return join(dirname(manifestPath), bin);
 }
 
-/**
- * Verdaccio is a Node program: run with this Node. `setpriv --pdeathsig KILL` (util-linux) makes the
- * kernel kill it when this process dies however it dies (vitest ends workers without exit hooks),
- * so a forgotten stop() cannot leave a registry behind.
- */
-function spawnVerdaccio(bin: string, configPath: string, host: string, logPath: string, cwd: string): ChildProcess {
-  const args = [bin, "--config", configPath, "--listen", host];
-  const [file, argv] = setprivPath === undefined ? [process.execPath, args] : [setprivPath, ["--pdeathsig", "KILL", "--", process.execPath, ...args]];
-  // A test runner's NODE_OPTIONS (tsx, --conditions) is not Verdaccio's business.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NODE_OPTIONS"));
-  const log = openSync(logPath, "w");
-  try {
-    const child = spawn(file, argv, { cwd, env, stdio: ["ignore", log, log] });
-    trackChild(child);
-    child.on("error", () => {}); // spawn failures surface as "exited" below
-    return child;
-  } finally {
-    closeSync(log);
-  }
-}
 
-type Outcome = "ready" | "exited" | "timeout";
-
-async function waitReady(child: ChildProcess, url: string, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
-  while (Date.now() < deadline) {
-    if (hasExited(child)) return "exited";
-    try {
-      const res = await httpRequest(`${url}/-/ping`, { timeoutMs: Math.max(100, Math.min(2000, deadline - Date.now())), signal });
-      if (res.status === 200) return "ready";
-    } catch (error) {
-      if (error instanceof AbortedError) throw error;
-      // not listening yet
-    }
-    await pause(POLL_MS, signal, "startVerdaccio");
-  }
-  return hasExited(child) ? "exited" : "timeout";
-}
 
 /** `npm adduser` over HTTP: the answer carries the user's token. */
 async function createUser(url: string, name: string, password: string, logPath: string, signal: AbortSignal | undefined): Promise<string> {
@@ -178,13 +140,6 @@ async function createUser(url: string, name: string, password: string, logPath: 
   return token;
 }
 
-async function logTail(logPath: string, lines = 20): Promise<string> {
-  try {
-    return (await readFile(logPath, "utf8")).trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
-}
 
 interface Running {
   child: ChildProcess;
