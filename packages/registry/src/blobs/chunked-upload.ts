@@ -21,16 +21,16 @@ export interface Upload {
 }
 
 /**
- * PATCHes of `chunkSize` bytes from `start`, then the PUT that commits the digest. A PATCH that
+ * PATCHes of `chunkSize` bytes, then the PUT that commits the digest. A PATCH that
  * fails (a reset, a 5xx, a proxy cutting the body) is resumed from the offset the registry reports
  * on the session (see `uploadStatus`), so a flaky link costs the bytes it lost, not the blob. The
  * attempts of the transport's retry policy bound the failures in a row that gain nothing.
  */
-export async function uploadChunked(upload: Upload, session: Session, start = 0): Promise<void> {
+export async function uploadChunked(upload: Upload, session: Session): Promise<void> {
   const { source, options } = upload;
   const chunkSize = Math.max(options.chunkSize ?? defaultChunkSize, session.minChunk, 1);
   let current = session;
-  let offset = start;
+  let offset = 0;
   let completedEarly = false;
   const stalls = { offset: -1, count: 0 };
   let slicer = await openSlicer(upload, offset);
@@ -63,7 +63,7 @@ export async function uploadChunked(upload: Upload, session: Session, start = 0)
  * failure at the same offset as the one before counts against the retry budget; one after the
  * registry received more bytes starts the count again.
  */
-export async function resumePoint(upload: Upload, session: Session, error: unknown, stalls: { offset: number; count: number }): Promise<{ session: Session; offset: number }> {
+async function resumePoint(upload: Upload, session: Session, error: unknown, stalls: { offset: number; count: number }): Promise<{ session: Session; offset: number }> {
   const { transport, options } = upload;
   await wait(backoffDelay(transport.retry, stalls.count + 1), options.signal);
   const status = await uploadStatus(transport, upload.repo, session, upload.action, options.signal);
@@ -77,7 +77,7 @@ export async function resumePoint(upload: Upload, session: Session, error: unkno
 }
 
 /** Worth asking the registry where the upload stands: the connection failed, or the server did. */
-export function isResumable(error: unknown): boolean {
+function isResumable(error: unknown): boolean {
   if (error instanceof RetriesExhaustedError) return false;
   // 416: the registry holds a different byte count than we thought (see receivedBytes).
   if (error instanceof RegistryError) return error.retryable || error.status === 416;
