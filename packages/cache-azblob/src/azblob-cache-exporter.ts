@@ -54,6 +54,7 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
                     blockSize: t.blockSize,
                     blockConcurrency: t.blockConcurrency,
                     idleTimeoutMs: t.blockIdleTimeoutMs,
+                    tryTimeoutMs: t.tryTimeoutMs,
                     retry: { attempts: t.maxTries, baseDelayMs: t.retryDelayMs, maxDelayMs: t.maxRetryDelayMs },
                     onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
                   }).catch((error: unknown) => Promise.reject(error instanceof AzblobCacheError || signal.aborted || !isServiceError(error) ? error : new AzblobCacheError(`uploading ${name} to container ${options.container}`, error)));

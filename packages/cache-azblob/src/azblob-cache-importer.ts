@@ -59,7 +59,7 @@ export function azblobCacheImporter(tuning: Partial<AzblobTuning> = {}): CacheIm
                 retry: resumeRetry({ attempts: t.maxTries, baseDelayMs: t.retryDelayMs, maxDelayMs: t.maxRetryDelayMs }),
                 ...(signal ? { signal } : {}),
                 request: async (offset, requestSignal) => {
-                  const answer = await retried(t, requestSignal ?? new AbortController().signal, () => container.getBlobClient(name).download(offset, undefined, { maxRetryRequests: 0, ...(requestSignal ? { abortSignal: requestSignal } : {}) }))
+                  const answer = await retried(t, requestSignal ?? new AbortController().signal, (trySignal) => container.getBlobClient(name).download(offset, undefined, { maxRetryRequests: 0, abortSignal: trySignal }))
                     .catch((error: unknown) => Promise.reject(requestSignal?.aborted ? error : new AzblobCacheError(`fetching ${name}${offset > 0 ? ` from byte ${offset}` : ""}`, error)));
                   return { status: answer._response.status, body: answer.readableStreamBody as Readable };
                 },
@@ -77,7 +77,7 @@ export function azblobCacheImporter(tuning: Partial<AzblobTuning> = {}): CacheIm
 async function readManifest(container: ContainerClient, name: string, signal: AbortSignal, tuning: AzblobTuning): Promise<string | undefined> {
   try {
     // Read again whole when the body breaks part way (a config is small).
-    const buffer = await retried(tuning, signal, () => container.getBlobClient(name).downloadToBuffer(0, undefined, { abortSignal: signal, maxRetryRequestsPerBlock: 0 }));
+    const buffer = await retried(tuning, signal, (trySignal) => container.getBlobClient(name).downloadToBuffer(0, undefined, { abortSignal: trySignal, maxRetryRequestsPerBlock: 0 }));
     return buffer.toString("utf8");
   } catch (error) {
     if (signal.aborted) throw error;

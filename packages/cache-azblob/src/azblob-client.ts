@@ -1,7 +1,7 @@
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { AzblobCacheError, azureErrorCode, isNotFound } from "./azblob-error.js";
 import type { AzblobCacheOptions } from "./options.js";
-import { retryStreamed } from "./upload/retry.js";
+import { retryStreamed, withTryTimeout } from "./upload/retry.js";
 
 type Sdk = typeof import("@azure/storage-blob");
 
@@ -67,9 +67,9 @@ export async function azblobClients(options: AzblobCacheOptions, tuning: AzblobT
   return { sdk, container: client(tuning.tryTimeoutMs), streaming: client(undefined) };
 }
 
-/** Runs one call with exp's retries (retry.ts): `maxTries` tries, backing off between them. */
-export function retried<T>(tuning: AzblobTuning, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
-  return retryStreamed(call, signal, { attempts: tuning.maxTries, baseDelayMs: tuning.retryDelayMs, maxDelayMs: tuning.maxRetryDelayMs });
+/** Runs one call with exp's retries (retry.ts): `maxTries` tries, backing off between them, each given `tryTimeoutMs` to be answered. */
+export function retried<T>(tuning: AzblobTuning, signal: AbortSignal, call: (trySignal: AbortSignal) => Promise<T>): Promise<T> {
+  return retryStreamed(() => withTryTimeout(tuning.tryTimeoutMs, signal, call), signal, { attempts: tuning.maxTries, baseDelayMs: tuning.retryDelayMs, maxDelayMs: tuning.maxRetryDelayMs });
 }
 
 /**
@@ -79,14 +79,14 @@ export function retried<T>(tuning: AzblobTuning, signal: AbortSignal, call: () =
  */
 export async function ensureContainer(container: ContainerClient, signal: AbortSignal, tuning: AzblobTuning = defaultTuning): Promise<"present" | "created"> {
   try {
-    await retried(tuning, signal, () => container.getProperties({ abortSignal: signal }));
+    await retried(tuning, signal, (trySignal) => container.getProperties({ abortSignal: trySignal }));
     return "present";
   } catch (error) {
     if (signal.aborted) throw error;
     if (!isNotFound(error)) throw new AzblobCacheError(`checking container ${container.containerName}`, error);
   }
   try {
-    await retried(tuning, signal, () => container.create({ abortSignal: signal }));
+    await retried(tuning, signal, (trySignal) => container.create({ abortSignal: trySignal }));
     return "created";
   } catch (error) {
     if (signal.aborted) throw error;
@@ -98,7 +98,7 @@ export async function ensureContainer(container: ContainerClient, signal: AbortS
 /** BuildKit's blobExists (utils.go): a blob's properties, BlobNotFound meaning "not there". */
 export async function blobExists(container: ContainerClient, name: string, signal: AbortSignal, tuning: AzblobTuning = defaultTuning): Promise<boolean> {
   try {
-    await retried(tuning, signal, () => container.getBlobClient(name).getProperties({ abortSignal: signal }));
+    await retried(tuning, signal, (trySignal) => container.getBlobClient(name).getProperties({ abortSignal: trySignal }));
     return true;
   } catch (error) {
     if (signal.aborted) throw error;
@@ -113,7 +113,7 @@ export async function blobExists(container: ContainerClient, name: string, signa
  */
 export async function putManifest(blob: BlockBlobClient, body: string, signal: AbortSignal, tuning: AzblobTuning = defaultTuning): Promise<void> {
   try {
-    await retried(tuning, signal, () => blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal: signal }));
+    await retried(tuning, signal, (trySignal) => blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal: trySignal }));
   } catch (error) {
     throw signal.aborted ? error : new AzblobCacheError(`writing ${blob.name}`, error);
   }

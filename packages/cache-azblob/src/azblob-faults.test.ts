@@ -34,7 +34,8 @@ const FAULTS: readonly Fault[] = [
   { type: "status", status: 429, retryAfter: 1 },
   { type: "reset-request", afterBytes: 8 * 1024 },
   { type: "reset-response", afterBytes: 64 },
-  { type: "delay", ms: 4_000 },
+  // Longer than a case may take (60 s): only the per-try timeout (withTryTimeout) gets a case through.
+  { type: "delay", ms: 120_000 },
 ];
 
 describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_HINT))("azblob cache through a fault proxy in front of Azurite", () => {

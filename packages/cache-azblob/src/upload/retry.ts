@@ -46,10 +46,28 @@ function attemptsFor(error: unknown, policy: StreamRetry): number {
 
 const networkCodes = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ERR_STREAM_PREMATURE_CLOSE", "REQUEST_SEND_ERROR", "ECONNABORTED"]);
 
-/** A try that went quiet for too long (upload-blob.ts's idle timer), retried like a reset. */
+/** A try that went quiet for too long (upload-blob.ts's idle timer, withTryTimeout), retried like a reset. */
 export class TryTimeoutError extends Error {
   override readonly name = "TimeoutError";
   readonly code = "ETIMEDOUT";
+}
+
+/**
+ * One try of `call`, which must be answered within `ms` through the signal it is handed: the
+ * SDK's own tryTimeoutInMs did not end a request a silent server held (a HEAD waited the full 30 s
+ * of a delay fault), so a dead endpoint would hang the export. The timer stops once the call
+ * resolves: a download's body then streams as long as it keeps flowing.
+ */
+export async function withTryTimeout<T>(ms: number, signal: AbortSignal, call: (trySignal: AbortSignal) => Promise<T>): Promise<T> {
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(new TryTimeoutError(`no answer within ${ms} ms`)), ms);
+  try {
+    return await call(AbortSignal.any([signal, timer.signal]));
+  } catch (error) {
+    throw timer.signal.aborted && !signal.aborted ? timer.signal.reason : error;
+  } finally {
+    clearTimeout(timeout);
+  }
 }
 
 export function isRetryable(error: unknown): boolean {

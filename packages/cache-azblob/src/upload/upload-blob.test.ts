@@ -50,6 +50,7 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
       blockSize,
       blockConcurrency: 3,
       idleTimeoutMs,
+      tryTimeoutMs: 10_000,
       retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
       onBytes: (n) => progress.push(n),
     });

@@ -2,7 +2,7 @@ import { Transform, pipeline, type Readable } from "node:stream";
 import type { BlockBlobClient } from "@azure/storage-blob";
 import type { Descriptor } from "@exp/oci-spec";
 import { azureErrorCode } from "../azblob-error.js";
-import { TryTimeoutError, retryStreamed, type StreamRetry } from "./retry.js";
+import { TryTimeoutError, retryStreamed, withTryTimeout, type StreamRetry } from "./retry.js";
 
 export interface UploadBlobOptions {
   /** Through a pipeline with no per-try time limit: blocks are retried here with fresh bodies, on an idle timeout. */
@@ -19,6 +19,8 @@ export interface UploadBlobOptions {
   blockSize: number;
   blockConcurrency: number;
   idleTimeoutMs: number;
+  /** How long the commit may wait for its answer (withTryTimeout). */
+  tryTimeoutMs: number;
   retry: StreamRetry;
   onBytes?: (uploaded: number) => void;
 }
@@ -60,7 +62,9 @@ export async function uploadBlob(options: UploadBlobOptions): Promise<"uploaded"
       throw error;
     })));
     try {
-      await retryStreamed(() => options.committing.commitBlockList(ids, { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/octet-stream" }, abortSignal: signal }), signal, options.retry);
+      const commit = (trySignal: AbortSignal) =>
+        options.committing.commitBlockList(ids, { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/octet-stream" }, abortSignal: trySignal });
+      await retryStreamed(() => withTryTimeout(options.tryTimeoutMs, signal, commit), signal, options.retry);
     } catch (error) {
       // Committed by another build, or by this one's earlier try whose answer was lost.
       if (!signal.aborted && azureErrorCode(error) === "BlobAlreadyExists") return "present";
