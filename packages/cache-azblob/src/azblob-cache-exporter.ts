@@ -37,7 +37,7 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
             return {
               hold,
               finalize: async ({ signal, progress }) => {
-                const { container, streaming } = await azblobClients(options, t);
+                const { container } = await azblobClients(options);
                 if ((await ensureContainer(container, signal, t)) === "created") progress.log(`created container ${options.container}`);
                 await eachBlob(options.uploadParallelism, layers, signal, async (blob) => {
                   const name = blobName(options, blob.digest);
@@ -46,8 +46,7 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
                     return;
                   }
                   const outcome = await uploadBlob({
-                    staging: streaming.getBlockBlobClient(name),
-                    committing: container.getBlockBlobClient(name),
+                    client: container.getBlockBlobClient(name),
                     blob,
                     store: ctx.store,
                     signal,

@@ -27,7 +27,7 @@ export function azblobCacheImporter(tuning: Partial<AzblobTuning> = {}): CacheIm
         type: "azblob",
         name: `importing cache manifest from ${where}/${manifestName(options, options.names[0]!)}`,
         async load(ctx) {
-          const { container } = await azblobClients(options, t);
+          const { container } = await azblobClients(options);
           const texts = await Promise.all(options.names.map((name) => readManifest(container, manifestName(options, name), ctx.signal, t)));
           const results = new Map<Digest, readonly ImportedLayer[]>();
           const inputs = new Map<Digest, readonly Digest[]>();

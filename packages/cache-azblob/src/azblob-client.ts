@@ -40,31 +40,26 @@ export const defaultTuning: AzblobTuning = {
 
 export interface AzblobClients {
   sdk: Sdk;
-  /** The container, through a pipeline that makes one try per call: exp retries (`retried`). */
+  /**
+   * The container, through a pipeline that makes one try per call and sets no time limit of its
+   * own: exp retries (`retried`, with a fresh body for a block) and bounds each try itself
+   * (`withTryTimeout` for a request, upload-blob.ts's idle timer for a staged block).
+   */
   container: ContainerClient;
-  /** The same, without the per-try time limit, for staged blocks (upload-blob.ts limits their idle time instead). */
-  streaming: ContainerClient;
 }
 
 /**
  * The SDK is imported lazily, so builds that never touch Azure never load it. Its pipeline makes one
- * try per call and exp retries every call itself (`retried`, with a fresh body for a block): the
- * SDK's StorageRetryPolicy gives up on a 429 and on a body cut after the headers (an abort, or
- * PARSE_ERROR), both of which the fault matrix shows (azblob-faults.test.ts).
+ * try per call and exp retries every call itself: the SDK's StorageRetryPolicy gives up on a 429
+ * and on a body cut after the headers (an abort, or PARSE_ERROR), both of which the fault matrix
+ * shows (azblob-faults.test.ts), and its tryTimeoutInMs did not end a request a silent server held.
  */
-export async function azblobClients(options: AzblobCacheOptions, tuning: AzblobTuning): Promise<AzblobClients> {
+export async function azblobClients(options: AzblobCacheOptions): Promise<AzblobClients> {
   const sdk = await import("@azure/storage-blob");
   const credential = options.credential.kind === "shared-key" ? new sdk.StorageSharedKeyCredential(options.accountName, options.credential.accountKey.reveal()) : new sdk.AnonymousCredential();
   const url = options.credential.kind === "sas" ? `${options.accountUrl}?${options.credential.sas.reveal()}` : options.accountUrl;
-  const client = (tryTimeoutInMs: number | undefined) =>
-    new sdk.BlobServiceClient(
-      url,
-      sdk.newPipeline(credential, {
-        retryOptions: { maxTries: 1, ...(tryTimeoutInMs ? { tryTimeoutInMs } : {}) },
-        userAgentOptions: { userAgentPrefix: "exp" },
-      }),
-    ).getContainerClient(options.container);
-  return { sdk, container: client(tuning.tryTimeoutMs), streaming: client(undefined) };
+  const pipeline = sdk.newPipeline(credential, { retryOptions: { maxTries: 1 }, userAgentOptions: { userAgentPrefix: "exp" } });
+  return { sdk, container: new sdk.BlobServiceClient(url, pipeline).getContainerClient(options.container) };
 }
 
 /** Runs one call with exp's retries (retry.ts): `maxTries` tries, backing off between them, each given `tryTimeoutMs` to be answered. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
 import { AZURITE_INSTALL_HINT, azuriteAvailable, skipUnless, startAzurite, startFaultProxy, type FaultProxy, type TestAzurite } from "@exp/testing";
-import { azblobClients, defaultTuning, ensureContainer } from "../azblob-client.js";
+import { azblobClients, ensureContainer } from "../azblob-client.js";
 import { parseAzblobOptions, azblobKeys } from "../options.js";
 import { AttrReader } from "@exp/solver";
 import { azuriteAttrs, committedNames, read } from "../azblob-test-support.js";
@@ -39,11 +39,10 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
 
   async function upload(blob: Descriptor, name: string, progress: number[] = [], idleTimeoutMs = 10_000) {
     const options = parseAzblobOptions(new AttrReader("test", azuriteAttrs(azurite, { container: "uploads" }, `${proxy.url.replace(/\/$/, "")}/devstoreaccount1`), azblobKeys), {});
-    const { container, streaming } = await azblobClients(options, { ...defaultTuning, retryDelayMs: 1 });
+    const { container } = await azblobClients(options);
     await ensureContainer(container, new AbortController().signal);
     return uploadBlob({
-      staging: streaming.getBlockBlobClient(name),
-      committing: container.getBlockBlobClient(name),
+      client: container.getBlockBlobClient(name),
       blob,
       store,
       signal: new AbortController().signal,

@@ -5,10 +5,8 @@ import { azureErrorCode } from "../azblob-error.js";
 import { TryTimeoutError, retryStreamed, withTryTimeout, type StreamRetry } from "./retry.js";
 
 export interface UploadBlobOptions {
-  /** Through a pipeline with no per-try time limit: blocks are retried here with fresh bodies, on an idle timeout. */
-  staging: BlockBlobClient;
-  /** The same blob through the pipeline with a per-try time limit, for the (small) commit. */
-  committing: BlockBlobClient;
+  /** The blob's client (azblobClients): blocks are retried here with fresh bodies, on an idle timeout; the commit within tryTimeoutMs. */
+  client: BlockBlobClient;
   blob: Descriptor;
   /** The content store: its reads (verified when whole) and its verification of a whole blob. */
   store: {
@@ -63,7 +61,7 @@ export async function uploadBlob(options: UploadBlobOptions): Promise<"uploaded"
     })));
     try {
       const commit = (trySignal: AbortSignal) =>
-        options.committing.commitBlockList(ids, { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/octet-stream" }, abortSignal: trySignal });
+        options.client.commitBlockList(ids, { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/octet-stream" }, abortSignal: trySignal });
       await retryStreamed(() => withTryTimeout(options.tryTimeoutMs, signal, commit), signal, options.retry);
     } catch (error) {
       // Committed by another build, or by this one's earlier try whose answer was lost.
@@ -108,7 +106,7 @@ async function stageOnce(options: UploadBlobOptions, id: string, range: { start?
     });
     // The callback form: a failed read aborts the request instead of surfacing as an unhandled 'error'.
     const body = pipeline(source, counter, (error) => error && local.abort(error));
-    await options.staging.stageBlock(id, body, length, { abortSignal: trySignal });
+    await options.client.stageBlock(id, body, length, { abortSignal: trySignal });
   } catch (error) {
     progress(-sent);
     // A body that failed (a digest mismatch) or went quiet is the real cause, not the abort it triggered.
