@@ -4,6 +4,7 @@ import { readTar, TarError, TarHeaderTooLargeError, type TarHeader } from "@exp/
 import { ArchiveEntryError, FsPathNotFoundError, InvalidArchiveError, InvalidLayerTarError } from "./errors.js";
 import type { FsEntry, FsReadOptions, FsSource } from "./fs-source.js";
 import { compareBytes } from "./path-order.js";
+import { PathTreeMap } from "./path-tree-map.js";
 import { baseName, cleanPath, parentOf } from "./paths.js";
 import { xattrsFromTar } from "./tar-header.js";
 
@@ -52,8 +53,8 @@ const META_PREFIX = ".wh..wh.";
  * fine for COPY of a few files, worth an extraction cache later.
  */
 export function tarChainFsSource(layers: readonly TarLayer[], options: TarChainOptions = {}): FsSource {
-  let indexing: Promise<Map<string, IndexedEntry>> | undefined;
-  const indexed = (signal?: AbortSignal): Promise<Map<string, IndexedEntry>> => {
+  let indexing: Promise<ReadonlyMap<string, IndexedEntry>> | undefined;
+  const indexed = (signal?: AbortSignal): Promise<ReadonlyMap<string, IndexedEntry>> => {
     indexing ??= indexChain(layers, options, signal);
     // A failed (or aborted) indexing may be retried by the next call.
     indexing.catch(() => (indexing = undefined));
@@ -78,21 +79,21 @@ export function tarChainFsSource(layers: readonly TarLayer[], options: TarChainO
   };
 }
 
-async function indexChain(layers: readonly TarLayer[], options: TarChainOptions, signal?: AbortSignal): Promise<Map<string, IndexedEntry>> {
-  const state = new Map<string, IndexedEntry>();
+async function indexChain(layers: readonly TarLayer[], options: TarChainOptions, signal?: AbortSignal): Promise<ReadonlyMap<string, IndexedEntry>> {
+  const state = new PathTreeMap<IndexedEntry>();
   for (let layer = 0; layer < layers.length; layer++) {
     throwIfAborted(signal, "indexing a tar chain");
-    const { added, whiteouts, opaque } = await readLayer(layers[layer] as TarLayer, layer, state, options.archive, signal);
+    const { added, whiteouts, opaque } = await readLayer(layers[layer] as TarLayer, layer, state.asMap(), options.archive, signal);
     // Whiteouts hide only what lower layers hold, so they apply before this layer's own entries.
-    for (const dir of opaque) removeBelow(state, dir, false);
-    for (const path of whiteouts) removeBelow(state, path, true);
+    for (const dir of opaque) state.deleteBelow(dir, false);
+    for (const path of whiteouts) state.deleteBelow(path, true);
     for (const item of added) {
       const existing = state.get(item.entry.path);
-      if (item.entry.type !== "dir" || (existing && existing.entry.type !== "dir")) removeBelow(state, item.entry.path, true);
+      if (item.entry.type !== "dir" || (existing && existing.entry.type !== "dir")) state.deleteBelow(item.entry.path, true);
       state.set(item.entry.path, item);
     }
   }
-  return state;
+  return state.asMap();
 }
 
 async function readLayer(
@@ -188,13 +189,6 @@ function checkArchiveEntry(archive: string, header: TarHeader, path: string): vo
   if (path === ".." || path.startsWith("../")) throw new ArchiveEntryError(archive, header.name, "its name climbs out of the destination");
   if (header.type === "character-device" || header.type === "block-device") throw new ArchiveEntryError(archive, header.name, `it is a ${header.type}, which exp does not write into layers`);
   if (header.type === "unknown") throw new ArchiveEntryError(archive, header.name, `its typeflag ${JSON.stringify(header.typeflag)} is not one tar extraction knows`);
-}
-
-/** Deletes `path` (when `self`) and everything below it. */
-function removeBelow(state: Map<string, IndexedEntry>, path: string, self: boolean): void {
-  if (self) state.delete(path);
-  const prefix = path === "" ? "" : `${path}/`;
-  for (const key of state.keys()) if (key.startsWith(prefix) && key !== path) state.delete(key);
 }
 
 function joinParent(path: string, name: string): string {
