@@ -36,6 +36,7 @@ export {
 
 // Attributes, progress
 export { AttrReader } from "./attrs/attr-reader.js";
+export { DurationError, formatGoDuration, parseGoDuration } from "./attrs/go-duration.js";
 export { recordAttrReads, type AttrReadRecord } from "./attrs/attr-reads.js";
 export type { ProgressEvent, ProgressListener, VertexEvent, VertexStatus, BytesEvent, WarningEvent, LogEvent } from "./progress/events.js";
 export { ProgressReporter } from "./progress/reporter.js";

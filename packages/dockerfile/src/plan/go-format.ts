@@ -1,5 +1,5 @@
 import type { Healthcheck } from "../ast.js";
-import { formatGoDuration } from "../parse/go-duration.js";
+import { formatGoDuration } from "@exp/solver";
 
 /**
  * BuildKit writes history `created_by` with Go's fmt verbs; these reproduce them so exp's history

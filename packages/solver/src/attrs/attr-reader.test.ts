@@ -39,3 +39,19 @@ describe("AttrReader", () => {
     expect(new AttrReader("x", { name: "a" }, known).required("name", "")).toBe("a");
   });
 });
+
+describe("AttrReader.durationMs", () => {
+  const read = (value: string) => new AttrReader("cache exporter gha", { timeout: value }, ["timeout"]).durationMs("timeout");
+  it("reads Go durations as BuildKit's time.ParseDuration does", () => {
+    expect(read("10m")).toBe(600_000);
+    expect(read("1h30m")).toBe(5_400_000);
+    expect(read("1.5s")).toBe(1_500);
+    expect(new AttrReader("c", {}, ["timeout"]).durationMs("timeout")).toBeUndefined();
+  });
+  it("refuses what is not a duration, or not above zero, naming the value", () => {
+    expect(() => read("10")).toThrow(/"10" for "timeout"; expected a duration such as "10m"/);
+    expect(() => read("10 minutes")).toThrow(/unknown unit/);
+    expect(() => read("0s")).toThrow(/above zero/);
+    expect(() => read("-1m")).toThrow(/above zero/);
+  });
+});

@@ -1,5 +1,6 @@
 import { InvalidOptionError, MissingOptionError, UnknownOptionError } from "@exp/errors";
 import { registerAttrReads } from "./attr-reads.js";
+import { DurationError, parseGoDuration } from "./go-duration.js";
 
 /**
  * Reads buildx-style string attributes (`type=image,push=true,...`) for one component and
@@ -68,6 +69,21 @@ export class AttrReader {
       throw new InvalidOptionError(this.component, key, value, `an integer from ${range.min} to ${range.max}`);
     }
     return parsed;
+  }
+
+  /** A Go duration (`10m`, `1h30m`, `90s`: time.ParseDuration, as BuildKit reads one) in milliseconds, above zero. */
+  durationMs(key: string): number | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    let nanos: bigint;
+    try {
+      nanos = parseGoDuration(value.trim());
+    } catch (error) {
+      if (!(error instanceof DurationError)) throw error;
+      throw new InvalidOptionError(this.component, key, value, `a duration such as "10m" or "1h30m" (${error.message})`);
+    }
+    if (nanos <= 0n) throw new InvalidOptionError(this.component, key, value, 'a duration above zero, such as "10m"');
+    return Number(nanos / 1_000_000n);
   }
 
   /** Every key/value under a prefix, with the prefix stripped ("annotation.a=b" -> {a: "b"}). */

@@ -1,6 +1,6 @@
 import type { Healthcheck, HealthcheckInstruction, Word } from "../../ast.js";
 import type { ParseContext } from "../context.js";
-import { DurationError, parseGoDuration } from "../go-duration.js";
+import { DurationError, parseGoDuration } from "@exp/solver";
 import type { RawInstruction } from "../read-instructions.js";
 import { argsLocation, base, flagsOf, noFlags } from "./common.js";
 import { commandLine } from "./command.js";
