@@ -1,6 +1,5 @@
 import { buildCacheConfig } from "@exp/cache-config";
-import type { Descriptor } from "@exp/oci-spec";
-import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { azblobClients, blobExists, defaultTuning, ensureContainer, putManifest, type AzblobTuning } from "./azblob-client.js";
 import { AzblobCacheError } from "./azblob-error.js";
 import { blobName, manifestName } from "./keys.js";
@@ -76,18 +75,6 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
 /** The SDK's errors (RestError: a status, or a network failure), as opposed to exp's own (a digest mismatch), which pass through as they are. */
 function isServiceError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === "RestError";
-}
-
-/** Drains the blobs with `upload_parallelism` workers. */
-async function eachBlob(parallelism: number, blobs: readonly Descriptor[], signal: AbortSignal, work: (blob: Descriptor) => Promise<void>): Promise<void> {
-  const queue = [...new Map(blobs.map((b) => [b.digest, b])).values()];
-  const worker = async () => {
-    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) {
-      signal.throwIfAborted();
-      await work(blob);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallelism, queue.length) }, worker));
 }
 
 export const cacheExporter: CacheExporter = azblobCacheExporter();

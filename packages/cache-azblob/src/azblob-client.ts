@@ -62,6 +62,16 @@ export async function azblobClients(options: AzblobCacheOptions): Promise<Azblob
   return { sdk, container: new sdk.BlobServiceClient(url, pipeline).getContainerClient(options.container) };
 }
 
+/**
+ * A blob reached through a signed URL (a SAS in its query, as GitHub's cache service hands out),
+ * through the same one-try pipeline as azblobClients: exp retries and times each call itself.
+ */
+export async function signedBlobClient(url: string): Promise<BlockBlobClient> {
+  const sdk = await import("@azure/storage-blob");
+  const pipeline = sdk.newPipeline(new sdk.AnonymousCredential(), { retryOptions: { maxTries: 1 }, userAgentOptions: { userAgentPrefix: "exp" } });
+  return new sdk.BlockBlobClient(url, pipeline);
+}
+
 /** Runs one call with exp's retries (retry.ts): `maxTries` tries, backing off between them, each given `tryTimeoutMs` to be answered. */
 export function retried<T>(tuning: AzblobTuning, signal: AbortSignal, call: (trySignal: AbortSignal) => Promise<T>): Promise<T> {
   return retryStreamed(() => withTryTimeout(tuning.tryTimeoutMs, signal, call), signal, { attempts: tuning.maxTries, baseDelayMs: tuning.retryDelayMs, maxDelayMs: tuning.maxRetryDelayMs });

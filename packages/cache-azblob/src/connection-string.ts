@@ -1,5 +1,4 @@
-import { InvalidOptionError } from "@exp/errors";
-import { Secret } from "./secret.js";
+import { InvalidOptionError, Secret } from "@exp/errors";
 
 /** What a storage connection string says about the blob service. */
 export interface ConnectionString {

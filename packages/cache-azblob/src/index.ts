@@ -4,3 +4,9 @@ export { parseAzblobOptions, azblobKeys, type AzblobCacheOptions, type AzblobCre
 export { defaultTuning, type AzblobTuning } from "./azblob-client.js";
 export { AzblobCacheError } from "./azblob-error.js";
 export { blobName, manifestName, goJoin } from "./keys.js";
+// The pieces @exp/cache-gha shares: GitHub's cache service v2 stores each entry in Azure Blob
+// Storage behind a signed URL, uploaded and read the same way as this backend's blobs.
+export { retried, signedBlobClient } from "./azblob-client.js";
+export { uploadBlob, type UploadBlobOptions } from "./upload/upload-blob.js";
+export { resumeRetry, type StreamRetry } from "./upload/retry.js";
+export { azureErrorCode, statusOf } from "./azblob-error.js";

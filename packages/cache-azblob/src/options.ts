@@ -1,7 +1,6 @@
-import { InvalidOptionError, MissingOptionError } from "@exp/errors";
+import { InvalidOptionError, MissingOptionError, Secret } from "@exp/errors";
 import type { AttrReader, CacheMode } from "@exp/solver";
 import { accountNameOfUrl, parseConnectionString, type ConnectionString } from "./connection-string.js";
-import { Secret } from "./secret.js";
 
 /**
  * BuildKit's azblob cache keys (cache/remotecache/azblob/utils.go), the `mode` and `ignore-error`

@@ -1,6 +1,5 @@
 import { buildCacheConfig } from "@exp/cache-config";
-import type { Descriptor } from "@exp/oci-spec";
-import { AttrReader, collectCacheExportRecords, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { parseS3Options, s3Keys, type S3CacheOptions } from "./options.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
 import { uploadBlob } from "./upload/upload-blob.js";
@@ -38,7 +37,7 @@ export const cacheExporter: CacheExporter = {
               // Streamed bodies cannot be resent by the SDK's retry: uploadBlob retries them itself.
               const { client: streamClient } = await s3Client(options, { maxAttempts: 1 });
               try {
-                await uploadBlobs(options, layers, async (blob) => {
+                await eachBlob(options.uploadParallelism, layers, signal, async (blob) => {
                   const key = `${options.prefix}${options.blobsPrefix}${blob.digest}`;
                   const head = await client.send(new sdk.HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: signal }).catch((error: unknown) => {
                     if (isNotFound(error)) return undefined;
@@ -78,7 +77,7 @@ export const cacheExporter: CacheExporter = {
                     }).catch((error: unknown) => Promise.reject(error instanceof S3CacheError || signal.aborted ? error : new S3CacheError(`uploading ${key} to ${options.bucket}`, error)));
                     progress.log(`${blob.digest}: uploaded`);
                   }
-                }, signal);
+                });
                 const body = JSON.stringify(config);
                 for (const name of options.names) {
                   const key = `${options.prefix}${options.manifestsPrefix}${name}`;
@@ -104,18 +103,6 @@ export const cacheExporter: CacheExporter = {
 /** Age of an object; LastModified has whole seconds (and may be rounded up), so a second of slack is allowed. */
 function ageOf(lastModified: Date): number {
   return Date.now() - lastModified.getTime() + 1000;
-}
-
-/** Drains the blobs with `upload_parallelism` workers (BuildKit's default is 4). */
-async function uploadBlobs(options: S3CacheOptions, blobs: readonly Descriptor[], upload: (blob: Descriptor) => Promise<void>, signal: AbortSignal): Promise<void> {
-  const queue = [...new Map(blobs.map((b) => [b.digest, b])).values()];
-  const worker = async () => {
-    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) {
-      signal.throwIfAborted();
-      await upload(blob);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.uploadParallelism, queue.length) }, worker));
 }
 
 export const cacheExporters: readonly CacheExporter[] = [cacheExporter];

@@ -5,3 +5,4 @@ export { AbortedError, throwIfAborted, isAbortError } from "./abort.js";
 export { FileAccessError, hasCode, isNotFound, orAbsent, type OrAbsentOptions } from "./fs-absent.js";
 export { isSecretName, maskCredentials, maskSecretAttrs, redactSecrets } from "./redact.js";
 export { connectionFailureAttempts, connectionFailureOf, type ConnectionFailure, type ConnectionFailureKind } from "./connection-failure.js";
+export { Secret } from "./secret.js";

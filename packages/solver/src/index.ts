@@ -51,6 +51,7 @@ export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
 export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";
+export { eachBlob } from "./graph/each-blob.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError, failedNodeOf } from "./graph/solve-errors.js";
