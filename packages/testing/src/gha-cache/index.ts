@@ -1,0 +1,2 @@
+export { startGhaCache } from "./server.js";
+export type { GhaCacheEntryInfo, GhaCacheRequest, GhaCacheScope, StartGhaCacheOptions, TestGhaCache } from "./types.js";
