@@ -48,7 +48,7 @@ describe("type -> package", () => {
       local: "@exp/exporter-local",
       tar: "@exp/exporter-local",
     });
-    expect(builtinCachePackages).toEqual({ registry: "@exp/cache-registry", local: "@exp/cache-local", s3: "@exp/cache-s3", azblob: "@exp/cache-azblob", inline: "@exp/cache-inline" });
+    expect(builtinCachePackages).toEqual({ registry: "@exp/cache-registry", local: "@exp/cache-local", s3: "@exp/cache-s3", azblob: "@exp/cache-azblob", gha: "@exp/cache-gha", inline: "@exp/cache-inline" });
     // The list the spec check and the messages use is the list of packages.
     expect(Object.keys(builtinCachePackages)).toEqual([...builtinCacheTypes]);
   });

@@ -23,6 +23,7 @@ export const builtinCachePackages: Readonly<Record<string, string>> = {
   local: "@exp/cache-local",
   s3: "@exp/cache-s3",
   azblob: "@exp/cache-azblob",
+  gha: "@exp/cache-gha",
   inline: "@exp/cache-inline",
 };
 

@@ -6,7 +6,7 @@ import { SpecError } from "./csv.js";
 export const builtinOutputTypes = ["image", "registry", "oci", "docker", "local", "tar"] as const;
 
 /** The cache types exp ships, for `--cache-to` and `--cache-from` (see `builtinCachePackages`). */
-export const builtinCacheTypes = ["registry", "local", "s3", "azblob", "inline"] as const;
+export const builtinCacheTypes = ["registry", "local", "s3", "azblob", "gha", "inline"] as const;
 
 /**
  * BuildKit's own types that exp does not implement. Named here so that they are reported as what

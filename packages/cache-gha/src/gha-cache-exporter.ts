@@ -1,0 +1,84 @@
+import { buildCacheConfig } from "@exp/cache-config";
+import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { GhaCacheError } from "./gha-error.js";
+import { blobKey, indexKey } from "./keys.js";
+import { ghaKeys, parseGhaOptions, type GhaCacheOptions } from "./options.js";
+import { writeScope } from "./runtime-token.js";
+import { saveBlobEntry, saveMutableEntry } from "./entries.js";
+import { CacheService } from "./service/cache-service.js";
+import { defaultGhaTuning, type GhaTuning } from "./tuning.js";
+
+/**
+ * `--cache-to type=gha`: BuildKit's GitHub Actions cache (cache/remotecache/gha/gha.go, Finalize).
+ * Every layer blob the cache needs is the entry `buildkit-blob-1-<digest>`, looked up first and
+ * uploaded only when missing; then the cache config, with its per-layer annotations, is saved as
+ * the newest `index-<scope>-1-<hash of the token's write scope>#N` of every `scope`. BuildKit
+ * uploads one blob at a time ("TODO: push parallel"); exp uploads `blobParallelism` at once.
+ */
+export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter {
+  const t = { ...defaultGhaTuning, ...tuning };
+  return {
+    type: "gha",
+    resolve(attrs): CacheExporterInstance {
+      const options = parseGhaOptions(new AttrReader("cache exporter gha", attrs, ghaKeys));
+      return {
+        type: "gha",
+        name: `exporting cache to GitHub Actions cache (scope ${options.scopes.join(", ")})`,
+        mode: options.mode,
+        ignoreError: options.ignoreError,
+        async export(source, ctx) {
+          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-gha" } });
+          const hold = leaseHandle(ctx.store, lease.id);
+          try {
+            const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+            const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
+            if (layers.length === 0) {
+              ctx.progress.log("skipping cache export for empty result");
+              return { hold };
+            }
+            const tokenScope = writeScope(options.runtimeToken);
+            if (tokenScope === undefined) throw new GhaCacheError("exporting cache to GitHub Actions cache", { status: 403, message: `the runtime token may write no scope (it grants ${describeScopes(options)})` });
+            return {
+              hold,
+              finalize: async ({ signal, progress }) => {
+                const service = serviceFor(options, t);
+                await eachBlob(t.blobParallelism, layers, signal, async (blob) => {
+                  const key = blobKey(blob.digest);
+                  if (await service.lookup(key, [key], signal)) {
+                    progress.log(`${blob.digest}: already present`);
+                    return;
+                  }
+                  const outcome = await saveBlobEntry(service, key, blob, { store: ctx.store, onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size) }, signal, t.azblob);
+                  progress.log(`${blob.digest}: ${outcome === "uploaded" ? "uploaded" : "already present"}`);
+                });
+                const body = JSON.stringify(config);
+                for (const scope of options.scopes) {
+                  const written = await saveMutableEntry(service, indexKey(tokenScope, scope), body, signal, t.azblob);
+                  progress.log(`cache index of scope ${scope}: ${written}`);
+                }
+              },
+            };
+          } catch (error) {
+            await hold.release();
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+export function serviceFor(options: GhaCacheOptions, tuning: GhaTuning): CacheService {
+  return new CacheService(
+    { baseUrl: options.serviceUrl, token: options.token },
+    { attempts: tuning.azblob.maxTries, baseDelayMs: tuning.azblob.retryDelayMs, maxDelayMs: tuning.azblob.maxRetryDelayMs, tryTimeoutMs: tuning.azblob.tryTimeoutMs, deadline: Date.now() + options.timeoutMs },
+  );
+}
+
+export function describeScopes(options: GhaCacheOptions): string {
+  const list = options.runtimeToken.scopes.map((s) => `${s.scope} (${s.permission & 2 ? "read-write" : "read"})`);
+  return list.length === 0 ? "no scope at all" : list.join(", ");
+}
+
+export const cacheExporter: CacheExporter = ghaCacheExporter();
+export const cacheExporters: readonly CacheExporter[] = [cacheExporter];

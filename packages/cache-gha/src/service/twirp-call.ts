@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { connectionFailureAttempts, connectionFailureOf, type Secret } from "@exp/errors";
+import { GhaCacheError } from "../gha-error.js";
+
+/** Tries and waits of one service call. */
+export interface CallPolicy {
+  /** Tries of a call that fails with a 5xx, a broken connection or a timeout, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** How long one try may wait for its answer. */
+  tryTimeoutMs: number;
+  /** When the whole import or export must be done (BuildKit's `timeout`): no wait goes past it. */
+  deadline: number;
+}
+
+export interface TwirpTarget {
+  /** The service's base URL (ACTIONS_RESULTS_URL). */
+  baseUrl: string;
+  token: Secret;
+}
+
+const SERVICE = "twirp/github.actions.results.api.v1.CacheService";
+
+/** A Twirp error the service answered with: its code and HTTP status. */
+export class TwirpError extends Error {
+  constructor(
+    readonly method: string,
+    readonly status: number,
+    readonly twirpCode: string | undefined,
+    readonly twirpMessage: string | undefined,
+  ) {
+    super(`${method}: ${twirpCode ?? "error"} (HTTP ${status})${twirpMessage ? `: ${twirpMessage}` : ""}`);
+  }
+}
+
+/**
+ * One Twirp JSON call (POST <base>/twirp/github.actions.results.api.v1.CacheService/<method>), as
+ * go-actions-cache's doWithRetries makes it (cache.go): a 429 waits its Retry-After (or backs off
+ * without one) as long as the deadline allows, and is then tried again; exp also retries what
+ * BuildKit leaves to its HTTP client's defaults: a 5xx, a connection that broke, a try that timed
+ * out. Any other error status is a TwirpError for the caller to read (already_exists, not_found).
+ */
+export async function twirpCall(target: TwirpTarget, method: string, body: unknown, policy: CallPolicy, signal: AbortSignal): Promise<unknown> {
+  const url = `${target.baseUrl.replace(/\/+$/, "")}/${SERVICE}/${method}`;
+  let failures = 0;
+  for (;;) {
+    signal.throwIfAborted();
+    let answer: Response;
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(policy.tryTimeoutMs, policy.deadline - Date.now())));
+    try {
+      answer = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${target.token.reveal()}`, "content-type": "application/json", accept: "application/json", "user-agent": "exp" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+    } catch (error) {
+      signal.throwIfAborted();
+      failures++;
+      const failure = connectionFailureOf(error);
+      const attempts = failure ? Math.min(policy.attempts, connectionFailureAttempts[failure.kind]) : policy.attempts;
+      if (failures >= attempts) throw new GhaCacheError(`calling ${method}`, { cause: error, message: timeout.aborted ? `no answer within ${policy.tryTimeoutMs} ms` : "the request failed" });
+      await wait(backoff(policy, failures), policy, method, signal, error);
+      continue;
+    }
+    const text = await answer.text().catch(() => "");
+    if (answer.ok) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new GhaCacheError(`calling ${method}`, { status: answer.status, message: "the answer is not JSON", cause: error });
+      }
+    }
+    const twirp = parseTwirpError(text);
+    if (answer.status === 429) {
+      // Not counted as a failure: the service said when to come back (go-actions-cache does the same).
+      const retryAfter = parseRetryAfter(answer.headers.get("retry-after"));
+      await wait(retryAfter ?? backoff(policy, ++failures), policy, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
+      continue;
+    }
+    if (answer.status >= 500 && answer.status !== 501 && answer.status !== 505 && ++failures < policy.attempts) {
+      await wait(backoff(policy, failures), policy, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
+      continue;
+    }
+    throw new TwirpError(method, answer.status, twirp.code, twirp.msg);
+  }
+}
+
+/** Waits `ms` unless that would pass the deadline, which fails the call as go-actions-cache's sleepWithTimeout does. */
+async function wait(ms: number, policy: CallPolicy, method: string, signal: AbortSignal, last: unknown): Promise<void> {
+  const left = policy.deadline - Date.now();
+  if (ms > left) {
+    const detail = last instanceof TwirpError ? { status: last.status, ...(last.twirpCode ? { twirpCode: last.twirpCode } : {}) } : {};
+    throw new GhaCacheError(`calling ${method}`, { ...detail, cause: last, message: `the next try would come after the timeout (a wait of ${Math.ceil(ms / 1000)} s, ${Math.max(0, Math.floor(left / 1000))} s left; raise timeout=)` });
+  }
+  await sleep(ms, undefined, { signal });
+}
+
+function backoff(policy: CallPolicy, failures: number): number {
+  const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+  return delay / 2 + (Math.random() * delay) / 2;
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds (go-actions-cache's parseRetryAfter). */
+export function parseRetryAfter(header: string | null): number | undefined {
+  const text = header?.trim();
+  if (!text) return undefined;
+  if (/^-?\d+$/.test(text)) return Math.max(0, Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function parseTwirpError(text: string): { code?: string; msg?: string } {
+  try {
+    const parsed = JSON.parse(text) as { code?: unknown; msg?: unknown; message?: unknown };
+    return {
+      ...(typeof parsed.code === "string" ? { code: parsed.code } : {}),
+      ...(typeof parsed.msg === "string" ? { msg: parsed.msg } : typeof parsed.message === "string" ? { msg: parsed.message } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
