@@ -48,6 +48,8 @@ describe("build summary", () => {
         { type: "registry", attrs: { ref: "r.example/app:cache", mode: "max" } },
         { type: "local", attrs: { dest: "/src/.cache" } },
         { type: "s3", attrs: { bucket: "cache", prefix: "app/", secret_access_key: "s3cr3t" } },
+        { type: "azblob", attrs: { account_url: "https://acct.blob.core.windows.net?sv=2024&sig=s3cr3t", container: "c", name: "app" } },
+        { type: "gha", attrs: { scope: "app;base", token: "s3cr3t" } },
       ],
       response: single,
     });
@@ -65,6 +67,8 @@ describe("build summary", () => {
       ["cache:registry", "pushed to r.example/app:cache"],
       ["cache:local", "written to the directory .cache"],
       ["cache:s3", "uploaded to s3://cache/app/"],
+      ["cache:azblob", "uploaded to Azure Blob Storage https://acct.blob.core.windows.net container c"],
+      ["cache:gha", "saved to the GitHub Actions cache, scope app, base"],
       ["manifest", `${manifest} (containerimage.digest)`],
       ["config", `${config} (containerimage.config.digest, the image id -q prints)`],
     ]);

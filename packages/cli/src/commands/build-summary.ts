@@ -118,6 +118,15 @@ function describeCache(cache: Spec, input: SummaryInput, show: (path: string) =>
       const endpoint = attrs.endpoint_url ? ` at ${maskSecretAttrs(attrs.endpoint_url)}` : "";
       return `uploaded to s3://${bucket}/${attrs.prefix ?? ""}${endpoint}`;
     }
+    case "azblob": {
+      // The account URL without its query: a SAS token travels there.
+      const account = (attrs.account_url ?? input.env?.BUILDKIT_AZURE_STORAGE_ACCOUNT_URL ?? "the account of AZURE_STORAGE_CONNECTION_STRING").split("?")[0];
+      const container = attrs.container ?? input.env?.BUILDKIT_AZURE_STORAGE_CONTAINER ?? "buildkit-cache";
+      const prefix = attrs.prefix ?? input.env?.BUILDKIT_AZURE_STORAGE_PREFIX ?? "";
+      return `uploaded to Azure Blob Storage ${account} container ${container}${prefix ? ` under ${prefix}` : ""}`;
+    }
+    case "gha":
+      return `saved to the GitHub Actions cache, scope ${(attrs.scope ?? "buildkit").split(";").join(", ")}`;
     default:
       return pluginTarget(attrs, show);
   }
