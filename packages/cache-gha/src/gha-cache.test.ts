@@ -7,9 +7,11 @@ import { openContentStore } from "@exp/content";
 import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { ProgressReporter, type CacheImporterInstance, type ImportedCache, type ProgressEvent } from "@exp/solver";
-import { AZURITE_INSTALL_HINT, azuriteAvailable, skipUnless, startAzurite, startGhaCache, type TestAzurite, type TestGhaCache } from "@exp/testing";
+import { AZURITE_INSTALL_HINT, azuriteAvailable, skipUnless, startAzurite, startFaultProxy, startGhaCache, type FaultProxy, type TestAzurite, type TestGhaCache } from "@exp/testing";
+import { describeExporterConformance } from "@exp/testing/vitest";
 import { ghaCacheExporter } from "./gha-cache-exporter.js";
 import { cacheImporter } from "./gha-cache-importer.js";
+import { ghaConformanceOptions } from "./gha-conformance.js";
 import { GHA_CONTAINER, entryBody } from "./gha-test-support.js";
 import { ENTRY_VERSION, indexKey } from "./keys.js";
 
@@ -142,5 +144,22 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
     expect(failure).toMatchObject({ code: "ERR_GHA_CACHE", status: 401 });
     expect((failure as Error).message).toMatch(/runtime token was refused/);
     expect(JSON.stringify(failure) + String(failure)).not.toContain(forged);
+  });
+
+  // In this file to share its Azurite: a service of its own whose signed URLs lead through a proxy.
+  describe("conformance", () => {
+    let world: { azurite: TestAzurite; gha: TestGhaCache; rpcProxy: FaultProxy; blobProxy: FaultProxy; token: string };
+    beforeAll(async () => {
+      const blobProxy = await startFaultProxy({ target: `http://${azurite.host}` });
+      const proxied = await startGhaCache({ azurite, container: GHA_CONTAINER, blobEndpoint: `${blobProxy.url.replace(/\/$/, "")}/${azurite.accountName}` });
+      const rpcProxy = await startFaultProxy({ target: proxied.url });
+      world = { azurite, gha: proxied, rpcProxy, blobProxy, token: proxied.token([{ scope: FEATURE, permission: 3 }]) };
+    });
+    afterAll(async () => {
+      await world?.rpcProxy.stop();
+      await world?.gha.stop();
+      await world?.blobProxy.stop();
+    });
+    describeExporterConformance(ghaConformanceOptions(() => world));
   });
 });

@@ -21,7 +21,7 @@ export interface BlobStore {
  * Loads @azure/storage-blob (an optional peer dependency: imported here, lazily, so @exp/testing
  * loads without it) and creates the container when missing.
  */
-export async function openBlobStore(azurite: TestAzurite, containerName: string, sasTtlSeconds: number): Promise<BlobStore> {
+export async function openBlobStore(azurite: TestAzurite, containerName: string, sasTtlSeconds: number, blobEndpoint = azurite.accountUrl): Promise<BlobStore> {
   let sdk: Sdk;
   try {
     sdk = await import("@azure/storage-blob");
@@ -38,10 +38,10 @@ export async function openBlobStore(azurite: TestAzurite, containerName: string,
   } catch (error) {
     throw new Error(`startGhaCache: could not create the container ${JSON.stringify(containerName)} in Azurite at ${azurite.accountUrl}: ${String(error)}`, { cause: error });
   }
-  return blobStore(sdk, credential, container, sasTtlSeconds);
+  return blobStore(sdk, credential, container, sasTtlSeconds, (url) => `${blobEndpoint.replace(/\/+$/, "")}${url.slice(azurite.accountUrl.replace(/\/+$/, "").length)}`);
 }
 
-function blobStore(sdk: Sdk, credential: StorageSharedKeyCredential, container: ContainerClient, sasTtlSeconds: number): BlobStore {
+function blobStore(sdk: Sdk, credential: StorageSharedKeyCredential, container: ContainerClient, sasTtlSeconds: number, publicUrl: (url: string) => string): BlobStore {
   const signedUrl = (blobName: string, permissions: string): string => {
     const sas = sdk.generateBlobSASQueryParameters(
       {
@@ -55,7 +55,7 @@ function blobStore(sdk: Sdk, credential: StorageSharedKeyCredential, container: 
       },
       credential,
     );
-    return `${container.getBlockBlobClient(blobName).url}?${sas.toString()}`;
+    return `${publicUrl(container.getBlockBlobClient(blobName).url)}?${sas.toString()}`;
   };
   return {
     uploadUrl: (blobName) => signedUrl(blobName, "cw"),

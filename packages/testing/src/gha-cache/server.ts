@@ -43,7 +43,7 @@ export async function startGhaCache(options: StartGhaCacheOptions): Promise<Test
   throwIfAborted(signal, "startGhaCache");
   const sasTtlSeconds = options.sasTtlSeconds ?? 600;
   if (!Number.isInteger(sasTtlSeconds) || sasTtlSeconds <= 0) throw new Error(`startGhaCache: sasTtlSeconds must be a positive integer, got ${sasTtlSeconds}`);
-  const blobs = await raceAbort(openBlobStore(azurite, options.container ?? "gha-cache", sasTtlSeconds), signal, "startGhaCache");
+  const blobs = await raceAbort(openBlobStore(azurite, options.container ?? "gha-cache", sasTtlSeconds, options.blobEndpoint), signal, "startGhaCache");
 
   const secret = randomBytes(32);
   const store = new EntryStore();

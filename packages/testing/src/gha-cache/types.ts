@@ -14,6 +14,11 @@ export interface StartGhaCacheOptions {
   azurite: TestAzurite;
   /** Azurite container for entry bodies, created on start when missing. Default "gha-cache". */
   container?: string;
+  /**
+   * The account URL written into the signed URLs, for clients to reach Azurite some other way (a
+   * fault or link proxy in front of it: `${proxy.url}devstoreaccount1`). Default azurite.accountUrl.
+   */
+  blobEndpoint?: string;
   /** Lifetime of the signed URLs handed out, in seconds. Default 600. */
   sasTtlSeconds?: number;
   /** Aborting while starting rejects with AbortedError; aborting later stops the server. */
