@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { cacheExporter as registryCache } from "@exp/cache-registry";
+import { cacheExporter as azblobCache } from "@exp/cache-azblob";
 import { cacheExporter as s3Cache } from "@exp/cache-s3";
 import type { ContentStore } from "@exp/content";
 import { runExport, type TimelineEntry } from "@exp/coordinator";
@@ -10,7 +11,7 @@ import { buildImage } from "@exp/dockerfile";
 import { registryExporter } from "@exp/exporter-image";
 import { HostLimiters, createRegistryClient, type RegistryClient } from "@exp/registry";
 import type { CacheExporterInstance, ExporterInstance, LayerBlobs } from "@exp/solver";
-import type { RigS3 } from "./rig.js";
+import type { RigAzblob, RigS3 } from "./rig.js";
 
 /**
  * A context of `layers` files of random bytes (incompressible, like the compressed layers of a real
@@ -33,6 +34,8 @@ export interface ExportPlan {
   /** Registry cache refs (`host/repo:tag`). */
   registryCaches?: Array<{ ref: string; mode: "min" | "max" }>;
   s3Cache?: { s3: RigS3; prefix: string; mode: "min" | "max" };
+  /** The azblob cache, into Azurite through its link. */
+  azblobCache?: { azblob: RigAzblob; prefix: string; mode: "min" | "max" };
   sequential?: boolean;
   /** Attrs added to every image exporter (e.g. `compression: "zstd"`). */
   imageAttrs?: Record<string, string>;
@@ -46,7 +49,7 @@ export function loopbackClient(refs: readonly string[]): RegistryClient {
   return createRegistryClient({ limiters: new HostLimiters(), insecure: [...new Set(refs.map((r) => r.split("/")[0]!))] });
 }
 
-/** The exporter instances of a plan: `type=registry` per image, registry caches, the S3 cache. */
+/** The exporter instances of a plan: `type=registry` per image, registry caches, the S3 and azblob caches. */
 export function exportersFor(plan: ExportPlan): { exporters: ExporterInstance[]; cacheExporters: CacheExporterInstance[] } {
   const exporters = (plan.images ?? []).map((name) => registryExporter.resolve({ name, ...plan.imageAttrs }));
   const cacheExporters: CacheExporterInstance[] = (plan.registryCaches ?? []).map((c) => registryCache.resolve({ ref: c.ref, mode: c.mode }));
@@ -55,6 +58,10 @@ export function exportersFor(plan: ExportPlan): { exporters: ExporterInstance[];
     cacheExporters.push(
       s3Cache.resolve({ bucket: s3.bucket, region: s3.server.region, endpoint_url: s3.link.url, use_path_style: "true", access_key_id: s3.server.accessKeyId, secret_access_key: s3.server.secretAccessKey, prefix, mode }),
     );
+  }
+  if (plan.azblobCache) {
+    const { azblob, prefix, mode } = plan.azblobCache;
+    cacheExporters.push(azblobCache.resolve({ account_url: `${azblob.link.url.replace(/\/$/, "")}/${azblob.server.accountName}`, secret_access_key: azblob.server.accountKey, container: "bench", prefix, mode }));
   }
   return { exporters, cacheExporters };
 }

@@ -15,10 +15,10 @@ export async function processCpuSeconds(pid: number): Promise<number> {
 }
 
 /** CPU seconds per process of the rig, by role. */
-export type RigCpu = Record<"registry" | "swift" | "links", number>;
+export type RigCpu = Record<"registry" | "swift" | "azurite" | "links", number>;
 
 /**
- * The CPU time the rig's processes (registries, Swift's five servers, the link proxies' host) have
+ * The CPU time the rig's processes (registries, Swift's five servers, Azurite, the link proxies' host) have
  * used so far: a scenario subtracts two snapshots to show who was short of CPU in a run, beside
  * exp's own time (process.cpuUsage), since on 2 cores they all share the machine.
  */
@@ -27,10 +27,11 @@ export async function rigCpu(rig: Rig): Promise<RigCpu> {
   return {
     registry: await sum(rig.registries.map((r) => r.server.pid)),
     swift: await sum(rig.s3?.server.processes.map((p) => p.pid) ?? []),
+    azurite: await sum(rig.azblob ? [rig.azblob.server.pid] : []),
     links: await sum([rig.links.pid]),
   };
 }
 
 export function cpuSince(before: RigCpu, after: RigCpu): RigCpu {
-  return { registry: after.registry - before.registry, swift: after.swift - before.swift, links: after.links - before.links };
+  return { registry: after.registry - before.registry, swift: after.swift - before.swift, azurite: after.azurite - before.azurite, links: after.links - before.links };
 }

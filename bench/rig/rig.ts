@@ -1,4 +1,4 @@
-import { requireTools, startRegistry, startS3, SWIFT_TOOLS, type TestRegistry, type TestS3 } from "@exp/testing";
+import { AZURITE_INSTALL_HINT, azuriteAvailable, requireTools, startAzurite, startRegistry, startS3, SWIFT_TOOLS, type TestAzurite, type TestRegistry, type TestS3 } from "@exp/testing";
 import { startLinkHost, type LinkHost, type RemoteLink } from "./links.js";
 
 /** A modelled CI uplink: every byte a scenario uploads to one destination goes through it. */
@@ -21,9 +21,16 @@ export interface RigS3 {
   bucket: string;
 }
 
+export interface RigAzblob {
+  server: TestAzurite;
+  /** The throttled way in; the account URL through it is `${link.url}/devstoreaccount1` (Azurite's URLs are path-style). */
+  link: RemoteLink;
+}
+
 export interface Rig {
   registries: RigRegistry[];
   s3?: RigS3;
+  azblob?: RigAzblob;
   links: LinkHost;
   stop(): Promise<void>;
 }
@@ -32,7 +39,7 @@ export interface Rig {
  * Starts the real servers on loopback (distribution registries, Swift's s3api) and one link proxy
  * in front of each, in a separate process. Everything is stopped by `stop()`, also on failure.
  */
-export async function startRig(options: { registries: number; s3?: boolean; link?: LinkSpec; signal: AbortSignal; scenario: string; sharedUplink?: boolean }): Promise<Rig> {
+export async function startRig(options: { registries: number; s3?: boolean; azblob?: boolean; link?: LinkSpec; signal: AbortSignal; scenario: string; sharedUplink?: boolean }): Promise<Rig> {
   const needed = [...(options.registries > 0 ? ["docker-registry"] : []), ...(options.s3 ? SWIFT_TOOLS : [])];
   const tools = requireTools(needed);
   if (!tools.available) throw new Error(`pnpm bench ${options.scenario} needs ${tools.missing.join(", ")}: run bash scripts/setup.sh`);
@@ -60,7 +67,15 @@ export async function startRig(options: { registries: number; s3?: boolean; link
       stops.push(() => server.stop());
       s3 = { server, bucket, link: await links.start({ target: server.endpoint, link: linkOptions, preserveHost: true }, uplink) };
     }
-    return { registries, ...(s3 ? { s3 } : {}), links, stop };
+    let azblob: RigAzblob | undefined;
+    if (options.azblob) {
+      if (!azuriteAvailable()) throw new Error(`the ${options.scenario} scenario needs Azurite: ${AZURITE_INSTALL_HINT}`);
+      const server = await startAzurite({ signal: options.signal });
+      stops.push(() => server.stop());
+      // Shared Key signs the path, not the Host: the link may rewrite it.
+      azblob = { server, link: await links.start({ target: `http://${server.host}`, link: linkOptions }, uplink) };
+    }
+    return { registries, ...(s3 ? { s3 } : {}), ...(azblob ? { azblob } : {}), links, stop };
   } catch (error) {
     await stop();
     throw error;
