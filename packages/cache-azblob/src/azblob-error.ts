@@ -15,7 +15,7 @@ export class AzblobCacheError extends ExpError {
     const failure = connectionFailureOf(error);
     if (failure !== undefined) {
       const { address, port } = failure.error;
-      const where = typeof address === "string" ? `${address}${port === undefined ? "" : `:${String(port)}`}` : "the account URL";
+      const where = typeof address === "string" ? `${address}${port === undefined ? "" : `:${String(port)}`}` : (requestHost(error) ?? "the account URL");
       super("ERR_AZBLOB_UNREACHABLE", `${action}: cannot connect to ${where} (${failure.code}); check account_url, and that the storage service is running`, { cause: error, fault: failure.kind === "host-not-found" ? "client" : "server" });
       this.azureCode = failure.code;
       this.status = undefined;
@@ -49,4 +49,15 @@ function errorName(error: unknown): string {
 /** A 404 of any kind: BlobNotFound, ContainerNotFound. */
 export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404;
+}
+
+/** The host:port the SDK's request went to (RestError.request.url), never its path or query (a SAS token travels there). */
+function requestHost(error: unknown): string | undefined {
+  const url = (error as { request?: { url?: unknown } } | null)?.request?.url;
+  if (typeof url !== "string") return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }

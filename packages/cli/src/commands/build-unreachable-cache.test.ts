@@ -56,4 +56,23 @@ describe("exp build --cache-from with nothing listening", () => {
     ]);
     expect(importMs).toBeLessThan(3_000);
   });
+  it("type=azblob: two tries, a warning naming the address, the build goes on at once", async () => {
+    const port = await findFreePort();
+    const key = Buffer.from("unreachable-key").toString("base64");
+    const { importMs, warnings } = await buildWithCacheFrom(`type=azblob,account_url=http://127.0.0.1:${port}/devstoreaccount1,secret_access_key=${key},container=cache`);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^--cache-from type=azblob: .*cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); check account_url.*building without this cache$`))]);
+    expect(warnings.join("")).not.toContain(key);
+    expect(importMs).toBeLessThan(3_000);
+  });
+
+  it("type=gha: two tries, a warning naming the address, the build goes on at once", async () => {
+    const port = await findFreePort();
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const token = [part({ alg: "HS256" }), part({ ac: JSON.stringify([{ Scope: "refs/heads/main", Permission: 3 }]), nbf: now - 60, exp: now + 600 }), "c2lnbmF0dXJl"].join(".");
+    const { importMs, warnings } = await buildWithCacheFrom(`type=gha,url_v2=http://127.0.0.1:${port}/,token=${token}`);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^--cache-from type=gha: .*cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); check url_v2.*building without this cache$`))]);
+    expect(warnings.join("")).not.toContain(token);
+    expect(importMs).toBeLessThan(3_000);
+  });
 });
