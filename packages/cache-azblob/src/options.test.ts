@@ -34,6 +34,15 @@ describe("azblob options (BuildKit's cache/remotecache/azblob/utils.go)", () => 
     expect(blobName(o, "sha256:0f")).toBe("p/b/sha256:0f");
   });
 
+  it("refuses a prefix that climbs out of the container, which the JS SDK would send to another container", () => {
+    const base = { account_url: "http://127.0.0.1:10000/devstoreaccount1", secret_access_key: KEY, container: "mine" };
+    expect(() => parse({ ...base, prefix: "../elsewhere" })).toThrow(/"\.\.\/elsewhere" for "prefix".*climbs out of mine/);
+    expect(() => parse({ ...base, blobs_prefix: "../x" })).toThrow(/"\.\.\/x" for "blobs_prefix"/);
+    expect(() => parse({ ...base, prefix: "a", manifests_prefix: "../../m" })).toThrow(/for "manifests_prefix"/);
+    // Inside the container after cleaning: fine.
+    expect(blobName(parse({ ...base, prefix: "a/../b" }), "sha256:x")).toBe("b/blobs/sha256:x");
+  });
+
   it("joins names as Go's filepath.Join does", () => {
     expect(goJoin("", "blobs", "sha256:x")).toBe("blobs/sha256:x");
     expect(goJoin("cache", "blobs", "x")).toBe("cache/blobs/x");

@@ -1,6 +1,7 @@
 import { InvalidOptionError, MissingOptionError, Secret } from "@exp/errors";
 import type { AttrReader, CacheMode } from "@exp/solver";
 import { accountNameOfUrl, parseConnectionString, type ConnectionString } from "./connection-string.js";
+import { blobName, manifestName } from "./keys.js";
 
 /**
  * BuildKit's azblob cache keys (cache/remotecache/azblob/utils.go), the `mode` and `ignore-error`
@@ -74,14 +75,28 @@ export function parseAzblobOptions(reader: AttrReader, env: NodeJS.ProcessEnv = 
   if (names.some((n) => n === "")) throw new InvalidOptionError(component, "name", namesText, 'one or more names separated by ";", none empty');
   const credential = credentialOf(reader, url, accountName, connection, env);
   url.search = "";
+  const prefix = reader.string("prefix") ?? env.BUILDKIT_AZURE_STORAGE_PREFIX ?? "";
+  const blobsPrefix = reader.string("blobs_prefix") ?? "blobs";
+  const manifestsPrefix = reader.string("manifests_prefix") ?? "manifests";
+  for (const [key, value, under] of [
+    ["blobs_prefix", blobsPrefix, blobName({ prefix, blobsPrefix }, "sha256:x")],
+    ["manifests_prefix", manifestsPrefix, manifestName({ prefix, manifestsPrefix }, "x")],
+  ] as const) {
+    // Go's SDK escapes a blob name whole, so BuildKit keeps "../x" inside the container; the JS SDK
+    // escapes each segment and the URL resolves "..": the request would reach another container.
+    if (under.startsWith("../")) {
+      const bad = prefix.includes("..") ? ["prefix", prefix] : [key, value];
+      throw new InvalidOptionError(component, bad[0]!, bad[1]!, `a path that stays inside the container (joined, "${under.slice(0, -1)}…" climbs out of ${container})`);
+    }
+  }
   return {
     accountUrl: url.href.replace(/\/$/, ""),
     accountName,
     credential,
     container,
-    prefix: reader.string("prefix") ?? env.BUILDKIT_AZURE_STORAGE_PREFIX ?? "",
-    blobsPrefix: reader.string("blobs_prefix") ?? "blobs",
-    manifestsPrefix: reader.string("manifests_prefix") ?? "manifests",
+    prefix,
+    blobsPrefix,
+    manifestsPrefix,
     names,
     uploadParallelism: reader.int("upload_parallelism", { min: 1, max: 1024 }) ?? 4,
     mode: reader.oneOf("mode", ["min", "max"] as const, "min") as CacheMode,
