@@ -175,7 +175,7 @@ describe("errors and exit codes", () => {
     const from = await run(["build", fx.context, "-o", report(), "--cache-from", "type=@acme/exp-cache-nope", "--root", fx.store, "--progress", "plain"]);
     expect(from.code).toBe(0);
     expect(from.stderr).toContain(
-      '1 warning found:\n - cache type "@acme/exp-cache-nope" (--cache-from) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, azblob, inline; building without this cache\n',
+      '1 warning found:\n - cache type "@acme/exp-cache-nope" (--cache-from) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, azblob, gha, inline; building without this cache\n',
     );
   });
 

@@ -69,8 +69,8 @@ describe("type -> package", () => {
     expect(error).toBeInstanceOf(UnknownTypeError);
     expect((error as UnknownTypeError).code).toBe("ERR_UNKNOWN_TYPE");
     expect((error as Error).message).toBe('output type "imgae" is not one of image, registry, oci, docker, local, tar (did you mean "image"?)');
-    await expect(resolveCacheExporter("locl", { cwd: dir })).rejects.toThrow('cache type "locl" (--cache-to) is not one of registry, local, s3, azblob, inline (did you mean "local"?)');
-    await expect(resolveCacheImporter("s4", { cwd: dir })).rejects.toThrow('cache type "s4" (--cache-from) is not one of registry, local, s3, azblob, inline (did you mean "s3"?)');
+    await expect(resolveCacheExporter("locl", { cwd: dir })).rejects.toThrow('cache type "locl" (--cache-to) is not one of registry, local, s3, azblob, gha, inline (did you mean "local"?)');
+    await expect(resolveCacheImporter("s4", { cwd: dir })).rejects.toThrow('cache type "s4" (--cache-from) is not one of registry, local, s3, azblob, gha, inline (did you mean "s3"?)');
   });
 
   it("a type that cannot be a package name is refused as such, with no install advice", async () => {
@@ -84,7 +84,7 @@ describe("type -> package", () => {
     const error = await resolveCacheExporter("@acme/exp-cache-nope", { cwd: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheBackendNotFoundError);
     expect((error as CacheBackendNotFoundError).code).toBe("ERR_CACHE_EXPORTER_NOT_FOUND");
-    expect((error as Error).message).toBe('cache type "@acme/exp-cache-nope" (--cache-to) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, azblob, inline');
+    expect((error as Error).message).toBe('cache type "@acme/exp-cache-nope" (--cache-to) needs the package @acme/exp-cache-nope, which is not installed: install it (pnpm add @acme/exp-cache-nope) or use one of registry, local, s3, azblob, gha, inline');
     await expect(resolveCacheImporter("@acme/no-cache", { cwd: dir })).rejects.toMatchObject({ code: "ERR_CACHE_IMPORTER_NOT_FOUND", packageName: "@acme/no-cache" });
   });
 });

@@ -27,9 +27,9 @@ describe("checkSpecType", () => {
     ["imgae", "-o", 'output type "imgae" is not one of image, registry, oci, docker, local, tar (did you mean "image"?)'],
     ["OCI", "-o", 'output type "OCI" is not one of image, registry, oci, docker, local, tar (did you mean "oci"?)'],
     ["regsitry", "-o", 'output type "regsitry" is not one of image, registry, oci, docker, local, tar (did you mean "registry"?)'],
-    ["locl", "--cache-to", 'cache type "locl" (--cache-to) is not one of registry, local, s3, azblob, inline (did you mean "local"?)'],
-    ["s4", "--cache-from", 'cache type "s4" (--cache-from) is not one of registry, local, s3, azblob, inline (did you mean "s3"?)'],
-    ["inlin", "--cache-to", 'cache type "inlin" (--cache-to) is not one of registry, local, s3, azblob, inline (did you mean "inline"?)'],
+    ["locl", "--cache-to", 'cache type "locl" (--cache-to) is not one of registry, local, s3, azblob, gha, inline (did you mean "local"?)'],
+    ["s4", "--cache-from", 'cache type "s4" (--cache-from) is not one of registry, local, s3, azblob, gha, inline (did you mean "s3"?)'],
+    ["inlin", "--cache-to", 'cache type "inlin" (--cache-to) is not one of registry, local, s3, azblob, gha, inline (did you mean "inline"?)'],
   ])("a typo of a built-in type (%s, %s) gets did-you-mean and no install advice", (type, flag, message) => {
     const error = refusal(type, flag);
     expect(error.message).toBe(message);
@@ -39,12 +39,10 @@ describe("checkSpecType", () => {
 
   it.each<[string, SpecFlag, string]>([
     ["s3", "-o", 'output type "s3" is a cache type (for --cache-to and --cache-from), not an output type; use one of image, registry, oci, docker, local, tar'],
-    ["oci", "--cache-to", 'cache type "oci" (--cache-to) is an output type (for -o), not a cache type; use one of registry, local, s3, azblob, inline'],
-    ["gha", "--cache-from", 'cache type "gha" (--cache-from) is a BuildKit cache backend that exp does not implement; use one of registry, local, s3, azblob, inline'],
-    ["gha", "--cache-to", 'cache type "gha" (--cache-to) is a BuildKit cache backend that exp does not implement; use one of registry, local, s3, azblob, inline'],
+    ["oci", "--cache-to", 'cache type "oci" (--cache-to) is an output type (for -o), not a cache type; use one of registry, local, s3, azblob, gha, inline'],
     ["cacheonly", "-o", 'output type "cacheonly" is a BuildKit exporter that exp does not implement; use one of image, registry, oci, docker, local, tar'],
     ["Not A Package", "-o", 'output type "Not A Package" is neither one of image, registry, oci, docker, local, tar nor a package name (e.g. @acme/exp-exporter-s3-tar) or module path (./plugin.js)'],
-    ["x y", "--cache-to", 'cache type "x y" (--cache-to) is neither one of registry, local, s3, azblob, inline nor a package name (e.g. @acme/exp-cache-x) or module path (./plugin.js)'],
+    ["x y", "--cache-to", 'cache type "x y" (--cache-to) is neither one of registry, local, s3, azblob, gha, inline nor a package name (e.g. @acme/exp-cache-x) or module path (./plugin.js)'],
   ])("%s for %s is refused as what it is", (type, flag, message) => {
     expect(refusal(type, flag).message).toBe(message);
   });
@@ -52,6 +50,8 @@ describe("checkSpecType", () => {
   it.each<[string, SpecFlag]>([
     ["oci", "-o"],
     ["registry", "--cache-from"],
+    ["gha", "--cache-to"],
+    ["azblob", "--cache-from"],
     // Scoped packages and module paths are never typos, however short.
     ["@acme/oic", "-o"],
     ["@acme/exp-cache-s4", "--cache-to"],
@@ -83,8 +83,8 @@ describe("exp build with a misspelt type", () => {
 
   it.each([
     [["-o", "type=oic,dest=out.tar"], /^error: option '-o, --output <spec>' argument 'type=oic,dest=out\.tar' is invalid\. output type "oic" is not one of image, registry, oci, docker, local, tar \(did you mean "oci"\?\)\n$/],
-    [["--cache-to", "type=locl,dest=cache"], /^error: option '--cache-to <spec>' argument 'type=locl,dest=cache' is invalid\. cache type "locl" \(--cache-to\) is not one of registry, local, s3, azblob, inline \(did you mean "local"\?\)\n$/],
-    [["--cache-from", "type=locl,src=cache"], /^error: option '--cache-from <spec>' argument 'type=locl,src=cache' is invalid\. cache type "locl" \(--cache-from\) is not one of registry, local, s3, azblob, inline \(did you mean "local"\?\)\n$/],
+    [["--cache-to", "type=locl,dest=cache"], /^error: option '--cache-to <spec>' argument 'type=locl,dest=cache' is invalid\. cache type "locl" \(--cache-to\) is not one of registry, local, s3, azblob, gha, inline \(did you mean "local"\?\)\n$/],
+    [["--cache-from", "type=locl,src=cache"], /^error: option '--cache-from <spec>' argument 'type=locl,src=cache' is invalid\. cache type "locl" \(--cache-from\) is not one of registry, local, s3, azblob, gha, inline \(did you mean "local"\?\)\n$/],
   ])("%j is a usage error (exit 2) that only suggests the built-in type", async (flags, message) => {
     const result = await run(["build", fx.context, ...flags, "-o", `type=${pluginType},dest=${join(fx.dir, "r.json")}`, "--root", fx.store]);
     expect(result.code).toBe(2);

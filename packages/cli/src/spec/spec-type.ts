@@ -10,12 +10,12 @@ export const builtinCacheTypes = ["registry", "local", "s3", "azblob", "gha", "i
 
 /**
  * BuildKit's own types that exp does not implement. Named here so that they are reported as what
- * they are, rather than taken for npm packages to install (there are packages called `gha`).
+ * they are, rather than taken for npm packages to install (there is a package called `cacheonly`).
  */
 const buildkitOnlyTypes: Readonly<Record<SpecFlag, readonly string[]>> = {
   "-o": ["cacheonly"],
-  "--cache-to": ["gha"],
-  "--cache-from": ["gha"],
+  "--cache-to": [],
+  "--cache-from": [],
 };
 
 export type SpecFlag = "-o" | "--cache-to" | "--cache-from";
