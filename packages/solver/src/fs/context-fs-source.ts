@@ -30,27 +30,19 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
   const listing: FsEntry[] = [];
   for (const entry of entries) {
     byPath.set(entry.path, entry);
-    const fsEntry: FsEntry = {
-      path: entry.path,
-      type: entry.type,
-      mode: entry.mode,
-      uid: entry.uid,
-      gid: entry.gid,
-      size: entry.size,
-      mtimeMs: entry.mtimeMs,
-      ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
-      ...(entry.xattrs ? { xattrs: entry.xattrs } : {}),
-    };
     if (entry.type === "file" && entry.nlink > 1) {
       const inode = `${entry.dev}:${entry.ino}`;
       const first = firstOfInode.get(inode);
       if (first === undefined) firstOfInode.set(inode, entry.path);
       else {
-        fsEntry.type = "hardlink";
-        fsEntry.linkTarget = first;
+        listing.push(Object.freeze({ ...fsEntryOf(entry), type: "hardlink", linkTarget: first }));
+        continue;
       }
     }
-    listing.push(fsEntry);
+    // The walk's own entry, frozen and handed out as it is (an FsEntry with the walk's extra
+    // fields): list() is called for every COPY from the context, and a copy of each entry per
+    // call, or even one copy kept, was tens of megabytes on a node_modules tree.
+    listing.push(Object.freeze(entry));
   }
 
   let smallReads = 0;
@@ -84,7 +76,7 @@ export function contextFsSource(contextDir: string, entries: readonly ContextEnt
 
   return {
     async list() {
-      return listing.map((entry) => ({ ...entry }));
+      return listing.slice();
     },
 
     async open(path: string, readOptions: FsReadOptions = {}): Promise<Readable> {
@@ -167,4 +159,19 @@ function checkSame(path: string, entry: ContextEntry, now: Stats): void {
   if (now.ino !== entry.ino || now.dev !== entry.dev) throw new FileChangedError(path, "replaced by another file");
   if (now.size !== entry.size) throw new FileChangedError(path, `listed with ${entry.size} bytes, now ${now.size}`);
   if (now.mtimeMs !== entry.mtimeMs) throw new FileChangedError(path, "modified after the context was listed");
+}
+
+/** The FsEntry fields of a walked entry (for a hard link, which the listing names differently). */
+function fsEntryOf(entry: ContextEntry): FsEntry {
+  return {
+    path: entry.path,
+    type: entry.type,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+    ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
+    ...(entry.xattrs ? { xattrs: entry.xattrs } : {}),
+  };
 }

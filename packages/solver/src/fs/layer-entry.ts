@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Digest } from "@exp/oci-spec";
 import type { CopyPlan } from "./copy-plan.js";
-import type { FsEntry } from "./fs-source.js";
+import type { FsEntry, FsSource } from "./fs-source.js";
 import { InvalidLayerEntryError } from "./errors.js";
 import { sortInWalkOrder } from "./path-order.js";
 import type { FileModeChange } from "./symbolic-mode.js";
@@ -12,6 +12,8 @@ import { LAYER_XATTRS } from "./walk-context.js";
  * or "app/x": the tar drops a leading "/") and, for "hardlink", names an earlier "file" entry.
  */
 export interface LayerEntry extends FsEntry {
+  // The three reads below are called as methods of the entry (entry.open(…)): a planned file's are
+  // shared functions that find their source through `this`.
   /** A file's content; required for "file". */
   open?: (options: { signal?: AbortSignal }) => Promise<Readable>;
   /** A small file's whole content at once (FsSource.readFile), when the source offers it. */
@@ -64,18 +66,43 @@ function planEntries(plan: CopyPlan, attributes: CopyAttributes): LayerEntry[] {
     const entry: LayerEntry = { path: to, type, mode: from.mode, uid: from.uid, gid: from.gid, size: type === "file" ? from.size : 0, mtimeMs: from.mtimeMs, ...xattrs };
     if (type === "symlink") entry.linkTarget = from.linkTarget ?? "";
     if (type === "file") {
-      entry.open = (options) => source.open(from.path, options);
-      if (source.readFile) {
-        const readFile = source.readFile.bind(source);
-        entry.readFile = (options) => readFile(from.path, options);
-      }
-      if (source.contentDigest) {
-        const digest = source.contentDigest.bind(source);
-        entry.contentDigest = (options) => digest(from, options);
-      }
+      const planned = entry as PlannedFile;
+      planned[SOURCE] = source;
+      planned[FROM] = from;
+      entry.open = openPlanned;
+      if (source.readFile) entry.readFile = readPlanned;
+      if (source.contentDigest) entry.contentDigest = digestPlanned;
     }
     return withAttributes(entry, attributes, kept ? "kept" : implied ? "implied" : unpacked ? "unpacked" : "copied");
   });
+}
+
+/**
+ * A file of a copy plan, with where to read it: its methods are shared functions that find the
+ * source through `this`, not closures made per entry (a node_modules COPY has tens of thousands of
+ * files, and five function objects each were megabytes held until the layer was written). Symbol
+ * keys survive withAttributes' spread, as own properties do.
+ */
+const SOURCE = Symbol("source");
+const FROM = Symbol("from");
+interface PlannedFile extends LayerEntry {
+  [SOURCE]: FsSource;
+  [FROM]: FsEntry;
+}
+
+function openPlanned(this: LayerEntry, options: { signal?: AbortSignal }): Promise<Readable> {
+  const { [SOURCE]: source, [FROM]: from } = this as PlannedFile;
+  return source.open(from.path, options);
+}
+
+function readPlanned(this: LayerEntry, options: { signal?: AbortSignal }): Promise<Buffer> {
+  const { [SOURCE]: source, [FROM]: from } = this as PlannedFile;
+  return source.readFile!(from.path, options);
+}
+
+function digestPlanned(this: LayerEntry, options: { signal?: AbortSignal }): Promise<Digest> {
+  const { [SOURCE]: source, [FROM]: from } = this as PlannedFile;
+  return source.contentDigest!(from, options);
 }
 
 function withAttributes(entry: LayerEntry, attributes: CopyAttributes, role: EntryRole): LayerEntry {

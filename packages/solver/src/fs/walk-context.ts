@@ -126,17 +126,27 @@ function readEntry(contextDir: string, path: string, knownXattrs: WalkContextOpt
     path,
     type,
     mode: stats.mode & 0o7777,
-    uid: stats.uid,
-    gid: stats.gid,
-    size: type === "file" ? stats.size : 0,
+    uid: small(stats.uid),
+    gid: small(stats.gid),
+    size: type === "file" ? small(stats.size) : 0,
     mtimeMs: stats.mtimeMs,
     ctimeMs: stats.ctimeMs,
     ...(type === "symlink" ? { linkTarget: readlinkSync(absolute) } : {}),
-    dev: stats.dev,
-    ino: stats.ino,
-    nlink: stats.nlink,
+    dev: small(stats.dev),
+    ino: small(stats.ino),
+    nlink: small(stats.nlink),
     ...(type === "symlink" || type === "fifo" ? {} : xattrsOf(absolute, type === "file" ? knownXattrs?.(stats) : undefined)),
   };
+}
+
+/**
+ * The same number, made a small integer where it is one: lstat's fields come out of a Float64Array
+ * as heap numbers, and an object keeps a 16-byte box per such field; a node_modules tree of 48k
+ * entries held half a million of them. `| 0` keeps the value (checked range) and lets V8 store it
+ * inline.
+ */
+function small(value: number): number {
+  return value >= 0 && value <= 0x3fff_ffff ? value | 0 : value;
 }
 
 function xattrsOf(path: string, known: KnownXattrs | undefined): { xattrs?: Record<string, string> } {

@@ -85,7 +85,8 @@ async function* tarEntries(entries: readonly LayerEntry[], mtime: MtimePolicy, s
       yield { header, body };
       continue;
     }
-    const content = await (entry.open as NonNullable<LayerEntry["open"]>)(readOptions);
+    // Called as a method: a planned file's open() reads its source through `this` (layer-entry.ts).
+    const content = await entry.open!(readOptions);
     try {
       yield { header, body: checkedContent(entry, content) };
     } finally {
