@@ -29,6 +29,12 @@ export class ContentHashCache {
   private readonly xattrs = new Map<string, KnownXattrs>();
   /** Lookups answered without reading the file, and those that had to read it. */
   readonly stats = { hits: 0, misses: 0 };
+  /** Whether set() changed anything since the cache was made or loaded: an unchanged cache need not be saved again. */
+  #changed = false;
+
+  get changed(): boolean {
+    return this.#changed;
+  }
 
   get(identity: FileIdentity): Digest | undefined {
     const digest = this.digests.get(keyOf(identity));
@@ -40,6 +46,7 @@ export class ContentHashCache {
   /** `xattrs`: the carried xattrs the file had when it was read (null for none), when known. */
   set(identity: FileIdentity, digest: Digest, xattrs?: KnownXattrs): void {
     const key = keyOf(identity);
+    if (this.digests.get(key) !== digest || !sameXattrs(this.xattrs.get(key), xattrs)) this.#changed = true;
     this.digests.set(key, digest);
     if (xattrs === undefined) this.xattrs.delete(key);
     else this.xattrs.set(key, xattrs);
@@ -71,9 +78,17 @@ export class ContentHashCache {
   }
 
   clear(): void {
+    if (this.digests.size > 0) this.#changed = true;
     this.digests.clear();
     this.xattrs.clear();
   }
+}
+
+function sameXattrs(a: KnownXattrs | undefined, b: KnownXattrs | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** The cache shared by every contextFsSource of this process unless one is given. */

@@ -28,12 +28,27 @@ export async function loadHashCache(store: ContentStore, options: { signal?: Abo
 /**
  * Saves the cache as one blob named by a root; the previous blob becomes garbage for the next GC.
  * `lease` (the build's) holds the new blob until its root names it, so a concurrent GC cannot take it.
+ * A cache that nothing changed since it was loaded is not written again (a warm rebuild). The JSON
+ * is streamed in slices: as one string it was megabytes more at the build's peak of memory.
  */
 export async function saveHashCache(store: ContentStore, cache: ContentHashCache, options: { lease?: string; signal?: AbortSignal } = {}): Promise<void> {
+  if (!cache.changed) return;
   const entries = cache.entries().slice(-maxEntries);
   const signal = options.signal ? { signal: options.signal } : {};
-  const written = await store.writeBlob(JSON.stringify(entries), { mediaType, ...signal, ...(options.lease ? { lease: options.lease } : {}) });
+  const written = await store.ingest(jsonArraySlices(entries), { mediaType, ...signal, ...(options.lease ? { lease: options.lease } : {}) });
   await store.roots.set(rootName, { mediaType, digest: written.digest, size: written.size }, signal);
+}
+
+/** The bytes of JSON.stringify(items), a slice of items at a time. */
+async function* jsonArraySlices(items: readonly unknown[], perSlice = 2_000): AsyncGenerator<Uint8Array> {
+  if (items.length === 0) {
+    yield Buffer.from("[]");
+    return;
+  }
+  for (let start = 0; start < items.length; start += perSlice) {
+    const body = items.slice(start, start + perSlice).map((item) => JSON.stringify(item)).join(",");
+    yield Buffer.from(`${start === 0 ? "[" : ","}${body}${start + perSlice >= items.length ? "]" : ""}`);
+  }
 }
 
 /** Forgets the saved hashes (`exp prune --all`). */
