@@ -160,7 +160,7 @@ const cacheAttrs: BadInputCase[] = [
     argv: (sb) => build(sb, "--cache-to", `type=locl,dest=${sb.dest.cache}`),
     exit: 2,
     code: "ERR_UNKNOWN_TYPE",
-    message: [/cache type "locl" \(--cache-to\) is not one of registry, local, s3, azblob, inline \(did you mean "local"\?\)\n$/],
+    message: [/cache type "locl" \(--cache-to\) is not one of registry, local, s3, azblob, gha, inline \(did you mean "local"\?\)\n$/],
     direct: (sb) => parseCacheSpec(`type=locl,dest=${sb.dest.cache}`, "--cache-to"),
   },
   {
