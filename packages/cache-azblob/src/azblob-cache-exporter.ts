@@ -1,5 +1,5 @@
 import { buildCacheConfig } from "@exp/cache-config";
-import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { AttrReader, createRemoteCacheExport, eachBlob, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { azblobClients, blobExists, defaultTuning, ensureContainer, putManifest, type AzblobTuning } from "./azblob-client.js";
 import { AzblobCacheError } from "./azblob-error.js";
 import { blobName, manifestName } from "./keys.js";
@@ -24,17 +24,10 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
         mode: options.mode,
         ignoreError: options.ignoreError,
         async export(source, ctx) {
-          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-azblob" } });
-          const hold = leaseHandle(ctx.store, lease.id);
-          try {
-            const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+          return createRemoteCacheExport(source, ctx, { exporter: "cache-azblob", mode: options.mode }, (records) => {
             const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
-            if (layers.length === 0) {
-              ctx.progress.log("skipping cache export for empty result");
-              return { hold };
-            }
             return {
-              hold,
+              layers,
               finalize: async ({ signal, progress }) => {
                 const { container } = await azblobClients(options);
                 if ((await ensureContainer(container, signal, t)) === "created") progress.log(`created container ${options.container}`);
@@ -62,10 +55,7 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
                 for (const name of options.names) await putManifest(container.getBlockBlobClient(manifestName(options, name)), body, signal, t);
               },
             };
-          } catch (error) {
-            await hold.release();
-            throw error;
-          }
+          });
         },
       };
     },

@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
-import { importedRecords, parseCacheConfig, uncompressedAnnotation } from "@exp/cache-config";
-import { resumableVerifiedBody, type Descriptor, type Digest } from "@exp/oci-spec";
-import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache, type ImportedLayer } from "@exp/solver";
+import { combineAnnotatedConfigs } from "@exp/cache-config";
+import { resumableVerifiedBody } from "@exp/oci-spec";
+import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { azblobClients, defaultTuning, retried, type AzblobTuning } from "./azblob-client.js";
 import { AzblobCacheError, isNotFound } from "./azblob-error.js";
 import { blobName, manifestName } from "./keys.js";
@@ -29,20 +29,7 @@ export function azblobCacheImporter(tuning: Partial<AzblobTuning> = {}): CacheIm
         async load(ctx) {
           const { container } = await azblobClients(options);
           const texts = await Promise.all(options.names.map((name) => readManifest(container, manifestName(options, name), ctx.signal, t)));
-          const results = new Map<Digest, readonly ImportedLayer[]>();
-          const inputs = new Map<Digest, readonly Digest[]>();
-          let found = 0;
-          for (const text of texts) {
-            if (text === undefined) continue;
-            found++;
-            const config = parseCacheConfig(text);
-            const layers: Descriptor[] = (config.layers ?? []).flatMap((l) =>
-              l.annotations ? [{ mediaType: l.annotations.mediaType, digest: l.blob, size: l.annotations.size, annotations: { [uncompressedAnnotation]: l.annotations.diffID, "buildkit/createdat": l.annotations.createdAt } }] : [],
-            );
-            const records = await importedRecords(config, layers);
-            for (const [key, chain] of records.results) if (!results.has(key)) results.set(key, chain);
-            for (const [key, keys] of records.inputs) if (!inputs.has(key)) inputs.set(key, keys);
-          }
+          const { results, inputs, found } = await combineAnnotatedConfigs(texts);
           if (found === 0) return undefined;
           ctx.progress.log(`found ${results.size} cache records in ${found} of ${options.names.length} manifests`);
           const cache: ImportedCache = {

@@ -6,3 +6,4 @@ export { cacheConfigMediaType } from "./media-type.js";
 export { cacheRootParts, importedRecords, type CacheRootDocument, type ImportedChainLayer } from "./read-cache.js";
 export { inlineCacheConfig, inlineCacheField } from "./inline.js";
 export { parseCacheRoot, checkCacheConfigSize, InvalidCacheManifestError, CacheBlobMissingError } from "./read-root.js";
+export { annotatedLayers, combineAnnotatedConfigs } from "./annotated-configs.js";

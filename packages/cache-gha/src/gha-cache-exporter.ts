@@ -1,5 +1,5 @@
 import { buildCacheConfig } from "@exp/cache-config";
-import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { AttrReader, createRemoteCacheExport, eachBlob, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { GhaCacheError } from "./gha-error.js";
 import { blobKey, indexKey } from "./keys.js";
 import { ghaKeys, parseGhaOptions, type GhaCacheOptions } from "./options.js";
@@ -27,19 +27,14 @@ export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter
         mode: options.mode,
         ignoreError: options.ignoreError,
         async export(source, ctx) {
-          const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-gha" } });
-          const hold = leaseHandle(ctx.store, lease.id);
-          try {
-            const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+          return createRemoteCacheExport(source, ctx, { exporter: "cache-gha", mode: options.mode }, (records) => {
             const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
-            if (layers.length === 0) {
-              ctx.progress.log("skipping cache export for empty result");
-              return { hold };
-            }
             const tokenScope = writeScope(options.runtimeToken);
-            if (tokenScope === undefined) throw new GhaCacheError("exporting cache to GitHub Actions cache", { status: 403, message: `the runtime token may write no scope (it grants ${describeScopes(options)})` });
+            if (tokenScope === undefined && layers.length > 0) {
+              throw new GhaCacheError("exporting cache to GitHub Actions cache", { status: 403, message: `the runtime token may write no scope (it grants ${describeScopes(options)})` });
+            }
             return {
-              hold,
+              layers,
               finalize: async ({ signal, progress }) => {
                 const service = serviceFor(options, t);
                 await eachBlob(t.blobParallelism, layers, signal, async (blob) => {
@@ -53,15 +48,12 @@ export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter
                 });
                 const body = JSON.stringify(config);
                 for (const scope of options.scopes) {
-                  const written = await saveMutableEntry(service, indexKey(tokenScope, scope), body, signal, t.azblob);
+                  const written = await saveMutableEntry(service, indexKey(tokenScope!, scope), body, signal, t.azblob);
                   progress.log(`cache index of scope ${scope}: ${written}`);
                 }
               },
             };
-          } catch (error) {
-            await hold.release();
-            throw error;
-          }
+          });
         },
       };
     },

@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
-import { importedRecords, parseCacheConfig, uncompressedAnnotation } from "@exp/cache-config";
-import type { Descriptor, Digest } from "@exp/oci-spec";
-import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache, type ImportedLayer } from "@exp/solver";
+import { combineAnnotatedConfigs } from "@exp/cache-config";
+import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { openBlobEntry, readEntryText } from "./entries.js";
 import { serviceFor } from "./gha-cache-exporter.js";
 import { blobKey, indexKey } from "./keys.js";
@@ -34,20 +33,7 @@ export function ghaCacheImporter(tuning: Partial<GhaTuning> = {}): CacheImporter
               return found === undefined ? undefined : readEntryText(found.downloadUrl, `cache entry ${found.matchedKey}`, ctx.signal, t.azblob);
             }),
           );
-          const results = new Map<Digest, readonly ImportedLayer[]>();
-          const inputs = new Map<Digest, readonly Digest[]>();
-          let found = 0;
-          for (const text of texts) {
-            if (text === undefined) continue;
-            found++;
-            const config = parseCacheConfig(text);
-            const layers: Descriptor[] = (config.layers ?? []).flatMap((l) =>
-              l.annotations ? [{ mediaType: l.annotations.mediaType, digest: l.blob, size: l.annotations.size, annotations: { [uncompressedAnnotation]: l.annotations.diffID, "buildkit/createdat": l.annotations.createdAt } }] : [],
-            );
-            const records = await importedRecords(config, layers);
-            for (const [key, chain] of records.results) if (!results.has(key)) results.set(key, chain);
-            for (const [key, list] of records.inputs) if (!inputs.has(key)) inputs.set(key, list);
-          }
+          const { results, inputs, found } = await combineAnnotatedConfigs(texts);
           if (found === 0) return undefined;
           ctx.progress.log(`found ${results.size} cache records in ${found} of ${unique.length} indexes`);
           // Download URLs are looked up once per blob, and again when one has expired.

@@ -1,5 +1,5 @@
 import { buildCacheConfig } from "@exp/cache-config";
-import { AttrReader, collectCacheExportRecords, eachBlob, leaseHandle, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
+import { AttrReader, createRemoteCacheExport, eachBlob, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { parseS3Options, s3Keys, type S3CacheOptions } from "./options.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
 import { uploadBlob } from "./upload/upload-blob.js";
@@ -21,17 +21,10 @@ export const cacheExporter: CacheExporter = {
       mode: options.mode,
       ignoreError: options.ignoreError,
       async export(source, ctx) {
-        const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": "cache-s3" } });
-        const hold = leaseHandle(ctx.store, lease.id);
-        try {
-          const records = await collectCacheExportRecords(source, ctx, { mode: options.mode, compression: { type: "gzip" }, lease: lease.id });
+        return createRemoteCacheExport(source, ctx, { exporter: "cache-s3", mode: options.mode }, (records) => {
           const { config, layers } = buildCacheConfig(records, { layerAnnotations: true });
-          if (layers.length === 0) {
-            ctx.progress.log("skipping cache export for empty result");
-            return { hold };
-          }
           return {
-            hold,
+            layers,
             finalize: async ({ signal, progress }) => {
               const { client, sdk } = await s3Client(options);
               // Streamed bodies cannot be resent by the SDK's retry: uploadBlob retries them itself.
@@ -91,10 +84,7 @@ export const cacheExporter: CacheExporter = {
               }
             },
           };
-        } catch (error) {
-          await hold.release();
-          throw error;
-        }
+        });
       },
     };
   },

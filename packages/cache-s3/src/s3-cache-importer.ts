@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
-import { importedRecords, parseCacheConfig, uncompressedAnnotation } from "@exp/cache-config";
-import { resumableVerifiedBody, type Descriptor } from "@exp/oci-spec";
+import { combineAnnotatedConfigs } from "@exp/cache-config";
+import { resumableVerifiedBody } from "@exp/oci-spec";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { parseS3Options, s3Keys } from "./options.js";
 import { S3CacheError, isNotFound, s3Client } from "./s3-client.js";
@@ -31,11 +31,7 @@ export const cacheImporter: CacheImporter = {
           return got?.Body ? await got.Body.transformToString() : undefined;
         }, ctx.signal);
         if (text === undefined) return undefined;
-        const config = parseCacheConfig(text);
-        const layers: Descriptor[] = (config.layers ?? []).flatMap((l) =>
-          l.annotations ? [{ mediaType: l.annotations.mediaType, digest: l.blob, size: l.annotations.size, annotations: { [uncompressedAnnotation]: l.annotations.diffID, "buildkit/createdat": l.annotations.createdAt } }] : [],
-        );
-        const { results, inputs } = await importedRecords(config, layers);
+        const { results, inputs } = await combineAnnotatedConfigs([text]);
         const cache: ImportedCache = {
           name: `s3://${options.bucket}/${manifestKey}`,
           results,

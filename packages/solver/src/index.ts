@@ -52,6 +52,7 @@ export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/c
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
 export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";
 export { eachBlob } from "./graph/each-blob.js";
+export { createRemoteCacheExport } from "./graph/remote-cache-export.js";
 export { clearHashCache, loadHashCache, saveHashCache } from "./graph/hash-cache-store.js";
 export { canonicalJSON, digestOfValue } from "./graph/canonical.js";
 export { MissingRegistryClientError, failedNodeOf } from "./graph/solve-errors.js";
