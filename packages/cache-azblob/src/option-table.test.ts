@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { imageExporter } from "@exp/exporter-image";
 import { recordAttrReads, type CacheExporter } from "@exp/solver";
-import { AZURITE_INSTALL_HINT, azuriteAvailable, cacheFingerprint, skipUnless, startAzurite, startFaultProxy, walkRow, type AttrWalkOptions, type CacheArtifact, type FaultProxy, type TestAzurite } from "@exp/testing";
+import { AZURITE_INSTALL_HINT, azuriteAvailable, cacheFingerprint, cacheWalkExport, requestsOverlap, skipUnless, writeCacheWalkContext, startAzurite, startFaultProxy, walkRow, type AttrWalkOptions, type CacheArtifact, type FaultProxy, type TestAzurite } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { azblobCacheExporter } from "./azblob-cache-exporter.js";
 import { azblobKeys } from "./options.js";
@@ -34,11 +34,7 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
     proxy = await startFaultProxy({ target: `http://${azurite.host}` });
     proxy.setRules([{ match: { method: "PUT", path: /[?&]comp=block(&|$)/ }, fault: { type: "delay", ms: 150 } }]);
     dir = await mkdtemp(join(tmpdir(), "exp-cache-azblob-option-table-"));
-    const context = join(dir, "context");
-    await mkdir(join(context, "assets"), { recursive: true });
-    await writeFile(join(context, "assets", "logo.svg"), "<svg/>");
-    await writeFile(join(context, "app.js"), "console.log(1)");
-    await writeFile(join(context, "Dockerfile"), "FROM scratch AS assets\nCOPY assets/ /assets/\nFROM scratch\nCOPY app.js /app/\nCOPY --from=assets /assets /srv/assets\n");
+    await writeCacheWalkContext(dir);
   }, 60_000);
   afterAll(async () => {
     await proxy?.stop();
@@ -72,34 +68,8 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   const { files, existing } = await readContainers(azurite, containers);
   const facts = existing.map((name) => `container ${name}`);
   if (proxy.stats.requests > 0) facts.push(THROUGH_PROXY);
-  if (variant === "proxied") facts.push(overlapping(proxy) ? UPLOADS_OVERLAP : UPLOADS_ONE_AT_A_TIME);
+  if (variant === "proxied") facts.push(requestsOverlap(proxy.stats.log.filter((e) => e.method === "PUT" && /[?&]comp=block(&|$)/.test(e.path))) ? UPLOADS_OVERLAP : UPLOADS_ONE_AT_A_TIME);
   return { ...(error === undefined ? {} : { error }), files, facts };
-}
-
-/** The build and the export; the error's code (with the HTTP status and Azure's code), if it failed. */
-async function exportOnce(exporter: CacheExporter, attrs: Readonly<Record<string, string>>, n: number, variant: string | undefined): Promise<string | undefined> {
-  const store = await openContentStore(join(dir, "stores", String(n)));
-  const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
-  try {
-    await runExport({
-      source: built.source,
-      exporters: variant === "with-image" ? [imageExporter.resolve({ name: `walk.example/image:${n}` })] : [],
-      cacheExporters: [exporter.resolve(attrs)],
-      store,
-    });
-    return undefined;
-  } catch (failure) {
-    const { code, status, azureCode } = failure as { code?: string; status?: number; azureCode?: string };
-    return [code ?? (failure as Error).name, ...(status === undefined ? [] : [String(status)]), ...(azureCode ? [azureCode] : [])].join(" ");
-  } finally {
-    await store.leases.release(built.lease);
-  }
-}
-
-/** Whether two Put Block requests the proxy saw were open at the same time (each blob here is one block). */
-function overlapping(p: FaultProxy): boolean {
-  const puts = p.stats.log.filter((e) => e.method === "PUT" && /[?&]comp=block(&|$)/.test(e.path));
-  return puts.some((a) => puts.some((b) => a !== b && a.startedAt < (b.endedAt ?? Infinity) && b.startedAt < (a.endedAt ?? Infinity)));
 }
 
 function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {
@@ -114,3 +84,9 @@ function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {
     unread: (attrs) => recordAttrReads(() => exporter.resolve({ ...attrs, ...(attrs.account_url === PROXY_URL ? { account_url: proxyAccountUrl() } : {}) })).readers.flatMap((r) => r.unread()),
   };
 }
+
+/** The build and the export; the error's code, HTTP status and Azure error code, so a row can tell why the service refused. */
+const exportOnce = cacheWalkExport({ openContentStore, buildImage, runExport, imageExporter }, () => dir, (failure) => {
+  const { code, status, azureCode } = failure as { code?: string; status?: number; azureCode?: string };
+  return [code ?? (failure as Error).name, ...(status === undefined ? [] : [String(status)]), ...(azureCode ? [azureCode] : [])].join(" ");
+});

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { imageExporter } from "@exp/exporter-image";
 import { recordAttrReads, type CacheExporter } from "@exp/solver";
-import { AZURITE_INSTALL_HINT, azuriteAvailable, cacheFingerprint, skipUnless, startAzurite, startGhaCache, walkRow, type AttrWalkOptions, type CacheArtifact, type TestAzurite } from "@exp/testing";
+import { AZURITE_INSTALL_HINT, azuriteAvailable, cacheFingerprint, cacheWalkExport, skipUnless, writeCacheWalkContext, startAzurite, startGhaCache, walkRow, type AttrWalkOptions, type CacheArtifact, type TestAzurite } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { ghaCacheExporter } from "./gha-cache-exporter.js";
 import { entryBody } from "./gha-test-support.js";
@@ -27,11 +27,7 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
   beforeAll(async () => {
     azurite = await startAzurite();
     dir = await mkdtemp(join(tmpdir(), "exp-cache-gha-option-table-"));
-    const context = join(dir, "context");
-    await mkdir(join(context, "assets"), { recursive: true });
-    await writeFile(join(context, "assets", "logo.svg"), "<svg/>");
-    await writeFile(join(context, "app.js"), "console.log(1)");
-    await writeFile(join(context, "Dockerfile"), "FROM scratch AS assets\nCOPY assets/ /assets/\nFROM scratch\nCOPY app.js /app/\nCOPY --from=assets /assets /srv/assets\n");
+    await writeCacheWalkContext(dir);
   }, 60_000);
   afterAll(async () => {
     await azurite?.stop();
@@ -76,25 +72,6 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   }
 }
 
-/** The build and the export; the error's code, if it failed. */
-async function exportOnce(exporter: CacheExporter, attrs: Readonly<Record<string, string>>, n: number, variant: string | undefined): Promise<string | undefined> {
-  const store = await openContentStore(join(dir, "stores", String(n)));
-  const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
-  try {
-    await runExport({
-      source: built.source,
-      exporters: variant === "with-image" ? [imageExporter.resolve({ name: `walk.example/image:${n}` })] : [],
-      cacheExporters: [exporter.resolve(attrs)],
-      store,
-    });
-    return undefined;
-  } catch (failure) {
-    return (failure as { code?: string }).code ?? (failure as Error).name;
-  } finally {
-    await store.leases.release(built.lease);
-  }
-}
-
 function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {
   return {
     name: "cache exporter gha",
@@ -116,3 +93,6 @@ function options(exporter: CacheExporter): AttrWalkOptions<CacheArtifact> {
       }).readers.flatMap((r) => r.unread()),
   };
 }
+
+/** The build and the export; the error's code, if it failed. */
+const exportOnce = cacheWalkExport({ openContentStore, buildImage, runExport, imageExporter }, () => dir);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { imageExporter } from "@exp/exporter-image";
 import { recordAttrReads, type CacheExporter } from "@exp/solver";
-import { SWIFT_TOOLS, cacheFingerprint, skipUnlessTools, startFaultProxy, startS3, walkRow, type AttrWalkOptions, type CacheArtifact, type FaultProxy, type TestS3 } from "@exp/testing";
+import { SWIFT_TOOLS, cacheFingerprint, cacheWalkExport, requestsOverlap, skipUnlessTools, writeCacheWalkContext, startFaultProxy, startS3, walkRow, type AttrWalkOptions, type CacheArtifact, type FaultProxy, type TestS3 } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { s3Keys } from "./options.js";
 import { cacheExporter } from "./s3-cache-exporter.js";
@@ -30,11 +30,7 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS))("s3 cache option table", () => 
     proxy = await startFaultProxy({ target: s3.endpoint, preserveHost: true });
     proxy.setRules([{ match: { method: "PUT", path: /\/blobs\// }, fault: { type: "delay", ms: 150 } }]);
     dir = await mkdtemp(join(tmpdir(), "exp-cache-s3-option-table-"));
-    const context = join(dir, "context");
-    await mkdir(join(context, "assets"), { recursive: true });
-    await writeFile(join(context, "assets", "logo.svg"), "<svg/>");
-    await writeFile(join(context, "app.js"), "console.log(1)");
-    await writeFile(join(context, "Dockerfile"), "FROM scratch AS assets\nCOPY assets/ /assets/\nFROM scratch\nCOPY app.js /app/\nCOPY --from=assets /assets /srv/assets\n");
+    await writeCacheWalkContext(dir);
   }, 60_000);
   afterAll(async () => {
     await proxy?.stop();
@@ -66,41 +62,25 @@ async function exportWith(exporter: CacheExporter, attrs: Readonly<Record<string
   if (variant === "present") {
     const first: Record<string, string> = { ...resolved };
     delete first.touch_refresh;
-    expect(await exportOnce(exporter, first, n, variant)).toBeUndefined();
+    expect(await exportOnce(exporter, first, `${n}-first`, variant)).toBeUndefined();
   }
   proxy.reset();
   const error = await exportOnce(exporter, resolved, n, variant);
   const { files, touched } = await readBuckets(s3, buckets);
   const facts = touched.map((k) => `touched ${k}`);
-  if (variant === "proxied") facts.push(overlapping(proxy) ? "uploads overlap" : "uploads one at a time", ...tokens(proxy));
+  if (variant === "proxied") facts.push(requestsOverlap(blobPuts(proxy)) ? "uploads overlap" : "uploads one at a time", ...tokens(proxy));
   return { ...(error === undefined ? {} : { error }), files, facts };
 }
 
-/** The build and the export; the error's code, if it failed. */
-async function exportOnce(exporter: CacheExporter, attrs: Readonly<Record<string, string>>, n: number, variant: string | undefined): Promise<string | undefined> {
-  const store = await openContentStore(join(dir, "stores", `${n}-${variant === "present" && attrs.touch_refresh === undefined ? "first" : "export"}`));
-  const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
-  try {
-    await runExport({
-      source: built.source,
-      exporters: variant === "with-image" ? [imageExporter.resolve({ name: `walk.example/image:${n}` })] : [],
-      cacheExporters: [exporter.resolve(attrs)],
-      store,
-    });
-    return undefined;
-  } catch (failure) {
-    // The S3 error code too (SignatureDoesNotMatch...), so a row can tell why the server refused.
-    const { code, s3Code } = failure as { code?: string; s3Code?: string };
-    return [code ?? (failure as Error).name, ...(s3Code ? [s3Code] : [])].join(" ");
-  } finally {
-    await store.leases.release(built.lease);
-  }
-}
+/** The build and the export; the error's code and the S3 code (SignatureDoesNotMatch...), so a row can tell why the server refused. */
+const exportOnce = cacheWalkExport({ openContentStore, buildImage, runExport, imageExporter }, () => dir, (failure) => {
+  const { code, s3Code } = failure as { code?: string; s3Code?: string };
+  return [code ?? (failure as Error).name, ...(s3Code ? [s3Code] : [])].join(" ");
+});
 
-/** Whether two blob uploads the proxy saw were open at the same time. */
-function overlapping(p: FaultProxy): boolean {
-  const puts = p.stats.log.filter((e) => e.method === "PUT" && e.path.includes("/blobs/"));
-  return puts.some((a) => puts.some((b) => a !== b && a.startedAt < (b.endedAt ?? Infinity) && b.startedAt < (a.endedAt ?? Infinity)));
+/** The blob uploads the proxy saw. */
+function blobPuts(p: FaultProxy) {
+  return p.stats.log.filter((e) => e.method === "PUT" && e.path.includes("/blobs/"));
 }
 
 /** The session tokens the requests carried. */

@@ -12,3 +12,4 @@ export {
   type CacheDescriptor,
   type CacheManifest,
 } from "./cache-layout.js";
+export { cacheWalkExport, requestsOverlap, writeCacheWalkContext, type CacheWalkDeps } from "./cache-walk-export.js";
