@@ -1,4 +1,5 @@
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
+import { ExpError } from "@exp/errors";
 import { AzblobCacheError, azureErrorCode, isNotFound } from "./azblob-error.js";
 import type { AzblobCacheOptions } from "./options.js";
 import { retryStreamed, withTryTimeout } from "./upload/retry.js";
@@ -56,10 +57,35 @@ export interface AzblobClients {
  */
 export async function azblobClients(options: AzblobCacheOptions): Promise<AzblobClients> {
   const sdk = await import("@azure/storage-blob");
-  const credential = options.credential.kind === "shared-key" ? new sdk.StorageSharedKeyCredential(options.accountName, options.credential.accountKey.reveal()) : new sdk.AnonymousCredential();
+  const credential =
+    options.credential.kind === "shared-key"
+      ? new sdk.StorageSharedKeyCredential(options.accountName, options.credential.accountKey.reveal())
+      : options.credential.kind === "entra"
+        ? await entraCredential()
+        : new sdk.AnonymousCredential();
   const url = options.credential.kind === "sas" ? `${options.accountUrl}?${options.credential.sas.reveal()}` : options.accountUrl;
   const pipeline = sdk.newPipeline(credential, { retryOptions: { maxTries: 1 }, userAgentOptions: { userAgentPrefix: "exp" } });
   return { sdk, container: new sdk.BlobServiceClient(url, pipeline).getContainerClient(options.container) };
+}
+
+/**
+ * Microsoft Entra ID, as BuildKit's azblob backend authenticates without a key (utils.go:
+ * azidentity.NewDefaultAzureCredential): the environment's service principal, workload identity,
+ * managed identity, then the Azure CLI. @azure/identity is an optional peer dependency (about 50 MB
+ * with MSAL), loaded only here: a build with a key or a SAS token never needs it.
+ */
+async function entraCredential(): Promise<import("@azure/identity").TokenCredential> {
+  let identity: typeof import("@azure/identity");
+  try {
+    identity = await import("@azure/identity");
+  } catch (error) {
+    throw new ExpError(
+      "ERR_AZBLOB_NO_CREDENTIAL",
+      "cache azblob: no secret_access_key, SAS token, AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_KEY was given, and Microsoft Entra ID credentials (DefaultAzureCredential) need @azure/identity, which is not installed: install it next to @exp/cache-azblob, or give secret_access_key=<account key>",
+      { cause: error, fault: "client" },
+    );
+  }
+  return new identity.DefaultAzureCredential();
 }
 
 /**

@@ -21,6 +21,13 @@ export class AzblobCacheError extends ExpError {
       this.status = undefined;
       return;
     }
+    const credentialFailure = entraFailure(error);
+    if (credentialFailure !== undefined) {
+      super("ERR_AZBLOB_NO_CREDENTIAL", `${action}: no Microsoft Entra ID credential gave a token (DefaultAzureCredential: ${credentialFailure}); sign in (az login), set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret, certificate or federated token, run with a managed identity, or give secret_access_key=<account key>`, { cause: error, fault: "client" });
+      this.azureCode = credentialFailure;
+      this.status = undefined;
+      return;
+    }
     const status = statusOf(error);
     const code = azureErrorCode(error) ?? (status === 403 ? "Forbidden" : status === 404 ? "NotFound" : status === undefined ? errorName(error) : `HTTP ${status}`);
     super("ERR_AZBLOB", `${action}: ${code}${status !== undefined ? ` (HTTP ${status})` : ""}`, { cause: error, fault: status !== undefined && status < 500 ? "client" : "server", retryable: status === undefined || status >= 500 });
@@ -60,4 +67,10 @@ function requestHost(error: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** @azure/identity's failures to get a token (their names; the message, which may name an account, is not shown). */
+function entraFailure(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === "string" && ["CredentialUnavailableError", "AggregateAuthenticationError", "AuthenticationError", "AuthenticationRequiredError"].includes(name) ? name : undefined;
 }

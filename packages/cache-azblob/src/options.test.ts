@@ -34,6 +34,11 @@ describe("azblob options (BuildKit's cache/remotecache/azblob/utils.go)", () => 
     expect(blobName(o, "sha256:0f")).toBe("p/b/sha256:0f");
   });
 
+  it("with no key, SAS token or connection string, authenticates with Microsoft Entra ID as BuildKit does (DefaultAzureCredential)", () => {
+    expect(parse({ account_url: "https://a.blob.core.windows.net" }, {}).credential).toEqual({ kind: "entra" });
+    expect(parse({ account_url: "https://a.blob.core.windows.net" }, { AZURE_STORAGE_KEY: KEY }).credential.kind).toBe("shared-key");
+  });
+
   it("refuses a prefix that climbs out of the container, which the JS SDK would send to another container", () => {
     const base = { account_url: "http://127.0.0.1:10000/devstoreaccount1", secret_access_key: KEY, container: "mine" };
     expect(() => parse({ ...base, prefix: "../elsewhere" })).toThrow(/"\.\.\/elsewhere" for "prefix".*climbs out of mine/);
@@ -97,7 +102,6 @@ describe("azblob options (BuildKit's cache/remotecache/azblob/utils.go)", () => 
       [{ account_url: "https://a.blob.core.windows.net", secret_access_key: KEY, mode: "all" }, "ERR_INVALID_OPTION", /mode.*min, max/],
       [{ account_url: "https://a.blob.core.windows.net", secret_access_key: KEY, upload_parallelism: "0" }, "ERR_INVALID_OPTION", /upload_parallelism.*from 1 to 1024/],
       [{ account_url: "https://a.blob.core.windows.net", secret_access_key: KEY, "ignore-error": "maybe" }, "ERR_INVALID_OPTION", /ignore-error.*true or false/],
-      [{ account_url: "https://a.blob.core.windows.net" }, "ERR_MISSING_OPTION", /secret_access_key.*AZURE_STORAGE_CONNECTION_STRING/],
       [{ secret_access_key: KEY }, "ERR_MISSING_OPTION", /account_url.*BUILDKIT_AZURE_STORAGE_ACCOUNT_URL/],
       [{ account_url: "https://a.blob.core.windows.net", secret_access_key: KEY, bucket: "x" }, "ERR_UNKNOWN_OPTION", /bucket/],
     ];

@@ -22,7 +22,8 @@ export const azblobKeys = [
   "upload_parallelism",
 ] as const;
 
-export type AzblobCredential = { kind: "shared-key"; accountKey: Secret } | { kind: "sas"; sas: Secret };
+/** "entra": Microsoft Entra ID through the Azure SDK's DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI…), as BuildKit uses without a key. */
+export type AzblobCredential = { kind: "shared-key"; accountKey: Secret } | { kind: "sas"; sas: Secret } | { kind: "entra" };
 
 export interface AzblobCacheOptions {
   /** The account URL without its query (a SAS token in it is moved to `credential`). */
@@ -54,11 +55,11 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * - `prefix`, else $BUILDKIT_AZURE_STORAGE_PREFIX, else "".
  * - `manifests_prefix` "manifests", `blobs_prefix` "blobs" (joined as Go's filepath.Join, keys.ts).
  * - `name` "buildkit", several separated by ";".
- * - credentials: `secret_access_key` (the account key); BuildKit otherwise uses the Azure SDK for
- *   Go's DefaultAzureCredential (AZURE_CLIENT_ID, AZURE_TENANT_ID, … for Microsoft Entra ID), which
- *   exp does not implement. exp takes instead (in this order) a SAS token in the account URL's
+ * - credentials: `secret_access_key` (the account key); then (exp) a SAS token in the account URL's
  *   query, $AZURE_STORAGE_CONNECTION_STRING's key or SAS, and $AZURE_STORAGE_KEY (the variables
- *   `az storage` reads).
+ *   `az storage` reads); otherwise, as BuildKit, Microsoft Entra ID through DefaultAzureCredential
+ *   (AZURE_CLIENT_ID, AZURE_TENANT_ID, …, workload and managed identity, the Azure CLI), from
+ *   @azure/identity, an optional peer dependency (azblob-client.ts).
  */
 export function parseAzblobOptions(reader: AttrReader, env: NodeJS.ProcessEnv = process.env): AzblobCacheOptions {
   const component = reader.component;
@@ -128,9 +129,6 @@ function credentialOf(reader: AttrReader, url: URL, accountName: string, connect
   if (url.search.length > 1) return { kind: "sas", sas: new Secret(url.search.slice(1)) };
   if (connection && connection.accountName === accountName) return connection.credential;
   if (env.AZURE_STORAGE_KEY) return { kind: "shared-key", accountKey: new Secret(env.AZURE_STORAGE_KEY) };
-  throw new MissingOptionError(
-    reader.component,
-    "secret_access_key",
-    `give secret_access_key=<account key>, a SAS token in account_url's query, or set AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_KEY (BuildKit's Microsoft Entra ID credential chain is not supported)`,
-  );
+  // BuildKit's getConfig: no key, so azidentity.NewDefaultAzureCredential (utils.go).
+  return { kind: "entra" };
 }

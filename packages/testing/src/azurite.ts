@@ -8,11 +8,18 @@ import { stopOnce } from "./abort.js";
 import { stopChild } from "./child-process.js";
 import { AzuriteStartError } from "./errors.js";
 import { findFreePort } from "./free-port.js";
+import { createTlsCert } from "./certs.js";
 import { httpRequest } from "./http-request.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
 import { logTail, spawnNodeServer, waitServing } from "./node-server.js";
 
 export interface StartAzuriteOptions {
+  /**
+   * Serve HTTPS with a certificate of its own (TestAzurite.caPath) and accept Microsoft Entra ID
+   * bearer tokens (`--oauth basic`: Azurite checks a token's audience, issuer and times, not its
+   * signature), as well as the account key.
+   */
+  oauth?: boolean;
   /** How long to wait for the blob service to answer. Default 30 000 ms (it is ready in ~1-2 s). */
   readyTimeoutMs?: number;
   /** Aborting while starting rejects with AbortedError (and cleans up); aborting later stops the server. */
@@ -20,8 +27,10 @@ export interface StartAzuriteOptions {
 }
 
 export interface TestAzurite {
-  /** `http://127.0.0.1:PORT/devstoreaccount1`: Azurite's URLs are path-style, the account first. */
+  /** `http://127.0.0.1:PORT/devstoreaccount1` (https with `oauth`): Azurite's URLs are path-style, the account first. */
   accountUrl: string;
+  /** With `oauth`: the self-signed certificate it serves, for clients to trust (NODE_EXTRA_CA_CERTS). */
+  caPath?: string;
   /** `127.0.0.1:PORT`. */
   host: string;
   accountName: typeof AZURITE_ACCOUNT_NAME;
@@ -76,13 +85,17 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<T
     const logPath = join(work.path, "azurite.log");
     await mkdir(dataDir);
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+    const tls = options.oauth ? await createTlsCert(work.path, signal) : undefined;
+    const tlsArgs = tls ? ["--oauth", "basic", "--cert", tls.certPath, "--key", tls.keyPath] : [];
+    const scheme = tls ? "https" : "http";
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort();
-      child = spawnNodeServer([bin, "--location", dataDir, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck"], logPath, work.path);
+      child = spawnNodeServer([bin, "--location", dataDir, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--skipApiVersionCheck", ...tlsArgs], logPath, work.path);
       // Any answer from the blob service will do: anonymous listing is refused (403) once it serves.
-      const listing = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`;
-      const outcome = await waitServing(child, async (timeoutMs) => [200, 403].includes((await httpRequest(listing, { timeoutMs, signal })).status), deadline, signal, "startAzurite");
-      if (outcome === "ready") return handle({ child, work, port, dataDir, logPath, signal });
+      const listing = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`;
+      const probe = { signal, ...(tls ? { ca: tls.certPem } : {}) };
+      const outcome = await waitServing(child, async (timeoutMs) => [200, 403].includes((await httpRequest(listing, { timeoutMs, ...probe })).status), deadline, signal, "startAzurite");
+      if (outcome === "ready") return handle({ child, work, port, dataDir, logPath, signal, scheme, ...(tls ? { caPath: tls.certPath } : {}) });
       const log = await logTail(logPath);
       await stopChild(child);
       child = undefined;
@@ -116,6 +129,8 @@ function azuriteBlobBin(): string {
 
 
 interface Running {
+  scheme: "http" | "https";
+  caPath?: string;
   child: ChildProcess;
   work: TempDir;
   port: number;
@@ -127,13 +142,14 @@ interface Running {
 function handle(r: Running): TestAzurite {
   const stop = stopOnce(r.signal, [() => stopChild(r.child), () => r.work.cleanup()]);
   const host = `127.0.0.1:${r.port}`;
-  const accountUrl = `http://${host}/${AZURITE_ACCOUNT_NAME}`;
+  const accountUrl = `${r.scheme}://${host}/${AZURITE_ACCOUNT_NAME}`;
   return {
     accountUrl,
+    ...(r.caPath ? { caPath: r.caPath } : {}),
     host,
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${accountUrl};`,
+    connectionString: `DefaultEndpointsProtocol=${r.scheme};AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${accountUrl};`,
     dataDir: r.dataDir,
     logPath: r.logPath,
     pid: r.child.pid ?? -1,

@@ -5,6 +5,7 @@ export type { Fault, FaultRule, FaultType } from "./fault-rules.js";
 export { findOnPath, requireTools, toolsAvailable, skipUnlessTools, registryAvailable, swiftAvailable, aptPackageFor, SWIFT_TOOLS } from "./tools.js";
 export { startS3, type StartS3Options, type TestS3, type S3ProcessName } from "./s3.js";
 export { startAzurite, azuriteAvailable, AZURITE_VERSION, AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY, AZURITE_INSTALL_HINT, type StartAzuriteOptions, type TestAzurite } from "./azurite.js";
+export { startManagedIdentity, type TestManagedIdentity } from "./managed-identity.js";
 export { startGhaCache, type StartGhaCacheOptions, type TestGhaCache, type GhaCacheScope, type GhaCacheEntryInfo, type GhaCacheRequest } from "./gha-cache/index.js";
 export { startVerdaccio, VERDACCIO_VERSION, type StartVerdaccioOptions, type TestVerdaccio } from "./verdaccio.js";
 export { signedRequest, type S3Target, type S3RequestOptions, type S3Response, type S3Query } from "./s3-request.js";
