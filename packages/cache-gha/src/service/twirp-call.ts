@@ -44,6 +44,7 @@ export class TwirpError extends Error {
 export async function twirpCall(target: TwirpTarget, method: string, body: unknown, policy: CallPolicy, signal: AbortSignal): Promise<unknown> {
   const url = `${target.baseUrl.replace(/\/+$/, "")}/${SERVICE}/${method}`;
   let failures = 0;
+  let throttled = 0;
   for (;;) {
     signal.throwIfAborted();
     let answer: Response;
@@ -74,9 +75,11 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
     }
     const twirp = parseTwirpError(text);
     if (answer.status === 429) {
-      // Not counted as a failure: the service said when to come back (go-actions-cache does the same).
-      const retryAfter = parseRetryAfter(answer.headers.get("retry-after"));
-      await wait(retryAfter ?? backoff(policy, ++failures), policy, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
+      // Not counted against the tries: the service said when to come back (go-actions-cache does
+      // the same). Never sooner than a growing backoff, though: "Retry-After: 0" on every answer
+      // would otherwise be a loop of requests until the deadline.
+      const retryAfter = parseRetryAfter(answer.headers.get("retry-after")) ?? 0;
+      await wait(Math.max(retryAfter, backoff(policy, ++throttled)), policy, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
       continue;
     }
     if (answer.status >= 500 && answer.status !== 501 && answer.status !== 505 && ++failures < policy.attempts) {

@@ -1,0 +1,42 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { Secret } from "@exp/errors";
+import { twirpCall } from "./twirp-call.js";
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+/** A service whose every answer is `status` with `headers`; counts the requests. */
+async function serve(status: number, headers: Record<string, string>, body = "{}"): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  server = createServer((_req, res) => {
+    requests++;
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(body);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests: () => requests };
+}
+
+const policy = (deadlineMs: number) => ({ attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, tryTimeoutMs: 5_000, deadline: Date.now() + deadlineMs });
+
+describe("twirpCall", () => {
+  it("backs off on 429 even when Retry-After is 0, and fails at the deadline naming it", async () => {
+    const service = await serve(429, { "retry-after": "0" }, JSON.stringify({ code: "resource_exhausted", msg: "slow down" }));
+    const failure = await twirpCall({ baseUrl: service.url, token: new Secret("t") }, "CreateCacheEntry", {}, policy(1_500), new AbortController().signal).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: "ERR_GHA_CACHE", status: 429, twirpCode: "resource_exhausted" });
+    expect((failure as Error).message).toMatch(/after the timeout/);
+    // A loop without backoff makes hundreds of requests in 1.5 s; doubling from 50 ms, about six.
+    expect(service.requests()).toBeLessThan(12);
+  });
+
+  it("gives up on a 5xx after its tries, and returns a 4xx Twirp error to the caller at once", async () => {
+    const failing = await serve(503, {});
+    await expect(twirpCall({ baseUrl: failing.url, token: new Secret("t") }, "FinalizeCacheEntryUpload", {}, policy(10_000), new AbortController().signal)).rejects.toMatchObject({ status: 503 });
+    expect(failing.requests()).toBe(3);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    const conflict = await serve(409, {}, JSON.stringify({ code: "already_exists", msg: "taken" }));
+    await expect(twirpCall({ baseUrl: conflict.url, token: new Secret("t") }, "CreateCacheEntry", {}, policy(10_000), new AbortController().signal)).rejects.toMatchObject({ status: 409, twirpCode: "already_exists" });
+    expect(conflict.requests()).toBe(1);
+  });
+});
