@@ -63,7 +63,7 @@ export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter
 export function serviceFor(options: GhaCacheOptions, tuning: GhaTuning): CacheService {
   return new CacheService(
     { baseUrl: options.serviceUrl, token: options.token },
-    { attempts: tuning.azblob.maxTries, baseDelayMs: tuning.azblob.retryDelayMs, maxDelayMs: tuning.azblob.maxRetryDelayMs, tryTimeoutMs: tuning.azblob.tryTimeoutMs, deadline: Date.now() + options.timeoutMs },
+    { attempts: tuning.azblob.maxTries, baseDelayMs: tuning.azblob.retryDelayMs, maxDelayMs: tuning.azblob.maxRetryDelayMs, tryTimeoutMs: tuning.azblob.tryTimeoutMs, timeoutMs: options.timeoutMs },
   );
 }
 

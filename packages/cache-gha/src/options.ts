@@ -15,7 +15,7 @@ export interface GhaCacheOptions {
   runtimeToken: RuntimeToken;
   /** Cache scopes (`scope`, "buildkit" by default; several separated by ";"): an export writes each one's index, an import reads each. */
   scopes: string[];
-  /** How long one import or export may spend waiting on the service, retries and Retry-After included (BuildKit's `timeout`, 10m). */
+  /** How long one request to the service may keep trying, retries and Retry-After waits included (BuildKit's `timeout`, 10m, per request as go-actions-cache applies it). */
   timeoutMs: number;
   mode: CacheMode;
   ignoreError: boolean;

@@ -8,17 +8,17 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A service whose every answer is `status` with `headers`; counts the requests. */
-async function serve(status: number, headers: Record<string, string>, body = "{}"): Promise<{ url: string; requests: () => number }> {
+async function serve(status: number, headers: Record<string, string>, body = "{}", delayMs = 0): Promise<{ url: string; requests: () => number }> {
   let requests = 0;
   server = createServer((_req, res) => {
     requests++;
-    res.writeHead(status, { "content-type": "application/json", ...headers }).end(body);
+    setTimeout(() => res.writeHead(status, { "content-type": "application/json", ...headers }).end(body), delayMs);
   });
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests: () => requests };
 }
 
-const policy = (deadlineMs: number) => ({ attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, tryTimeoutMs: 5_000, deadline: Date.now() + deadlineMs });
+const policy = (timeoutMs: number) => ({ attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, tryTimeoutMs: 5_000, timeoutMs });
 
 describe("twirpCall", () => {
   it("backs off on 429 even when Retry-After is 0, and fails at the deadline naming it", async () => {
@@ -38,5 +38,21 @@ describe("twirpCall", () => {
     const conflict = await serve(409, {}, JSON.stringify({ code: "already_exists", msg: "taken" }));
     await expect(twirpCall({ baseUrl: conflict.url, token: new Secret("t") }, "CreateCacheEntry", {}, policy(10_000), new AbortController().signal)).rejects.toMatchObject({ status: 409, twirpCode: "already_exists" });
     expect(conflict.requests()).toBe(1);
+  });
+});
+
+describe("the service's timeout", () => {
+  it("is a window per call, not per export: a call made after a long upload gets the whole of it", async () => {
+    // Each answer takes 50 ms: a call left with no window would time out before it.
+    const service = await serve(200, {}, JSON.stringify({ ok: false, signed_download_url: "", matched_key: "" }), 50);
+    const { serviceFor } = await import("../gha-cache-exporter.js");
+    const { defaultGhaTuning } = await import("../tuning.js");
+    const options = { serviceUrl: service.url, token: new Secret("t"), timeoutMs: 200 } as Parameters<typeof serviceFor>[0];
+    const cache = serviceFor(options, defaultGhaTuning);
+    expect(await cache.lookup("k", ["k"], new AbortController().signal)).toBeUndefined();
+    // Longer than the window: an export-wide deadline would have passed.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await cache.lookup("k", ["k"], new AbortController().signal)).toBeUndefined();
+    expect(service.requests()).toBe(2);
   });
 });

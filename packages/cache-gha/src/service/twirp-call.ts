@@ -10,8 +10,12 @@ export interface CallPolicy {
   maxDelayMs: number;
   /** How long one try may wait for its answer. */
   tryTimeoutMs: number;
-  /** When the whole import or export must be done (BuildKit's `timeout`): no wait goes past it. */
-  deadline: number;
+  /**
+   * How long one call may keep trying, waits included (BuildKit's `timeout`, which
+   * go-actions-cache's doWithRetries applies to each request: its deadline is set per call, so a
+   * long export's later calls get the whole window too).
+   */
+  timeoutMs: number;
 }
 
 export interface TwirpTarget {
@@ -45,10 +49,11 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
   const url = `${target.baseUrl.replace(/\/+$/, "")}/${SERVICE}/${method}`;
   let failures = 0;
   let throttled = 0;
+  const deadline = Date.now() + policy.timeoutMs;
   for (;;) {
     signal.throwIfAborted();
     let answer: Response;
-    const timeout = AbortSignal.timeout(Math.max(1, Math.min(policy.tryTimeoutMs, policy.deadline - Date.now())));
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(policy.tryTimeoutMs, deadline - Date.now())));
     try {
       answer = await fetch(url, {
         method: "POST",
@@ -62,7 +67,7 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       const failure = connectionFailureOf(error);
       const attempts = failure ? Math.min(policy.attempts, connectionFailureAttempts[failure.kind]) : policy.attempts;
       if (failures >= attempts) throw new GhaCacheError(`calling ${method}`, { cause: error, message: timeout.aborted ? `no answer within ${policy.tryTimeoutMs} ms` : "the request failed" });
-      await wait(backoff(policy, failures), policy, method, signal, error);
+      await wait(backoff(policy, failures), deadline, method, signal, error);
       continue;
     }
     const text = await answer.text().catch(() => "");
@@ -79,11 +84,11 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       // the same). Never sooner than a growing backoff, though: "Retry-After: 0" on every answer
       // would otherwise be a loop of requests until the deadline.
       const retryAfter = parseRetryAfter(answer.headers.get("retry-after")) ?? 0;
-      await wait(Math.max(retryAfter, backoff(policy, ++throttled)), policy, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
+      await wait(Math.max(retryAfter, backoff(policy, ++throttled)), deadline, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
       continue;
     }
     if (answer.status >= 500 && answer.status !== 501 && answer.status !== 505 && ++failures < policy.attempts) {
-      await wait(backoff(policy, failures), policy, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
+      await wait(backoff(policy, failures), deadline, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
       continue;
     }
     throw new TwirpError(method, answer.status, twirp.code, twirp.msg);
@@ -91,8 +96,8 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
 }
 
 /** Waits `ms` unless that would pass the deadline, which fails the call as go-actions-cache's sleepWithTimeout does. */
-async function wait(ms: number, policy: CallPolicy, method: string, signal: AbortSignal, last: unknown): Promise<void> {
-  const left = policy.deadline - Date.now();
+async function wait(ms: number, deadline: number, method: string, signal: AbortSignal, last: unknown): Promise<void> {
+  const left = deadline - Date.now();
   if (ms > left) {
     const detail = last instanceof TwirpError ? { status: last.status, ...(last.twirpCode ? { twirpCode: last.twirpCode } : {}) } : {};
     throw new GhaCacheError(`calling ${method}`, { ...detail, cause: last, message: `the next try would come after the timeout (a wait of ${Math.ceil(ms / 1000)} s, ${Math.max(0, Math.floor(left / 1000))} s left; raise timeout=)` });
