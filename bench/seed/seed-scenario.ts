@@ -17,6 +17,8 @@ const mibPerLayer = 30;
 export type SeedCache = "s3" | "azblob";
 
 const cacheNames: Record<SeedCache, string> = { s3: "S3", azblob: "Azure Blob Storage (Azurite)" };
+/** The rig process that serves each cache (process-cpu.ts's RigCpu key). */
+const cacheServers = { s3: "swift", azblob: "azurite" } as const satisfies Record<SeedCache, keyof RigCpu>;
 
 /**
  * PR #6451's measurement, reproduced: an image built from cache (its blobs already compressed),
@@ -115,7 +117,7 @@ export function seedScenario(cache: SeedCache): Scenario {
           ...cpuFigures("sequential", walls.sequential, cache),
           // How fast the cache's server takes bytes per second of its own CPU (cache-only runs): under
           // the link's rate, the server, not the link, bounds the cache export on these 2 cores.
-          cache_server_mib_per_cpu_s: sampled(walls.cache.map((w) => w.bytes / 2 ** 20 / w.servers[cache === "s3" ? "swift" : "azurite"]), 1),
+          cache_server_mib_per_cpu_s: sampled(walls.cache.map((w) => w.bytes / 2 ** 20 / w.servers[cacheServers[cache]]), 1),
           runs,
           link_mib_s: defaultLink.mibPerSecond,
           link_latency_ms: defaultLink.latencyMs,
@@ -130,7 +132,7 @@ export function seedScenario(cache: SeedCache): Scenario {
 
 function cpuFigures(kind: string, runs: ReadonlyArray<TimedExport & { servers: RigCpu }>, cache: SeedCache) {
   const cores = availableParallelism();
-  const server = cache === "s3" ? "swift" : "azurite";
+  const server = cacheServers[cache];
   return {
     [`${kind}_exp_cpu_s`]: sampled(runs.map((r) => r.cpuMs / 1000), 2),
     [`${kind}_registry_cpu_s`]: sampled(runs.map((r) => r.servers.registry), 2),

@@ -1,7 +1,7 @@
 import { buildCacheConfig } from "@exp/cache-config";
 import { AttrReader, createRemoteCacheExport, eachBlob, type CacheExporter, type CacheExporterInstance } from "@exp/solver";
 import { azblobClients, blobExists, defaultTuning, ensureContainer, putManifest, type AzblobTuning } from "./azblob-client.js";
-import { AzblobCacheError } from "./azblob-error.js";
+import { AzblobCacheError, isRestError } from "./azblob-error.js";
 import { blobName, manifestName } from "./keys.js";
 import { azblobKeys, parseAzblobOptions } from "./options.js";
 import { uploadBlob } from "./upload/upload-blob.js";
@@ -48,7 +48,7 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
                     tryTimeoutMs: t.tryTimeoutMs,
                     retry: { attempts: t.maxTries, baseDelayMs: t.retryDelayMs, maxDelayMs: t.maxRetryDelayMs },
                     onBytes: (uploaded) => progress.bytes(blob.digest, "uploading", uploaded, blob.size),
-                  }).catch((error: unknown) => Promise.reject(error instanceof AzblobCacheError || signal.aborted || !isServiceError(error) ? error : new AzblobCacheError(`uploading ${name} to container ${options.container}`, error)));
+                  }).catch((error: unknown) => Promise.reject(error instanceof AzblobCacheError || signal.aborted || !isRestError(error) ? error : new AzblobCacheError(`uploading ${name} to container ${options.container}`, error)));
                   progress.log(`${blob.digest}: ${outcome === "uploaded" ? "uploaded" : "already present"}`);
                 });
                 const body = JSON.stringify(config);
@@ -60,11 +60,6 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
       };
     },
   };
-}
-
-/** The SDK's errors (RestError: a status, or a network failure), as opposed to exp's own (a digest mismatch), which pass through as they are. */
-function isServiceError(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === "RestError";
 }
 
 export const cacheExporter: CacheExporter = azblobCacheExporter();

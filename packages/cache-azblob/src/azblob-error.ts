@@ -36,6 +36,11 @@ export class AzblobCacheError extends ExpError {
   }
 }
 
+/** The Azure SDK's own errors (RestError: a status, or a network failure), as opposed to exp's (a digest mismatch), which pass through as they are. */
+export function isRestError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "RestError";
+}
+
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === "number" ? status : undefined;

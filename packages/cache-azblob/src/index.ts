@@ -9,4 +9,4 @@ export { blobName, manifestName, goJoin } from "./keys.js";
 export { retried, signedBlobClient } from "./azblob-client.js";
 export { uploadBlob, type UploadBlobOptions } from "./upload/upload-blob.js";
 export { resumeRetry, type StreamRetry } from "./upload/retry.js";
-export { azureErrorCode, statusOf } from "./azblob-error.js";
+export { azureErrorCode, isRestError, statusOf } from "./azblob-error.js";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
-import { defaultTuning, resumeRetry, retried, signedBlobClient, statusOf, uploadBlob, type AzblobTuning, type UploadBlobOptions } from "@exp/cache-azblob";
+import { defaultTuning, isRestError, resumeRetry, retried, signedBlobClient, statusOf, uploadBlob, type AzblobTuning, type UploadBlobOptions } from "@exp/cache-azblob";
 import { resumableVerifiedBody, type Descriptor } from "@exp/oci-spec";
 import { GhaCacheError } from "./gha-error.js";
 import { mutableIndex } from "./keys.js";
@@ -32,7 +32,7 @@ export async function saveBlobEntry(
     idleTimeoutMs: tuning.blockIdleTimeoutMs,
     tryTimeoutMs: tuning.tryTimeoutMs,
     retry: { attempts: tuning.maxTries, baseDelayMs: tuning.retryDelayMs, maxDelayMs: tuning.maxRetryDelayMs },
-  }).catch((error: unknown) => Promise.reject(signal.aborted || !isAzureFailure(error) ? error : new GhaCacheError(`uploading cache entry ${key}`, { message: "the signed upload URL failed", cause: error, ...statusDetail(error) })));
+  }).catch((error: unknown) => Promise.reject(signal.aborted || !isRestError(error) ? error : new GhaCacheError(`uploading cache entry ${key}`, { message: "the signed upload URL failed", cause: error, ...statusDetail(error) })));
   await service.finalizeEntry(key, blob.size, signal);
   return "uploaded";
 }
@@ -115,11 +115,7 @@ export function openBlobEntry(
       const answer = await download(false).catch((error: unknown) => (statusOf(error) === 403 && !callSignal.aborted ? download(true) : Promise.reject(error)));
       return { status: answer._response.status, body: answer.readableStreamBody as Readable };
     },
-  }).catch((error: unknown) => Promise.reject(signal?.aborted || error instanceof GhaCacheError || !isAzureFailure(error) ? error : new GhaCacheError(`fetching ${what}`, { cause: error, ...statusDetail(error) })));
-}
-
-function isAzureFailure(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === "RestError";
+  }).catch((error: unknown) => Promise.reject(signal?.aborted || error instanceof GhaCacheError || !isRestError(error) ? error : new GhaCacheError(`fetching ${what}`, { cause: error, ...statusDetail(error) })));
 }
 
 function statusDetail(error: unknown): { status?: number } {

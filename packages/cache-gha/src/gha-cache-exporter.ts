@@ -3,9 +3,9 @@ import { AttrReader, createRemoteCacheExport, eachBlob, type CacheExporter, type
 import { GhaCacheError } from "./gha-error.js";
 import { blobKey, indexKey } from "./keys.js";
 import { ghaKeys, parseGhaOptions, type GhaCacheOptions } from "./options.js";
-import { writeScope } from "./runtime-token.js";
+import { PERMISSION_WRITE, writeScope } from "./runtime-token.js";
 import { saveBlobEntry, saveMutableEntry } from "./entries.js";
-import { CacheService } from "./service/cache-service.js";
+import { serviceFor } from "./service/cache-service.js";
 import { defaultGhaTuning, type GhaTuning } from "./tuning.js";
 
 /**
@@ -60,15 +60,8 @@ export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter
   };
 }
 
-export function serviceFor(options: GhaCacheOptions, tuning: GhaTuning): CacheService {
-  return new CacheService(
-    { baseUrl: options.serviceUrl, token: options.token },
-    { attempts: tuning.azblob.maxTries, baseDelayMs: tuning.azblob.retryDelayMs, maxDelayMs: tuning.azblob.maxRetryDelayMs, tryTimeoutMs: tuning.azblob.tryTimeoutMs, timeoutMs: options.timeoutMs },
-  );
-}
-
-export function describeScopes(options: GhaCacheOptions): string {
-  const list = options.runtimeToken.scopes.map((s) => `${s.scope} (${s.permission & 2 ? "read-write" : "read"})`);
+function describeScopes(options: GhaCacheOptions): string {
+  const list = options.runtimeToken.scopes.map((s) => `${s.scope} (${(s.permission & PERMISSION_WRITE) !== 0 ? "read-write" : "read"})`);
   return list.length === 0 ? "no scope at all" : list.join(", ");
 }
 

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { combineAnnotatedConfigs } from "@exp/cache-config";
 import { AttrReader, type CacheImporter, type CacheImporterInstance, type ImportedCache } from "@exp/solver";
 import { openBlobEntry, readEntryText } from "./entries.js";
-import { serviceFor } from "./gha-cache-exporter.js";
+import { serviceFor } from "./service/cache-service.js";
 import { blobKey, indexKey } from "./keys.js";
 import { ghaKeys, parseGhaOptions } from "./options.js";
 import { defaultGhaTuning, type GhaTuning } from "./tuning.js";

@@ -6,3 +6,4 @@ export { FileAccessError, hasCode, isNotFound, orAbsent, type OrAbsentOptions } 
 export { isSecretName, maskCredentials, maskSecretAttrs, redactSecrets } from "./redact.js";
 export { connectionFailureAttempts, connectionFailureOf, type ConnectionFailure, type ConnectionFailureKind } from "./connection-failure.js";
 export { Secret } from "./secret.js";
+export { jitteredBackoff } from "./backoff.js";

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectionFailureAttempts, connectionFailureOf } from "@exp/errors";
+import { connectionFailureAttempts, connectionFailureOf, jitteredBackoff } from "@exp/errors";
 import type { ResumeRetry } from "@exp/oci-spec";
 import { statusOf } from "../azblob-error.js";
 
@@ -23,20 +23,14 @@ export async function retryStreamed<T>(attempt: () => Promise<T>, signal: AbortS
       return await attempt();
     } catch (error) {
       if (signal.aborted || tried >= attemptsFor(error, policy) || !isRetryable(error)) throw error;
-      await sleep(backoff(policy, tried), undefined, { signal });
+      await sleep(jitteredBackoff(policy, tried), undefined, { signal });
     }
   }
 }
 
-/** The delay before retry number `tried` (1-based): doubling from the base, capped, a random part of it in [delay/2, delay]. */
-function backoff(policy: StreamRetry, tried: number): number {
-  const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tried - 1));
-  return delay / 2 + (Math.random() * delay) / 2;
-}
-
 /** The same policy for resuming a download whose body broke after its headers (@exp/oci-spec's resumableVerifiedBody). */
 export function resumeRetry(policy: StreamRetry): ResumeRetry {
-  return { attempts: policy.attempts, delayMs: (retry) => backoff(policy, retry), isRetryable };
+  return { attempts: policy.attempts, delayMs: (retry) => jitteredBackoff(policy, retry), isRetryable };
 }
 
 function attemptsFor(error: unknown, policy: StreamRetry): number {

@@ -1,4 +1,6 @@
 import { GhaCacheError } from "../gha-error.js";
+import type { GhaCacheOptions } from "../options.js";
+import type { GhaTuning } from "../tuning.js";
 import { ENTRY_VERSION } from "../keys.js";
 import { TwirpError, twirpCall, type CallPolicy, type TwirpTarget } from "./twirp-call.js";
 
@@ -64,4 +66,10 @@ export class CacheService {
       });
     }
   }
+}
+
+/** The service of a resolved `type=gha`, with the tries and waits of the tuning (its Azure side's) and the option's `timeout`. */
+export function serviceFor(options: Pick<GhaCacheOptions, "serviceUrl" | "token" | "timeoutMs">, tuning: GhaTuning): CacheService {
+  const { maxTries, retryDelayMs, maxRetryDelayMs, tryTimeoutMs } = tuning.azblob;
+  return new CacheService({ baseUrl: options.serviceUrl, token: options.token }, { attempts: maxTries, baseDelayMs: retryDelayMs, maxDelayMs: maxRetryDelayMs, tryTimeoutMs, timeoutMs: options.timeoutMs });
 }

@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "@exp/errors";
+import { defaultGhaTuning } from "../tuning.js";
+import { serviceFor } from "./cache-service.js";
 import { twirpCall } from "./twirp-call.js";
 
 let server: Server | undefined;
@@ -45,10 +47,7 @@ describe("the service's timeout", () => {
   it("is a window per call, not per export: a call made after a long upload gets the whole of it", async () => {
     // Each answer takes 50 ms: a call left with no window would time out before it.
     const service = await serve(200, {}, JSON.stringify({ ok: false, signed_download_url: "", matched_key: "" }), 50);
-    const { serviceFor } = await import("../gha-cache-exporter.js");
-    const { defaultGhaTuning } = await import("../tuning.js");
-    const options = { serviceUrl: service.url, token: new Secret("t"), timeoutMs: 200 } as Parameters<typeof serviceFor>[0];
-    const cache = serviceFor(options, defaultGhaTuning);
+    const cache = serviceFor({ serviceUrl: service.url, token: new Secret("t"), timeoutMs: 200 }, defaultGhaTuning);
     expect(await cache.lookup("k", ["k"], new AbortController().signal)).toBeUndefined();
     // Longer than the window: an export-wide deadline would have passed.
     await new Promise((resolve) => setTimeout(resolve, 400));

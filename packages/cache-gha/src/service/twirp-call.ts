@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectionFailureAttempts, connectionFailureOf, type Secret } from "@exp/errors";
+import { connectionFailureAttempts, connectionFailureOf, jitteredBackoff, type Secret } from "@exp/errors";
 import { GhaCacheError } from "../gha-error.js";
 
 /** Tries and waits of one service call. */
@@ -67,7 +67,7 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       const failure = connectionFailureOf(error);
       const attempts = failure ? Math.min(policy.attempts, connectionFailureAttempts[failure.kind]) : policy.attempts;
       if (failures >= attempts) throw new GhaCacheError(`calling ${method}`, { cause: error, message: timeout.aborted ? `no answer within ${policy.tryTimeoutMs} ms` : "the request failed" });
-      await wait(backoff(policy, failures), deadline, method, signal, error);
+      await wait(jitteredBackoff(policy, failures), deadline, method, signal, error);
       continue;
     }
     const text = await answer.text().catch(() => "");
@@ -84,11 +84,11 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       // the same). Never sooner than a growing backoff, though: "Retry-After: 0" on every answer
       // would otherwise be a loop of requests until the deadline.
       const retryAfter = parseRetryAfter(answer.headers.get("retry-after")) ?? 0;
-      await wait(Math.max(retryAfter, backoff(policy, ++throttled)), deadline, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
+      await wait(Math.max(retryAfter, jitteredBackoff(policy, ++throttled)), deadline, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
       continue;
     }
     if (answer.status >= 500 && answer.status !== 501 && answer.status !== 505 && ++failures < policy.attempts) {
-      await wait(backoff(policy, failures), deadline, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
+      await wait(jitteredBackoff(policy, failures), deadline, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
       continue;
     }
     throw new TwirpError(method, answer.status, twirp.code, twirp.msg);
@@ -103,11 +103,6 @@ async function wait(ms: number, deadline: number, method: string, signal: AbortS
     throw new GhaCacheError(`calling ${method}`, { ...detail, cause: last, message: `the next try would come after the timeout (a wait of ${Math.ceil(ms / 1000)} s, ${Math.max(0, Math.floor(left / 1000))} s left; raise timeout=)` });
   }
   await sleep(ms, undefined, { signal });
-}
-
-function backoff(policy: CallPolicy, failures: number): number {
-  const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-  return delay / 2 + (Math.random() * delay) / 2;
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds (go-actions-cache's parseRetryAfter). */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { jitteredBackoff } from "@exp/errors";
 import type { ResumeRetry } from "@exp/oci-spec";
 import { connectionFailureAttempts, connectionFailureOf } from "../connection-failure.js";
 import { S3_MAX_ATTEMPTS } from "../s3-client.js";
@@ -26,20 +27,14 @@ export async function retryStreamed<T>(attempt: () => Promise<T>, signal: AbortS
       return await attempt();
     } catch (error) {
       if (signal.aborted || tried >= attemptsFor(error, policy) || !isRetryable(error)) throw withAttempts(error, tried);
-      await sleep(backoff(policy, tried), undefined, { signal });
+      await sleep(jitteredBackoff(policy, tried), undefined, { signal });
     }
   }
 }
 
-/** The delay before retry number `tried` (1-based): the SDK's backoff, with "full jitter" in [delay/2, delay]. */
-function backoff(policy: StreamRetry, tried: number): number {
-  const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tried - 1));
-  return delay / 2 + (Math.random() * delay) / 2;
-}
-
 /** The same policy for resuming a GetObject body that broke after its headers (@exp/oci-spec's resumableVerifiedBody). */
 export function resumeRetry(policy: StreamRetry = defaultStreamRetry): ResumeRetry {
-  return { attempts: policy.attempts, delayMs: (retry) => backoff(policy, retry), isRetryable };
+  return { attempts: policy.attempts, delayMs: (retry) => jitteredBackoff(policy, retry), isRetryable };
 }
 
 /** A connection that cannot be made gets one retry at most (connection-failure.ts); anything else the whole policy. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { jitteredBackoff } from "@exp/errors";
 
 export interface RetryOptions {
   /**
@@ -42,8 +43,7 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
  * the server wins when it is longer, up to maxDelayMs.
  */
 export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs?: number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  const jittered = exponential / 2 + (policy.random() * exponential) / 2;
+  const jittered = jitteredBackoff(policy, retry, policy.random);
   return retryAfterMs === undefined ? jittered : Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs));
 }
 
