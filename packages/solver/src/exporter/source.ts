@@ -1,4 +1,5 @@
 import type { Digest, Platform } from "@exp/oci-spec";
+import type { InTotoAttestation } from "./attestation.js";
 import type { Layer } from "../layers/layer.js";
 import type { Ref } from "../layers/ref.js";
 
@@ -20,6 +21,11 @@ export interface PlatformResult {
    * `rewrite-timestamp` leaves the result's first layers alone while they are the base's.
    */
   readonly baseDiffIDs?: readonly Digest[];
+  /**
+   * Provenance and SBOMs of this result (`--attest`), in the order they were asked for; exporters
+   * write each as an in-toto statement about what they made. Absent or empty: none.
+   */
+  readonly attestations?: readonly InTotoAttestation[];
 }
 
 /** What a build hands to its exporters: one result per platform, plus metadata. */
