@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 /** A build context ready to build: the tree, and a Dockerfile outside it (so it is not copied). */
 export interface PreparedTree {
-  name: "generated" | "real";
+  name: "generated" | "real" | "workspace";
   context: string;
   dockerfile: string;
   summary: TreeSummary;
@@ -43,14 +43,47 @@ export async function generatedTree(log: (line: string) => void): Promise<Prepar
 }
 
 /**
- * A copy of the workspace's own node_modules/.pnpm, symlinks as they are (`cp -a`: pnpm's
- * hardlinks between identical files stay hardlinks too), keyed by the lockfile so a new install
- * is copied again.
+ * The commit whose workspace install is the "real" tree: the one that added this scenario and
+ * set its targets (20,653 entries, 290 MiB installed). The workspace's own install grows with
+ * every dev dependency exp adds (Azurite, the Azure SDK: 50k entries by 2026-12-07), which would
+ * make the row measure a different input each session; this one installs the same every time.
+ */
+export const realTreeCommit = "297bdda3afe0a8852afe1e5c2a0d904651ace43c";
+
+/**
+ * A real node_modules/.pnpm, pinned: the workspace's package.json files, lockfile and pnpmfile of
+ * `realTreeCommit` installed (`pnpm install --frozen-lockfile --ignore-scripts`; the packages come
+ * from pnpm's store or the npm registry), then copied with its symlinks as they are (`cp -a`:
+ * hardlinks between identical files inside the tree stay hardlinks).
  */
 export async function realTree(repo: string, log: (line: string) => void): Promise<PreparedTree> {
+  const key = `pinned-pnpm-${realTreeCommit.slice(0, 12)}`;
+  return cached("real", "pinned-pnpm-", key, log, async (context) => {
+    const install = `${context}.install`;
+    await mkdir(install, { recursive: true });
+    try {
+      const listed = await run("git", ["-C", repo, "ls-tree", "-r", "--name-only", realTreeCommit], { maxBuffer: 64 << 20 });
+      const wanted = listed.stdout.split("\n").filter((path) => /(^|\/)package\.json$/.test(path) && !path.includes("fixtures/") || ["pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", ".pnpmfile.mjs"].includes(path));
+      log(`installing the workspace of ${realTreeCommit.slice(0, 12)} (${wanted.length} manifests and its lockfile) into ${install}`);
+      await run("bash", ["-c", 'git -C "$1" archive "$2" -- "${@:4}" | tar -x -C "$3"', "archive", repo, realTreeCommit, install, ...wanted], { maxBuffer: 16 << 20 });
+      await run("pnpm", ["install", "--frozen-lockfile", "--ignore-scripts", "--prefer-offline", "--reporter", "silent"], { cwd: install, maxBuffer: 16 << 20 });
+      await mkdir(context, { recursive: true });
+      await run("cp", ["-a", join(install, "node_modules", ".pnpm"), join(context, ".pnpm")], { maxBuffer: 16 << 20 });
+    } finally {
+      await rm(install, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * A copy of the workspace's own node_modules/.pnpm as it is today, keyed by the lockfile: not a
+ * target's input (it grows with exp's dev dependencies), measured to show how exp scales with
+ * entries beyond the pinned tree.
+ */
+export async function workspaceTree(repo: string, log: (line: string) => void): Promise<PreparedTree> {
   const lock = createHash("sha256").update(await readFile(join(repo, "pnpm-lock.yaml"))).digest("hex").slice(0, 12);
-  const key = `pnpm-${lock}`;
-  return cached("real", "pnpm-", key, log, async (context) => {
+  const key = `workspace-pnpm-${lock}`;
+  return cached("workspace", "workspace-pnpm-", key, log, async (context) => {
     log(`copying ${join(repo, "node_modules", ".pnpm")} (cp -a) into ${join(cacheRoot, key)}`);
     await mkdir(context, { recursive: true });
     await run("cp", ["-a", join(repo, "node_modules", ".pnpm"), join(context, ".pnpm")], { maxBuffer: 16 << 20 });

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { requireTools } from "@exp/testing";
 import { timed, stepSplit, type Cost, type StepSplit } from "../app-context/measure.js";
 import { describeTree, differences } from "../app-context/tree-digest.js";
-import { generatedTree, realTree, type PreparedTree } from "../app-context/trees.js";
+import { generatedTree, realTree, realTreeCommit, workspaceTree, type PreparedTree } from "../app-context/trees.js";
 import type { Figure, Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
 
@@ -30,8 +30,11 @@ interface Samples {
 /**
  * Issue 20's app contexts: one `COPY . /app/node_modules/` of a node_modules tree (thousands of
  * small compressible files, symlinks) built to an OCI archive, on two trees: a generated,
- * deterministic one (~240 MiB, ~12.8k files, cached under the temp dir) and a copy of the
- * workspace's own node_modules/.pnpm. Per tree and round, whole processes timed from the shell:
+ * deterministic one (~240 MiB, ~12.8k files, cached under the temp dir) and a real one, the
+ * workspace's own node_modules/.pnpm as installed at the commit that set the targets (pinned, so
+ * every session measures the same input). The workspace's install of today, which grows with exp's
+ * dev dependencies, is measured too (exp alone, no target) to show how exp scales with entries.
+ * Per tree and round, whole processes timed from the shell:
  * - exp, the built CLI: `exp build -f <Dockerfile> --progress rawjson -o type=oci,dest=…` with a
  *   fresh EXP_ROOT (cold), then the same command again (warm, nothing changed); the per-step split
  *   comes from the rawjson events;
@@ -46,7 +49,7 @@ interface Samples {
  */
 export const scenario: Scenario = {
   name: "app-context",
-  description: "one COPY of a node_modules tree (generated ~240 MiB/12.8k files; a copy of the workspace's node_modules/.pnpm) to an OCI archive: the built exp CLI cold and warm vs buildah 1.28 and tar piped into pigz -p 2",
+  description: `one COPY of a node_modules tree (generated ~240 MiB/12.8k files; real: the workspace's node_modules/.pnpm installed from the lockfile of ${realTreeCommit.slice(0, 7)}, pinned) to an OCI archive: the built exp CLI cold and warm vs buildah 1.28 and tar piped into pigz -p 2; today's workspace tree, exp alone`,
   baseline: "buildah 1.28 (Debian) through its CLI: `buildah bud --layers --isolation chroot` on fresh vfs storage, then `buildah push` to an oci-archive, the same Dockerfile and tree; and the floor, `tar -c` piped into `pigz -6 -p 2` (GNU tar 1.34, pigz 2.6), of the same tree",
   targets: [
     { metric: "generated_cold_over_buildah", max: 0.35 },
@@ -67,8 +70,9 @@ export const scenario: Scenario = {
     log("building the packages (pnpm build)");
     await run("pnpm", ["build"], { cwd: repo, signal, maxBuffer: 16 << 20 });
     const trees = [await generatedTree(log), await realTree(repo, log)];
+    const workspace = await workspaceTree(repo, log);
     const work = join(tmpdir(), `exp-bench-app-context-run-${process.pid}`);
-    const samples = new Map(trees.map((t) => [t.name, { cold: [], coldSteps: [], warm: [], warmSteps: [], bud: [], push: [], floor: [], sizes: { exp: 0, buildah: 0, floor: 0 } } as Samples]));
+    const samples = new Map([...trees, workspace].map((t) => [t.name, { cold: [], coldSteps: [], warm: [], warmSteps: [], bud: [], push: [], floor: [], sizes: { exp: 0, buildah: 0, floor: 0 } } as Samples]));
     try {
       for (let i = 0; i < runs; i++) {
         for (const tree of trees) {
@@ -81,12 +85,19 @@ export const scenario: Scenario = {
           }
           await rm(dir, { recursive: true, force: true });
         }
+        const dir = join(work, `workspace-${i}`);
+        await mkdir(dir, { recursive: true });
+        await measureExp(workspace, dir, samples.get("workspace")!, signal);
+        log(`workspace round ${i + 1}: exp cold ${secs(samples.get("workspace")!.cold.at(-1)!.wall_ms)} s, warm ${secs(samples.get("workspace")!.warm.at(-1)!.wall_ms)} s`);
+        await rm(dir, { recursive: true, force: true });
       }
     } finally {
       await rm(work, { recursive: true, force: true });
     }
     const figures: Record<string, Figure> = {};
     for (const tree of trees) Object.assign(figures, treeFigures(tree, samples.get(tree.name)!));
+    Object.assign(figures, expFigures(workspace, samples.get("workspace")!));
+    figures.real_tree = `the workspace's node_modules/.pnpm installed from ${realTreeCommit.slice(0, 12)}'s lockfile (pinned)`;
     figures.cpu_measure = "user + sys from GNU time (/usr/bin/time -f '%U %S'), the process and the children it waited for; peak RSS is its %M";
     figures.same_files = "yes, both trees (umoci unpack of exp's and buildah's archives, first round)";
     return figures;
@@ -97,20 +108,7 @@ export const scenario: Scenario = {
 async function measureRound(tree: PreparedTree, dir: string, i: number, s: Samples, signal: AbortSignal, log: (line: string) => void): Promise<void> {
   // Read the tree once, untimed: whoever goes first should not pay for the page cache.
   await run("bash", ["-c", 'tar -cf - -C "$1" . | cat > /dev/null', "warm-cache", tree.context], { signal });
-  const expBuild = async (name: string) => {
-    const output = join(dir, name);
-    const args = [cli, "build", tree.context, "-f", tree.dockerfile, "--progress", "rawjson", "-o", `type=oci,dest=${output}.tar`];
-    const cost = await timed(process.execPath, args, { log: output, signal, env: { ...process.env, NODE_OPTIONS: "", EXP_ROOT: join(dir, "exp-root") } });
-    return { cost, steps: stepSplit(await readFile(`${output}.err`, "utf8")) };
-  };
-  const exp = async () => {
-    const cold = await expBuild("exp");
-    const warm = await expBuild("exp-warm");
-    s.cold.push(cold.cost);
-    s.coldSteps.push(cold.steps);
-    s.warm.push(warm.cost);
-    s.warmSteps.push(warm.steps);
-  };
+  const exp = () => measureExp(tree, dir, s, signal);
   const buildah = async () => {
     const storage = join(dir, "buildah");
     const global = ["--root", join(storage, "root"), "--runroot", join(storage, "runroot"), "--storage-driver", "vfs"];
@@ -136,16 +134,32 @@ async function measureRound(tree: PreparedTree, dir: string, i: number, s: Sampl
   );
 }
 
+/** exp cold (fresh EXP_ROOT), then warm (the same command again, nothing changed). */
+async function measureExp(tree: PreparedTree, dir: string, s: Samples, signal: AbortSignal): Promise<void> {
+  const expBuild = async (name: string) => {
+    const output = join(dir, name);
+    const args = [cli, "build", tree.context, "-f", tree.dockerfile, "--progress", "rawjson", "-o", `type=oci,dest=${output}.tar`];
+    const cost = await timed(process.execPath, args, { log: output, signal, env: { ...process.env, NODE_OPTIONS: "", EXP_ROOT: join(dir, "exp-root") } });
+    return { cost, steps: stepSplit(await readFile(`${output}.err`, "utf8")) };
+  };
+  const cold = await expBuild("exp");
+  const warm = await expBuild("exp-warm");
+  s.cold.push(cold.cost);
+  s.coldSteps.push(cold.steps);
+  s.warm.push(warm.cost);
+  s.warmSteps.push(warm.steps);
+}
+
 const secs = (ms: number) => round(ms / 1000, 2);
 const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
 
-function treeFigures(tree: PreparedTree, s: Samples): Record<string, Figure> {
+/** exp's own figures of one tree: its shape, cold and warm wall, CPU, step split and peak RSS. */
+function expFigures(tree: PreparedTree, s: Samples): Record<string, Figure> {
   const t = tree.name;
   const seconds = (ms: readonly number[]) => sampled(ms.map((m) => m / 1000), 2);
   const cold = s.cold.map((c) => c.wall_ms);
-  const buildah = s.bud.map((b, i) => b.wall_ms + s.push[i]!.wall_ms);
-  const floor = s.floor.map((f) => f.wall_ms);
   return {
+    [`${t}_entries`]: tree.summary.files + tree.summary.symlinks + tree.summary.dirs,
     [`${t}_files`]: tree.summary.files,
     [`${t}_symlinks`]: tree.summary.symlinks,
     [`${t}_hardlinked`]: tree.summary.hardlinked,
@@ -162,6 +176,17 @@ function treeFigures(tree: PreparedTree, s: Samples): Record<string, Figure> {
     [`${t}_warm_load_context_s`]: seconds(s.warmSteps.map((x) => x.load_context_ms)),
     [`${t}_warm_outside_steps_s`]: seconds(s.warm.map((w, i) => w.wall_ms - s.warmSteps[i]!.events_ms)),
     [`${t}_peak_rss_mib`]: sampled(s.cold.map((c, i) => Math.max(c.max_rss_mib, s.warm[i]!.max_rss_mib)), 0),
+  };
+}
+
+function treeFigures(tree: PreparedTree, s: Samples): Record<string, Figure> {
+  const t = tree.name;
+  const seconds = (ms: readonly number[]) => sampled(ms.map((m) => m / 1000), 2);
+  const cold = s.cold.map((c) => c.wall_ms);
+  const buildah = s.bud.map((b, i) => b.wall_ms + s.push[i]!.wall_ms);
+  const floor = s.floor.map((f) => f.wall_ms);
+  return {
+    ...expFigures(tree, s),
     [`${t}_buildah_s`]: seconds(buildah),
     [`${t}_buildah_bud_s`]: seconds(s.bud.map((b) => b.wall_ms)),
     [`${t}_buildah_push_s`]: seconds(s.push.map((p) => p.wall_ms)),
