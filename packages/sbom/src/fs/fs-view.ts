@@ -1,0 +1,147 @@
+import type { Readable } from "node:stream";
+import { throwIfAborted } from "@exp/errors";
+import type { FsEntry, FsSource } from "@exp/solver";
+
+/** Why a file was not read: the catalogers turn it into a warning and go on. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+/** A byte range of a file, [offset, offset + size). */
+export interface ByteRange {
+  offset: number;
+  size: number;
+}
+
+// Symlink chains longer than this are loops (Linux's MAXSYMLINKS is 40).
+const MAX_LINKS = 40;
+
+/**
+ * The scanned filesystem, listed once: entries by path, symlinks resolved inside the root (an
+ * image's /etc/os-release is a link to ../usr/lib/os-release, and usrmerge makes /bin a link), and
+ * reads bounded by a size limit so a huge file in a metadata path cannot exhaust memory.
+ */
+export class FsView {
+  readonly entries: readonly FsEntry[];
+  private readonly byPath: Map<string, FsEntry>;
+
+  constructor(
+    private readonly fs: FsSource,
+    entries: readonly FsEntry[],
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.entries = entries;
+    this.byPath = new Map(entries.map((entry) => [entry.path, entry]));
+  }
+
+  get(path: string): FsEntry | undefined {
+    return this.byPath.get(path);
+  }
+
+  /**
+   * The path a name ends at once every symlink on the way is followed, as the kernel would with
+   * this root as "/" (absolute targets start again at the root, ".." stops at it); undefined when
+   * a component is missing or the links loop.
+   */
+  resolve(path: string): string | undefined {
+    const pending = splitPath(path);
+    const done: string[] = [];
+    let links = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === ".") continue;
+      if (part === "..") {
+        done.pop();
+        continue;
+      }
+      const candidate = done.length === 0 ? part : `${done.join("/")}/${part}`;
+      const entry = this.byPath.get(candidate);
+      if (!entry) return undefined;
+      if (entry.type !== "symlink") {
+        done.push(part);
+        continue;
+      }
+      if (++links > MAX_LINKS) return undefined;
+      const target = entry.linkTarget ?? "";
+      if (target.startsWith("/")) done.length = 0;
+      pending.unshift(...splitPath(target));
+    }
+    return done.join("/");
+  }
+
+  /** The entry a path leads to after symlinks, when it is a regular file (or a hard link to one). */
+  fileAt(path: string): FsEntry | undefined {
+    const resolved = this.resolve(path);
+    const entry = resolved === undefined ? undefined : this.byPath.get(resolved);
+    return entry && (entry.type === "file" || entry.type === "hardlink") ? entry : undefined;
+  }
+
+  /** A whole small file. Throws UnreadableFileError when it is missing, not a file, larger than `limit` or fails to read. */
+  async read(path: string, limit: number): Promise<Buffer> {
+    throwIfAborted(this.signal, "scanning for an SBOM");
+    const entry = this.fileAt(path);
+    if (!entry) throw new UnreadableFileError(path, "not a regular file");
+    if (entry.size > limit) throw new UnreadableFileError(path, `${entry.size} bytes, more than the ${limit} read for a metadata file`);
+    try {
+      const options = this.signal ? { signal: this.signal } : {};
+      if (this.fs.readFile) return await this.fs.readFile(entry.path, options);
+      return await collect(await this.fs.open(entry.path, options), [{ offset: 0, size: entry.size }]).then(([bytes]) => bytes as Buffer);
+    } catch (error) {
+      throwIfAborted(this.signal, "scanning for an SBOM");
+      throw new UnreadableFileError(path, (error as Error).message ?? String(error));
+    }
+  }
+
+  /** A small file as UTF-8 text (see read). */
+  async readText(path: string, limit: number): Promise<string> {
+    return (await this.read(path, limit)).toString("utf8");
+  }
+
+  /**
+   * Some byte ranges of a file, in one pass over its content: FsSource has no random access, so
+   * the file is streamed up to the end of the last range and nothing past it is read. Ranges past
+   * the end of the file come back short.
+   */
+  async readRanges(entry: FsEntry, ranges: readonly ByteRange[]): Promise<Buffer[]> {
+    throwIfAborted(this.signal, "scanning for an SBOM");
+    try {
+      return await collect(await this.fs.open(entry.path, this.signal ? { signal: this.signal } : {}), ranges);
+    } catch (error) {
+      throwIfAborted(this.signal, "scanning for an SBOM");
+      throw new UnreadableFileError(entry.path, (error as Error).message ?? String(error));
+    }
+  }
+}
+
+function splitPath(path: string): string[] {
+  return path.split("/").filter((part) => part !== "");
+}
+
+/** Copies the requested ranges out of a stream, then stops reading it. */
+async function collect(stream: Readable, ranges: readonly ByteRange[]): Promise<Buffer[]> {
+  const out = ranges.map((range) => Buffer.alloc(Math.max(0, range.size)));
+  const end = Math.max(0, ...ranges.map((range) => range.offset + range.size));
+  let position = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      const chunkEnd = position + bytes.byteLength;
+      ranges.forEach((range, index) => {
+        const from = Math.max(range.offset, position);
+        const to = Math.min(range.offset + range.size, chunkEnd);
+        if (from >= to) return;
+        bytes.copy(out[index] as Buffer, from - range.offset, from - position, to - position);
+      });
+      position = chunkEnd;
+      if (position >= end) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return out.map((buffer, index) => buffer.subarray(0, Math.min(buffer.byteLength, Math.max(0, position - (ranges[index] as ByteRange).offset))));
+}

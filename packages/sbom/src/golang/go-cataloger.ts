@@ -1,0 +1,177 @@
+import type { FsEntry } from "@exp/solver";
+import { mapLimit, messageOf, type CatalogContext } from "../catalog.js";
+import type { ByteRange } from "../fs/fs-view.js";
+import type { FoundPackage } from "../model.js";
+import { packageUrl } from "../purl.js";
+import type { SpdxChecksum } from "../spdx/types.js";
+import { decodeBuildInfo, findBuildInfoHeader, type RawBuildInfo } from "./buildinfo.js";
+import { fileOffsetOf, isElf, NT_GO_BUILD_ID, parseElfLayout, PF_W, PF_X, programHeaderEnd, PT_LOAD, type ElfLayout } from "./elf.js";
+import { parseModinfo, type GoModule } from "./modinfo.js";
+
+// Enough for the ELF header, the program headers and the notes after them in any real binary.
+const HEAD_BYTES = 64 * 1024;
+// Files this small are read whole in one call rather than by ranges.
+const WHOLE_FILE = 256 * 1024;
+// The writable segments read to find the build information; Go's are a few MB at most.
+const MAX_DATA_BYTES = 64 * 1024 * 1024;
+const DEVEL = "(devel)";
+
+/** One region of the file already read, by virtual address. */
+interface Captured {
+  vaddr: number;
+  bytes: Buffer;
+}
+
+/**
+ * Go modules of Go executables, from the build information the Go linker embeds, the way
+ * debug/buildinfo finds it, reading only parts of each file: its first 64 KiB (ELF and program
+ * headers, and the notes after them), and then, only for files whose notes include the Go build
+ * ID (every binary the go command links has it), the writable segments that hold the
+ * information; Go before 1.18 points from there to strings elsewhere, read in a further pass.
+ * Reports the main module, every dependency (with its h1: sum as a SHA-256) and the standard
+ * library at the toolchain's version, as Syft does.
+ */
+export async function goCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+  const { view, warn } = context;
+  const executables = view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && (entry.mode & 0o111) !== 0 && entry.size >= 64);
+  const perFile = await mapLimit(executables, 4, async (entry) => {
+    try {
+      const raw = await readBuildInfo(context, entry);
+      return raw === undefined ? [] : toPackages(context, entry.path, raw);
+    } catch (error) {
+      warn({ path: entry.path, cataloger: "go", message: messageOf(error) });
+      return [];
+    }
+  });
+  // One package per module version, found in every binary that links it.
+  const byId = new Map<string, FoundPackage>();
+  for (const found of perFile.flat()) {
+    const id = `${found.name}@${found.version}`;
+    const known = byId.get(id);
+    if (!known) byId.set(id, found);
+    else for (const location of found.locations) if (!known.locations.includes(location)) known.locations.push(location);
+  }
+  return [...byId.values()];
+}
+
+async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<RawBuildInfo | undefined> {
+  const whole = entry.size <= WHOLE_FILE ? await view.read(entry.path, WHOLE_FILE) : undefined;
+  let head = whole ?? (await view.readRanges(entry, [{ offset: 0, size: HEAD_BYTES }]))[0] ?? Buffer.alloc(0);
+  if (!isElf(head)) return undefined;
+  const headerEnd = programHeaderEnd(head);
+  if (headerEnd !== undefined && headerEnd > head.byteLength && headerEnd <= entry.size && !whole) {
+    head = (await view.readRanges(entry, [{ offset: 0, size: headerEnd }]))[0] ?? head;
+  }
+  const layout = parseElfLayout(head);
+  if (!layout || !layout.notes.some((note) => note.owner === "Go" && note.type === NT_GO_BUILD_ID)) return undefined;
+
+  const data = layout.segments.filter((segment) => segment.type === PT_LOAD && (segment.flags & PF_W) !== 0 && (segment.flags & PF_X) === 0 && segment.filesz > 0);
+  const captured: Captured[] = [];
+  if (whole) for (const segment of data) captured.push({ vaddr: segment.vaddr, bytes: whole.subarray(segment.offset, segment.offset + segment.filesz) });
+  else {
+    let budget = MAX_DATA_BYTES;
+    const ranges: ByteRange[] = [];
+    for (const segment of data) {
+      const size = Math.min(segment.filesz, budget);
+      if (size <= 0) break;
+      ranges.push({ offset: segment.offset, size });
+      budget -= size;
+    }
+    const bytes = await view.readRanges(entry, ranges);
+    ranges.forEach((range, index) => captured.push({ vaddr: (data[index] as ElfLayout["segments"][number]).vaddr, bytes: bytes[index] as Buffer }));
+  }
+
+  const readMemory = async (vaddr: number, size: number): Promise<Buffer | undefined> => {
+    for (const region of captured) {
+      if (vaddr >= region.vaddr && vaddr + size <= region.vaddr + region.bytes.byteLength) return region.bytes.subarray(vaddr - region.vaddr, vaddr - region.vaddr + size);
+    }
+    const offset = fileOffsetOf(layout, vaddr, size);
+    if (offset === undefined || offset + size > entry.size) return undefined;
+    if (whole) return whole.subarray(offset, offset + size);
+    return (await view.readRanges(entry, [{ offset, size }]))[0];
+  };
+  for (const region of captured) {
+    const at = findBuildInfoHeader(region.bytes, region.vaddr);
+    if (at !== undefined) return decodeBuildInfo(region.bytes, at, readMemory);
+  }
+  return undefined;
+}
+
+function toPackages({ warn }: CatalogContext, path: string, raw: RawBuildInfo): FoundPackage[] {
+  const info = parseModinfo(raw.modinfo);
+  if (typeof info === "string") {
+    warn({ path, cataloger: "go", message: `skipped its build information: ${info}` });
+    return [];
+  }
+  const packages: FoundPackage[] = [];
+  const goVersion = raw.goVersion.split(" ")[0] ?? "";
+  const main = info.main ?? (info.path ? { path: info.path, version: DEVEL } : undefined);
+  if (main) {
+    const version = main.version === DEVEL ? pseudoVersion(info.settings) : main.version;
+    packages.push(goPackage(path, { ...main, version }));
+  }
+  for (const dep of info.deps) packages.push(goPackage(path, dep));
+  if (goVersion.startsWith("go")) {
+    packages.push({
+      type: "go-module",
+      name: "stdlib",
+      version: goVersion,
+      purl: packageUrl("golang", undefined, "stdlib", goVersion.slice(2)),
+      licenses: ["BSD-3-Clause"],
+      locations: [path],
+      foundBy: "acquired package info from go module information",
+      files: [],
+    });
+  }
+  return packages;
+}
+
+/**
+ * A module as Syft reports it: a replacement by another module takes its path and version; a
+ * replacement by a local directory ("../fork") keeps the original path, with the version the
+ * build knew ("(devel)", i.e. none).
+ */
+function goPackage(path: string, module: GoModule): FoundPackage {
+  let name = module.path;
+  let effective = module;
+  if (module.replace) {
+    if (!module.replace.path.startsWith(".") && !module.replace.path.startsWith("/")) name = module.replace.path;
+    effective = module.replace;
+  }
+  const version = effective.version === DEVEL ? "" : effective.version;
+  const checksum = h1Checksum(effective.sum);
+  const slash = name.lastIndexOf("/");
+  return {
+    type: "go-module",
+    name,
+    version,
+    purl: slash > 0 && slash < name.length - 1 ? packageUrl("golang", name.slice(0, slash), name.slice(slash + 1), version) : packageUrl("golang", undefined, name, version),
+    licenses: [],
+    ...(checksum ? { checksums: [checksum] } : {}),
+    locations: [path],
+    foundBy: "acquired package info from go module information",
+    files: [],
+  };
+}
+
+/** go.sum's "h1:" hash is the base64 of a SHA-256 (of the module's file list), so SPDX can carry it as one. */
+export function h1Checksum(sum: string | undefined): SpdxChecksum | undefined {
+  if (!sum?.startsWith("h1:")) return undefined;
+  const bytes = Buffer.from(sum.slice(3), "base64");
+  return bytes.byteLength === 32 ? { algorithm: "SHA256", checksumValue: bytes.toString("hex") } : undefined;
+}
+
+/**
+ * A main module built from a checkout has version "(devel)"; the VCS stamp gives the version
+ * the go command would give that commit, v0.0.0-<UTC time>-<12 hex of the revision>, as Syft
+ * derives it. Without a stamp there is no version.
+ */
+function pseudoVersion(settings: ReadonlyMap<string, string>): string {
+  const revision = settings.get("vcs.revision");
+  const time = settings.get("vcs.time");
+  if (!revision || !time || !/^[0-9a-f]{12,}$/.test(revision)) return "";
+  const date = new Date(time);
+  if (Number.isNaN(date.getTime())) return "";
+  const stamp = date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `v0.0.0-${stamp}-${revision.slice(0, 12)}`;
+}

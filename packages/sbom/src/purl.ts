@@ -1,0 +1,14 @@
+import { PackageURL } from "packageurl-js";
+
+/**
+ * A package URL in the purl specification's canonical form, made by the package-url project's
+ * own library: components percent-encoded as the spec says ("%40scope" for npm scopes), and
+ * qualifiers sorted by key, which is where exp differs from Syft, whose forked Go library keeps
+ * them in the order it adds them (`arch=…&upstream=…&distro=…`). Consumers compare parsed purls,
+ * and the canonical form is what the spec asks a producer to write.
+ */
+export function packageUrl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers: Readonly<Record<string, string | undefined>> = {}): string {
+  const present: Record<string, string> = {};
+  for (const [key, value] of Object.entries(qualifiers)) if (value !== undefined && value !== "") present[key] = value;
+  return new PackageURL(type, namespace ?? undefined, name, version === "" ? undefined : version, Object.keys(present).length > 0 ? present : undefined, undefined).toString();
+}
