@@ -8,6 +8,8 @@ import packageJson from "../package.json" with { type: "json" };
 import type { BuildCommandOptions } from "./commands/build.js";
 import type { HistoryRmOptions } from "./commands/history/history-rm.js";
 import type { ImageLsOptions } from "./commands/image/image-ls.js";
+import type { ImagetoolsCreateOptions } from "./commands/imagetools/create-options.js";
+import type { ImagetoolsInspectOptions } from "./commands/imagetools/inspect-options.js";
 import { collectPruneFilter } from "./commands/prune/prune-filters.js";
 import type { PruneOptions } from "./commands/prune/prune.js";
 import { bytesArg } from "./commands/prune/space-limits.js";
@@ -262,6 +264,49 @@ another name still holds them (exp du shows what holds what). An unknown name re
     .addOption(rootOption())
     .action(async (ids: string[], options: HistoryRmOptions) => hooks.setExitCode(await (await import("./commands/history/history-rm.js")).runHistoryRm(io, ids, options)));
 
+  const imagetools = program.command("imagetools").description("Work on images in a registry: merge manifests into a multi-platform index, show one (docker buildx imagetools)");
+  imagetools
+    .command("create")
+    .description("Create an image in a registry from images already there: an index of their manifests, or a copy (docker buildx imagetools create)")
+    .argument("[source...]", "a digest (in the one repository named), a reference repo:tag or repo@sha256:… (an index brings its manifests), or a JSON OCI descriptor")
+    .option("-t, --tag <name>", "a name to push the result to (repeatable)", collect)
+    .option("-f, --file <path>", "read a source from a file (repeatable)", collect)
+    .option("--append", "add the sources to the index the first -t names")
+    .option("--annotation <type:key=value>", "index:key=value (on the index) or manifest-descriptor[<platform>]:key=value (on its entries) (repeatable)", collect)
+    .option("-p, --platform <platforms>", "keep only these platforms, comma-separated or repeated; attestations go with their platform", collect)
+    .option("--dry-run", "print the result instead of pushing it")
+    .addOption(new Option("--prefer-index [bool]", "with one manifest source, push a one-entry index (true) or the manifest itself (--prefer-index=false)").argParser(boolArg).default(true))
+    .option("--metadata-file <file>", "write the pushed descriptor and names as JSON")
+    .addOption(new Option("--progress <mode>", "quiet and none print nothing; the others print a line per step on stderr").choices(progressFlagValues).default(defaultProgress(io.env)))
+    .option("--insecure-registry <host:port>", "reach this registry over plain HTTP, without TLS verification (repeatable)", collect)
+    .option("--debug", "on error, also print the error code, the stack and its causes")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  exp imagetools create -t registry.example/app:1.0 registry.example/app@sha256:<amd64> registry.example/app@sha256:<arm64>
+  exp imagetools create -t registry.example/app:1.0 --append registry.example/app@sha256:<riscv64>
+  exp imagetools create --dry-run --annotation index:org.opencontainers.image.version=1.0 registry.example/app:1.0`,
+    )
+    .action(async (sources: string[], raw: Partial<ImagetoolsCreateOptions> & { preferIndex: boolean; progress: string }) => {
+      hooks.setDebug(Boolean(raw.debug));
+      const options: ImagetoolsCreateOptions = { ...raw, tag: raw.tag ?? [], file: raw.file ?? [], annotation: raw.annotation ?? [], platform: raw.platform ?? [], insecureRegistry: raw.insecureRegistry ?? [] };
+      hooks.setExitCode(await (await import("./commands/imagetools/create.js")).runImagetoolsCreate(io, sources, options));
+    });
+  imagetools
+    .command("inspect")
+    .description("Show an image in a registry: its manifest or index, config, provenance and SBOM (docker buildx imagetools inspect)")
+    .argument("<name>", "the image, e.g. registry.example/app:1.0 or registry.example/app@sha256:…")
+    .option("--format <template>", "a Go template: {{.Name}}, {{.Manifest.Digest}}, {{json .Manifest}}, {{json .Image}}, {{json .Provenance}}, {{json .SBOM}}, {{index .Image \"linux/amd64\"}} (default: {{.Manifest}})")
+    .option("--raw", "print the manifest or index exactly as the registry stores it")
+    .option("--insecure-registry <host:port>", "reach this registry over plain HTTP, without TLS verification (repeatable)", collect)
+    .option("--debug", "on error, also print the error code, the stack and its causes")
+    .action(async (name: string, raw: Partial<ImagetoolsInspectOptions>) => {
+      hooks.setDebug(Boolean(raw.debug));
+      const options: ImagetoolsInspectOptions = { ...raw, insecureRegistry: raw.insecureRegistry ?? [] };
+      hooks.setExitCode(await (await import("./commands/imagetools/inspect.js")).runImagetoolsInspect(io, name, options));
+    });
+
   const store = program.command("store").description("Maintain the content store");
   store
     .command("check")
@@ -285,6 +330,14 @@ function collectTag(value: string, previous: string[] | undefined): string[] {
     throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
   return [...(previous ?? []), value];
+}
+
+/** `--prefer-index[=true|false]`, a Go bool flag: alone it is true; a value must be written with `=`. */
+function boolArg(value: string): boolean {
+  const v = value.toLowerCase();
+  if (["true", "1", "t"].includes(v)) return true;
+  if (["false", "0", "f"].includes(v)) return false;
+  throw new InvalidArgumentError(`expected true or false (write --prefer-index=false), got ${JSON.stringify(value)}`);
 }
 
 /** `--no-cache-filter a,b` and repeated, as buildx joins them into BuildKit's `no-cache=a,b`. */
