@@ -84,20 +84,20 @@ export class FormatWithRawError extends UsageError {
 export class UnsupportedSourceError extends ExpError {
   constructor(source: string, mediaType: string) {
     const reason = mediaType === "application/vnd.docker.distribution.manifest.v1+json" || mediaType.includes("manifest.v1+prettyjws") ? "schema1 manifests are not allowed in manifest lists" : `its media type ${JSON.stringify(mediaType)} is neither an image manifest nor an index`;
-    super(`source ${source}: ${reason}`, "ERR_IMAGETOOLS_UNSUPPORTED_SOURCE");
+    super("ERR_IMAGETOOLS_UNSUPPORTED_SOURCE", `source ${source}: ${reason}`);
   }
 }
 
 /** A descriptor source whose size disagrees with what the registry holds under its digest. */
 export class DescriptorSizeMismatchError extends ExpError {
   constructor(digest: string, given: number, actual: number) {
-    super(`invalid size mismatch for ${digest}, ${given} != ${actual} (the descriptor says ${given} bytes, the registry holds ${actual})`, "ERR_IMAGETOOLS_SIZE_MISMATCH");
+    super("ERR_IMAGETOOLS_SIZE_MISMATCH", `invalid size mismatch for ${digest}, ${given} != ${actual} (the descriptor says ${given} bytes, the registry holds ${actual})`);
   }
 }
 
 /** `--platform` filters that leave nothing, or a single manifest whose platform is not among them. */
 export class NoMatchingPlatformError extends ExpError {
   constructor(message: string) {
-    super(message, "ERR_IMAGETOOLS_NO_MATCHING_PLATFORM");
+    super("ERR_IMAGETOOLS_NO_MATCHING_PLATFORM", message);
   }
 }
