@@ -1,7 +1,7 @@
 import { InvalidOptionError, MissingOptionError } from "@exp/errors";
 import { createRegistryClient, type ImageReference } from "@exp/registry";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
-import { checkAnnotationsFit, commitImage, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
+import { checkAnnotationsFit, checkAttestationsFit, commitImage, hasExplicitTag, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { pushImage } from "./push/push-image.js";
 import { storeRoots } from "./store-roots.js";
 import { DANGLING_FIX, PushByDigestError } from "./push-by-digest-error.js";
@@ -21,7 +21,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
     resolve(attrs): ExporterInstance {
       const component = `exporter ${type}`;
       const reader = new AttrReader(component, attrs, imageExporterKeys);
-      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
+      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true, attestationInline: true });
       const push = reader.bool("push", type === "registry");
       const byDigest = reader.bool("push-by-digest", false);
       const insecure = reader.bool("registry.insecure", false);
@@ -51,6 +51,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
         ...(commit.rewriteTimestamp ? {} : { layerCompression: commit.compression }),
         async export(source, ctx): Promise<ExportResult> {
           checkAnnotationsFit(component, commit, source);
+          checkAttestationsFit(component, commit, source);
           const given = resolveNames(commit.names, source);
           const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": type } });
           try {

@@ -7,7 +7,7 @@ import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { HostLimiters, createRegistryClient, type RegistryClient } from "@exp/registry";
 import { recordAttrReads, type Exporter } from "@exp/solver";
-import { BUILD_EPOCH, fingerprint, skipUnlessTools, startRegistry, walkRow, type AttrWalkOptions, type OciArtifact, type TestRegistry } from "@exp/testing";
+import { BUILD_EPOCH, attested, fingerprint, skipUnlessTools, startRegistry, walkRow, type AttrWalkOptions, type OciArtifact, type TestRegistry } from "@exp/testing";
 import { describeAttrWalk, imageCommitRows } from "@exp/testing/vitest";
 import { createImageExporter, imageExporterKeys } from "./image-exporter.js";
 import { PLACEHOLDER, failedArtifact, imageArtifact, registryListing } from "./option-table/image-artifact.js";
@@ -60,7 +60,7 @@ async function exportWith(exporter: Exporter, attrs: Readonly<Record<string, str
       platforms: variant === "multi-platform" ? [amd64, { os: "linux", architecture: "arm64" }] : [amd64],
     });
     try {
-      const outcome = await runExport({ source: built.source, exporters: [exporter.resolve(resolved)], store, registry: client }).catch((error: unknown) => {
+      const outcome = await runExport({ source: variant === "attested" ? attested(built.source) : built.source, exporters: [exporter.resolve(resolved)], store, registry: client }).catch((error: unknown) => {
         if (variant !== "push-tls") throw error;
         return error instanceof Error ? error : new Error(String(error));
       });

@@ -1,13 +1,18 @@
 import { IMAGE_LAYOUT_VERSION, OCI_IMAGE_INDEX, type Descriptor, type ImageReference } from "@exp/oci-spec";
 import type { CommittedImage } from "@exp/image-writer";
 
-/** Every blob of a committed image, each once, in a stable order: layers, configs, manifests, index. */
+/** Every blob of a committed image, each once, in a stable order: layers, configs, manifests, attestations, index. */
 export function imageBlobs(image: CommittedImage): Descriptor[] {
   const seen = new Map<string, Descriptor>();
   for (const platform of image.platforms) {
     for (const layer of platform.layers) seen.set(layer.descriptor.digest, layer.descriptor);
     seen.set(platform.config.digest, platform.config);
     seen.set(platform.manifest.digest, platform.manifest);
+  }
+  for (const attested of image.attestations) {
+    for (const layer of attested.layers) seen.set(layer.digest, layer);
+    seen.set(attested.config.digest, attested.config);
+    seen.set(attested.manifest.digest, attested.manifest);
   }
   seen.set(image.root.digest, image.root);
   return [...seen.values()];

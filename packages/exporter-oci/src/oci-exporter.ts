@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { InvalidOptionError } from "@exp/errors";
 import { tempPathFor } from "@exp/content";
-import { checkAnnotationsFit, commitImage, goTime, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
+import { checkAnnotationsFit, checkAttestationsFit, commitImage, goTime, imageCommitKeys, parseImageCommitOptions, resolveNames } from "@exp/image-writer";
 import { AttrReader, descriptorReference, type Exporter, type ExporterInstance, type ExportResult } from "@exp/solver";
 import { dockerManifestJson, imageBlobs, indexEntries, indexJson, ociLayoutFile } from "./layout-files.js";
 import { writeArchive } from "./write-archive.js";
@@ -31,7 +31,7 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
       const reader = new AttrReader(component, attrs, ociExporterKeys);
       const dest = reader.required("dest", type === "oci" ? "give a file (dest=image.tar), - for stdout, or a directory with tar=false" : "give a file (dest=image.tar) or - for stdout");
       const tar = reader.bool("tar", true);
-      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true });
+      const commit = parseImageCommitOptions(reader, attrs, { ociMediaTypes: true, attestationInline: false });
       if (type === "docker" && !tar) throw new InvalidOptionError(component, "tar", "false", "true: a docker archive is always a tarball (use type=oci,tar=false for a layout directory)");
       if (!tar && dest === "-") throw new InvalidOptionError(component, "dest", "-", "a directory when tar=false");
       checkDest(component, dest, tar);
@@ -47,6 +47,7 @@ export function createOciExporter(type: "oci" | "docker", options: OciExporterOp
             throw new InvalidOptionError(component, "platform", source.results.map((r) => `${r.platform.os}/${r.platform.architecture}`).join(","), "a single platform: a docker archive cannot hold a manifest list");
           }
           checkAnnotationsFit(component, commit, source);
+          checkAttestationsFit(component, commit, source);
           const names = resolveNames(commit.names, source);
           const lease = await ctx.store.leases.create({ labels: { "exp.io/exporter": type } });
           try {

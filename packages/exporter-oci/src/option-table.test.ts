@@ -6,7 +6,7 @@ import { openContentStore } from "@exp/content";
 import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { recordAttrReads, type Exporter } from "@exp/solver";
-import { BUILD_EPOCH, fingerprint, readOciArtifact, rootDescriptor, walkRow, type AttrWalkOptions, type OciArtifact } from "@exp/testing";
+import { BUILD_EPOCH, attested, fingerprint, readOciArtifact, rootDescriptor, walkRow, type AttrWalkOptions, type OciArtifact } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { dockerExporter, ociExporter, ociExporterKeys } from "./oci-exporter.js";
 import { dockerExempt, dockerRows } from "./option-table/docker-rows.js";
@@ -37,7 +37,7 @@ async function exportWith(attrs: Readonly<Record<string, string>>, variant: stri
   const kind = attrs.tar === "false" ? "dir" : "tar";
   const dest = join(dir, "out", `${n}`, kind === "dir" ? "layout" : "image.tar");
   try {
-    await runExport({ source: built.source, exporters: [exporter.resolve({ ...attrs, dest })], store });
+    await runExport({ source: variant === "attested" ? attested(built.source) : built.source, exporters: [exporter.resolve({ ...attrs, dest })], store });
   } finally {
     await store.leases.release(built.lease);
   }

@@ -10,3 +10,13 @@ export {
 export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarget } from "./options/annotations.js";
 export { checkAnnotationsFit, annotationAttr, AnnotationMisfitError } from "./options/annotation-fit.js";
 export { goTime } from "./commit/go-time.js";
+export { exportedAttestations, writesIndex, checkAttestationsFit } from "./options/attestations-fit.js";
+export {
+  attestationPlatform,
+  commitAttestationManifest,
+  predicateTypeAnnotation,
+  referenceDigestAnnotation,
+  referenceTypeAnnotation,
+  type CommittedAttestations,
+} from "./commit/attestation-manifest.js";
+export { dockerPurl } from "./commit/docker-purl.js";

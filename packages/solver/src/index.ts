@@ -17,7 +17,7 @@ export type { InlineCacheFn, InlineCacheRequest } from "./exporter/inline-cache.
 export type { CacheImporter, CacheImporterInstance, CacheImportContext, ImportedCache, ImportedLayer } from "./exporter/cache-importer.js";
 export { descriptorReference, leaseHandle, type DescriptorReference, type Releasable } from "./exporter/descriptor-reference.js";
 export type { ExportSource, ExportMetadata, PlatformResult, ImageConfigJSON } from "./exporter/source.js";
-export { predicateTypes, type InTotoAttestation } from "./exporter/attestation.js";
+export { inTotoStatement, predicateTypes, type InTotoAttestation, type InTotoStatement, type InTotoSubject } from "./exporter/attestation.js";
 
 // Refs and layers
 export type { Layer } from "./layers/layer.js";

@@ -26,6 +26,9 @@ export async function pushImage(client: RegistryApi, target: ImageReference, ima
     blobs.set(platform.config.digest, () => client.pushBlob(target, storeSource(store, platform.config), { signal: options.signal }));
     for (const layer of platform.layers) blobs.set(layer.descriptor.digest, () => pushLayer(client, target, layer, store, options));
   }
+  for (const attested of image.attestations) {
+    for (const blob of [attested.config, ...attested.layers]) blobs.set(blob.digest, () => client.pushBlob(target, storeSource(store, blob), { signal: options.signal }));
+  }
   const layersDone = options.progress.oneOff(`push-${target.toString()}-layers`, "pushing layers");
   await Promise.all([...blobs].map(([, push]) => push())).then(() => layersDone(), (error: unknown) => {
     layersDone(error);
@@ -37,8 +40,9 @@ export async function pushImage(client: RegistryApi, target: ImageReference, ima
   const pushedName = `${target.registry}/${target.repository}${options.byDigest ? "" : `:${target.tag ?? "latest"}`}@${image.root.digest}`;
   const manifestDone = options.progress.oneOff(`push-${target.toString()}-manifest`, `pushing manifest for ${pushedName}`);
   if (image.platforms.length > 1 || image.root.digest !== image.platforms[0]!.manifest.digest) {
-    for (const platform of image.platforms) {
-      await client.putManifest(byDigest(platform.manifest.digest), await read(platform.manifest), platform.manifest.mediaType, { signal: options.signal });
+    // An attestation manifest's subject (oci-artifact) must exist first on registries that check it.
+    for (const manifest of [...image.platforms.map((p) => p.manifest), ...image.attestations.map((a) => a.manifest)]) {
+      await client.putManifest(byDigest(manifest.digest), await read(manifest), manifest.mediaType, { signal: options.signal });
     }
   }
   const rootRef = options.byDigest ? byDigest(image.root.digest) : target;

@@ -10,9 +10,12 @@ import {
   type Descriptor,
   type Platform,
 } from "@exp/oci-spec";
-import type { ExportContext, ExportSource, Layer, LayerBlob } from "@exp/solver";
+import { inTotoStatement, type ExportContext, type ExportSource, type InTotoSubject, type Layer, type LayerBlob, type PlatformResult } from "@exp/solver";
 import { annotationsFor } from "../options/annotations.js";
-import type { ImageCommitOptions } from "../options/image-options.js";
+import { exportedAttestations, writesIndex } from "../options/attestations-fit.js";
+import { resolveNames, type ImageCommitOptions } from "../options/image-options.js";
+import { commitAttestationManifest, type CommittedAttestations } from "./attestation-manifest.js";
+import { dockerPurl } from "./docker-purl.js";
 import { finalConfig, manifestLayer } from "./image-config.js";
 import { rewriteTimestamps } from "./rewrite-timestamp.js";
 
@@ -33,9 +36,11 @@ export interface CommittedPlatform {
 
 /** Everything the create phase wrote for one image export. */
 export interface CommittedImage {
-  /** The manifest of a single-platform export, else the index. */
+  /** The manifest of a single-platform export without attestations, else the index. */
   readonly root: Descriptor;
   readonly platforms: readonly CommittedPlatform[];
+  /** The attestation manifests listed in the index after the platforms' manifests, one per attested platform. */
+  readonly attestations: readonly CommittedAttestations[];
   readonly ociMediaTypes: boolean;
 }
 
@@ -91,14 +96,39 @@ export async function commitImage(source: ExportSource, ctx: ExportContext, opti
       };
     }),
   );
-  if (!source.multiPlatform) {
+  if (!writesIndex(options, source)) {
     const { platform: _platform, ...manifest } = platforms[0]!.manifest;
-    return { root: withRootAnnotations(manifest, options), platforms, ociMediaTypes: oci };
+    return { root: withRootAnnotations(manifest, options), platforms, attestations: [], ociMediaTypes: oci };
+  }
+  const attestations: CommittedAttestations[] = [];
+  for (const [i, result] of source.results.entries()) {
+    const attested = await commitAttestations(ctx, result, platforms[i]!.manifest, options, lease, source);
+    if (attested) attestations.push(attested);
   }
   const indexType = oci ? OCI_IMAGE_INDEX : DOCKER_MANIFEST_LIST;
   const indexAnnotations = annotationsFor(options.annotations, "index");
-  const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests: platforms.map((p) => p.manifest), ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease, "exporting manifest list");
-  return { root: withRootAnnotations(index, options), platforms, ociMediaTypes: oci };
+  const manifests = [...platforms.map((p) => p.manifest), ...attestations.map((a) => a.manifest)];
+  const index = await writeDocument(ctx, { schemaVersion: 2, mediaType: indexType, manifests, ...(indexAnnotations ? { annotations: indexAnnotations } : {}) }, indexType, lease, "exporting manifest list");
+  return { root: withRootAnnotations(index, options), platforms, attestations, ociMediaTypes: oci };
+}
+
+/**
+ * A result's attestations as one attestation manifest about its image manifest, the statements'
+ * subjects being each of the image's names as a package URL with that manifest's digest
+ * (BuildKit's defaultSubjects in writer.go). An image without a name gets one subject named "_"
+ * (BuildKit's name for a subject without one) where BuildKit writes none: a statement about
+ * nothing attests nothing, and in-toto requires at least one subject.
+ */
+async function commitAttestations(ctx: ExportContext, result: PlatformResult, manifest: Descriptor, options: ImageCommitOptions, lease: string, source: ExportSource): Promise<CommittedAttestations | undefined> {
+  const attestations = exportedAttestations(options, result);
+  if (attestations.length === 0) return undefined;
+  const [algorithm, encoded] = manifest.digest.split(":") as [string, string];
+  const digest = { [algorithm]: encoded };
+  const names = resolveNames(options.names, source);
+  const subjects: InTotoSubject[] = names.length > 0 ? names.map((name) => ({ name: dockerPurl(name, result.platform), digest })) : [{ name: "_", digest }];
+  const statements = attestations.map((a) => inTotoStatement(a, subjects));
+  const { platform: _platform, annotations: _annotations, ...subject } = manifest;
+  return commitAttestationManifest(ctx, subject, statements, { ociMediaTypes: options.ociMediaTypes, ociArtifact: options.ociArtifact, lease });
 }
 
 /**

@@ -14,7 +14,7 @@ function source(platforms: string[], multiPlatform = platforms.length > 1): Expo
 }
 
 function options(attrs: Record<string, string>): ImageCommitOptions {
-  return { names: [], ociMediaTypes: true, compression: { type: "gzip", force: false }, rewriteTimestamp: false, annotations: parseAnnotations("exporter oci", attrs) };
+  return { names: [], ociMediaTypes: true, ociArtifact: true, attestationInline: true, compression: { type: "gzip", force: false }, rewriteTimestamp: false, annotations: parseAnnotations("exporter oci", attrs) };
 }
 
 function failure(attrs: Record<string, string>, built: ExportSource): AnnotationMisfitError {

@@ -2,6 +2,7 @@ import { ExpError } from "@exp/errors";
 import { platformKey } from "@exp/oci-spec";
 import type { ExportSource } from "@exp/solver";
 import type { Annotation } from "./annotations.js";
+import { writesIndex } from "./attestations-fit.js";
 import type { ImageCommitOptions } from "./image-options.js";
 
 /**
@@ -36,7 +37,8 @@ export function annotationAttr(a: Annotation): string {
  *   case too, with the same message: an annotation accepted and never written is the silent loss
  *   issue 13 is about, and the fix for the user (drop the qualifier or build the platform) is the same.
  * - Index and index-descriptor annotations need an index: BuildKit's writer.go refuses both for a
- *   single-platform export ("index annotations not supported for single platform export"). Letting
+ *   single-platform export ("index annotations not supported for single platform export") unless
+ *   attestations make its export an index. Letting
  *   `annotation-index-descriptor.*` through would also replace the manifest descriptor's own
  *   annotations (`annotation-manifest-descriptor.*`) on the root of a single-platform export.
  */
@@ -50,7 +52,9 @@ export function checkAnnotationsFit(component: string, options: ImageCommitOptio
       `invalid annotation: no platform ${a.platform} found in source (${JSON.stringify(annotationAttr(a))}; the built platforms are ${[...built].join(", ")})`,
     );
   }
-  if (source.multiPlatform) return;
+  // A single platform with attestations is written as an index too (BuildKit's writer.go sets
+  // isMap before this check), so its index annotations have a place.
+  if (writesIndex(options, source)) return;
   const misplaced = options.annotations.find((a) => a.target === "index" || a.target === "index-descriptor");
   if (misplaced) {
     throw new AnnotationMisfitError(

@@ -7,6 +7,8 @@ import { parseAnnotations, type Annotation } from "./annotations.js";
 export const imageCommitKeys = [
   "name",
   "oci-mediatypes",
+  "oci-artifact",
+  "attestation-inline",
   "compression",
   "compression-level",
   "force-compression",
@@ -27,6 +29,10 @@ export interface ImageCommitOptions {
   /** Raw `name=` values (comma list); `*` means the front end's names. */
   names: string[];
   ociMediaTypes: boolean;
+  /** `oci-artifact`: attestation manifests carry `artifactType` and `subject`, with the empty config. */
+  ociArtifact: boolean;
+  /** `attestation-inline`: attestations marked inline-only are written too (the image exporter's default). */
+  attestationInline: boolean;
   compression: CompressionRequest;
   rewriteTimestamp: boolean;
   sourceDateEpoch?: number;
@@ -37,7 +43,7 @@ export interface ImageCommitOptions {
  * Parses and checks the shared keys. Combinations BuildKit refuses are refused here, before any
  * work: zstd (or annotations) with Docker media types, compression levels out of range.
  */
-export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Record<string, string>>, defaults: { ociMediaTypes: boolean }): ImageCommitOptions {
+export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Record<string, string>>, defaults: { ociMediaTypes: boolean; attestationInline: boolean }): ImageCommitOptions {
   const component = reader.component;
   const names = (reader.string("name") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
   // Checked now, so a typo in a name fails before the build rather than after it (`*` is the
@@ -50,6 +56,12 @@ export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Reco
   const ociMediaTypes = reader.bool("oci-mediatypes", defaults.ociMediaTypes);
   if (!ociMediaTypes && ociExplicit && type === "zstd") {
     throw new InvalidOptionError(component, "compression", "zstd", "gzip or uncompressed with oci-mediatypes=false (zstd layers need OCI media types)");
+  }
+  // BuildKit's DefaultOCIArtifact (exporter/containerimage/export.go): on with OCI types, at the
+  // compatibility version whose defaults exp follows (oci-mediatypes=true, 31 and later).
+  const ociArtifact = reader.bool("oci-artifact", ociMediaTypes);
+  if (ociArtifact && !ociMediaTypes) {
+    throw new InvalidOptionError(component, "oci-artifact", "true", "false with oci-mediatypes=false (an attestation manifest with artifactType and subject is an OCI 1.1 manifest)");
   }
   const epochText = reader.string("source-date-epoch");
   if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new InvalidOptionError(component, "source-date-epoch", epochText, "seconds since the Unix epoch");
@@ -71,6 +83,8 @@ export function parseImageCommitOptions(reader: AttrReader, attrs: Readonly<Reco
   return {
     names,
     ociMediaTypes,
+    ociArtifact,
+    attestationInline: reader.bool("attestation-inline", defaults.attestationInline),
     compression: { type, ...(level === undefined ? {} : { level }), force },
     rewriteTimestamp: reader.bool("rewrite-timestamp", false),
     ...(epochText === undefined ? {} : { sourceDateEpoch: Number(epochText) }),

@@ -14,6 +14,12 @@ export interface InTotoAttestation {
   readonly path: string;
   /** The predicate as a JSON value; it must survive `JSON.stringify` unchanged. */
   readonly predicate: unknown;
+  /**
+   * Written only by exporters that put attestations inside the image (`type=image`/`registry`,
+   * and others with `attestation-inline=true`); skipped by oci, docker, local and tar. BuildKit's
+   * `inline-only` attestation attribute (solver/result/attestation.go AttestationInlineOnlyKey).
+   */
+  readonly inlineOnly?: boolean;
 }
 
 /** The predicate types exp writes, as BuildKit names them (its attestation and provenance types packages). */
@@ -22,3 +28,27 @@ export const predicateTypes = {
   slsaProvenanceV1: "https://slsa.dev/provenance/v1",
   spdx: "https://spdx.dev/Document",
 } as const;
+
+/** What a statement is about: a name and its digests (in-toto's ResourceDescriptor, as BuildKit fills it). */
+export interface InTotoSubject {
+  readonly name: string;
+  readonly digest: Readonly<Record<string, string>>;
+}
+
+/** An in-toto statement, v1 (`https://in-toto.io/Statement/v1`), the version BuildKit writes. */
+export interface InTotoStatement {
+  readonly _type: "https://in-toto.io/Statement/v1";
+  readonly predicateType: string;
+  readonly subject: readonly InTotoSubject[];
+  readonly predicate: unknown;
+}
+
+/**
+ * The statement an exporter writes for an attestation, as BuildKit's MakeInTotoStatements
+ * (exporter/attestation/make.go) does for a subject of kind "self": the exporter's subjects (an
+ * image manifest named by each of the image's names, or the files of a local output) with the
+ * predicate as it is, field order `_type`, `predicateType`, `subject`, `predicate`.
+ */
+export function inTotoStatement(attestation: InTotoAttestation, subjects: readonly InTotoSubject[]): InTotoStatement {
+  return { _type: "https://in-toto.io/Statement/v1", predicateType: attestation.predicateType, subject: subjects, predicate: attestation.predicate };
+}

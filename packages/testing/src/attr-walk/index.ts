@@ -16,4 +16,5 @@ export {
   type Manifest as OciArtifactManifest,
 } from "./image/image-artifact.js";
 export { BUILD_EPOCH } from "./image/build-epoch.js";
+export { attested, walkAttestations } from "./image/attested-variant.js";
 export * from "./cache/index.js";

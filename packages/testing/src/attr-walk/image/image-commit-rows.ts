@@ -35,7 +35,41 @@ const rootIndex = (a: OciArtifact) => {
  * "on-base" variant must build FROM a gzip base image, "multi-platform" linux/amd64 and arm64;
  * the build's SOURCE_DATE_EPOCH is BUILD_EPOCH and the context's files are newer.
  */
+/** The attestation manifest of an "attested" export (the index's entry of platform unknown/unknown). */
+const attestationManifest = (a: OciArtifact) => {
+  const index = json<{ manifests: Array<{ digest: string; platform?: { os: string } }> }>(a, rootIndex(a).digest);
+  const entry = index.manifests.find((m) => m.platform?.os === "unknown");
+  expect(entry, "an attestation manifest in the index").toBeDefined();
+  return json<{ artifactType?: string; subject?: { digest: string }; config: { mediaType: string }; layers: Array<{ annotations: Record<string, string> }> }>(a, entry!.digest);
+};
+
 export const imageCommitRows: readonly Row[] = [
+  {
+    key: "oci-artifact",
+    with: { "oci-artifact": "false" },
+    variant: "attested",
+    expect: "the attestation manifest without artifactType and subject, with an unknown/unknown image config instead of the OCI empty one",
+    differs: (without, withIt) => {
+      expect(attestationManifest(without)).toMatchObject({ artifactType: "application/vnd.docker.attestation.manifest.v1+json", config: { mediaType: "application/vnd.oci.empty.v1+json" } });
+      expect(attestationManifest(without).subject).toBeDefined();
+      const legacy = attestationManifest(withIt);
+      expect(legacy.artifactType).toBeUndefined();
+      expect(legacy.subject).toBeUndefined();
+      expect(legacy.config.mediaType).toBe("application/vnd.oci.image.config.v1+json");
+    },
+  },
+  {
+    key: "attestation-inline",
+    base: { "attestation-inline": "false" },
+    with: { "attestation-inline": "true" },
+    variant: "attested",
+    expect: "the inline-only provenance statement written beside the SBOM",
+    differs: (without, withIt) => {
+      const types = (a: OciArtifact) => attestationManifest(a).layers.map((l) => l.annotations["in-toto.io/predicate-type"]);
+      expect(types(without)).toEqual(["https://spdx.dev/Document"]);
+      expect(types(withIt)).toEqual(["https://spdx.dev/Document", "https://slsa.dev/provenance/v0.2"]);
+    },
+  },
   {
     key: "oci-mediatypes",
     with: { "oci-mediatypes": "false" },
