@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { skipUnlessTools } from "@exp/testing";
+import { expectedSkip } from "@exp/testing/vitest";
 import { scanFilesystem } from "../scan.js";
 import type { SpdxDocument, SpdxPackage } from "../spdx/types.js";
 import { buildElf, wrapModinfo } from "../test-support/elf-builder.js";
@@ -34,8 +36,9 @@ function debianSource(pkg: string): string | undefined {
 }
 
 describe("Go binaries of Debian (GOPATH builds: a main package path and the toolchain, no module list)", () => {
-  const binaries = ["skopeo", "umoci", "docker-registry", "buildah"].filter((name) => existsSync(`/usr/bin/${name}`));
-  it.skipIf(binaries.length === 0).each(binaries)("reads /usr/bin/%s as Debian's package metadata describes it", async (name) => {
+  // scripts/setup.sh installs these four (the Debian base tests use them), so CI always has them.
+  const binaries = ["skopeo", "umoci", "docker-registry", "buildah"];
+  it.skipIf(skipUnlessTools(...binaries, "dpkg-query")).each(binaries)("reads /usr/bin/%s as Debian's package metadata describes it", async (name) => {
     const fs = hostFilesFs({ [`usr/bin/${name}`]: `/usr/bin/${name}` });
     const { document, warnings } = await scanFilesystem(fs, { name, created, catalogers: ["go"] });
     expect(warnings).toEqual([]);
@@ -73,7 +76,7 @@ function esbuildBinary(version: string): string | undefined {
   return binary && existsSync(binary) ? binary : undefined;
 }
 
-describe("a module-mode Go binary (esbuild 0.25.12, Go 1.18+ inline format)", () => {
+describe("a module-mode Go binary (esbuild 0.25.12, Go 1.18+ inline format)", expectedSkip("the expected values are esbuild 0.25.12's; the test skips once the workspace no longer installs that release"), () => {
   const binary = esbuildBinary("0.25.12");
   it.skipIf(binary === undefined)("reports the main module at its VCS pseudo-version, its dependency with the go.sum hash, and the standard library", async () => {
     const fs = hostFilesFs({ "usr/local/bin/esbuild": binary as string });
