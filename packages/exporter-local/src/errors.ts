@@ -77,3 +77,12 @@ export class MountInsideError extends ExpError {
     this.mountPoint = mountPoint;
   }
 }
+
+/** Two attestations would be written to the same file name (BuildKit: "duplicate attestation path name"). */
+export class DuplicateAttestationError extends ExpError {
+  readonly fileName: string;
+  constructor(fileName: string) {
+    super("ERR_LOCAL_DUPLICATE_ATTESTATION", `duplicate attestation path name ${JSON.stringify(fileName)}: two attestations would be written to it; give them different paths`);
+    this.fileName = fileName;
+  }
+}

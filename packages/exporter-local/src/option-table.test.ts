@@ -6,7 +6,7 @@ import { openContentStore } from "@exp/content";
 import { runExport } from "@exp/coordinator";
 import { buildImage } from "@exp/dockerfile";
 import { recordAttrReads, type Exporter } from "@exp/solver";
-import { walkRow, type AttrWalkOptions } from "@exp/testing";
+import { attested, walkRow, type AttrWalkOptions } from "@exp/testing";
 import { describeAttrWalk } from "@exp/testing/vitest";
 import { localExporter, localExporterKeys, tarExporter, tarExporterKeys } from "./index.js";
 import { BUILD_EPOCH, STALE, localRows, tarRows } from "./option-table/rows.js";
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function exportWith(exporter: Exporter, attrs: Readonly<Record<string, string>>): Promise<Tree> {
+async function exportWith(exporter: Exporter, attrs: Readonly<Record<string, string>>, variant: string | undefined): Promise<Tree> {
   const n = ++exports;
   const store = await openContentStore(join(dir, "stores", `${n}`));
   const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: BUILD_EPOCH });
@@ -38,7 +38,7 @@ async function exportWith(exporter: Exporter, attrs: Readonly<Record<string, str
     await utimes(join(out, STALE), BUILD_EPOCH, BUILD_EPOCH);
   }
   try {
-    await runExport({ source: built.source, exporters: [exporter.resolve({ ...attrs, dest })], store });
+    await runExport({ source: variant === "attested" ? attested(built.source) : built.source, exporters: [exporter.resolve({ ...attrs, dest })], store });
   } finally {
     await store.leases.release(built.lease);
   }
@@ -51,14 +51,14 @@ function options(exporter: Exporter, keys: readonly string[], rows: AttrWalkOpti
     keys,
     cases: rows,
     exempt: { dest: "required by every export: where the output goes is what the conformance suite checks" },
-    export: (attrs) => exportWith(exporter, attrs),
+    export: (attrs, variant) => exportWith(exporter, attrs, variant),
     fingerprint,
     unread: (attrs) => recordAttrReads(() => exporter.resolve({ ...attrs, dest: join(dir, "unread") })).readers.flatMap((r) => r.unread()),
   });
 }
 
-describeAttrWalk("type=local", ["platform-split", "mode", "source-date-epoch"], options(localExporter, localExporterKeys, localRows));
-describeAttrWalk("type=tar", ["platform-split", "source-date-epoch"], options(tarExporter, tarExporterKeys, tarRows));
+describeAttrWalk("type=local", ["platform-split", "mode", "source-date-epoch", "attestation-prefix"], options(localExporter, localExporterKeys, localRows));
+describeAttrWalk("type=tar", ["platform-split", "source-date-epoch", "attestation-prefix"], options(tarExporter, tarExporterKeys, tarRows));
 
 describe("the type=local walk can fail", () => {
   it("fails a local exporter that drops mode= before applying it", async () => {

@@ -13,6 +13,8 @@ export interface LocalOptions {
   mode: LocalMode;
   /** Seconds; overrides the build's metadata.sourceDateEpoch. */
   sourceDateEpoch: number | undefined;
+  /** `attestation-prefix`: put before the attestation statements' file names. */
+  attestationPrefix: string;
 }
 
 export interface TarOptions {
@@ -20,11 +22,12 @@ export interface TarOptions {
   dest: string;
   platformSplit: boolean | undefined;
   sourceDateEpoch: number | undefined;
+  attestationPrefix: string;
 }
 
 /** The option tables of `type=local` and `type=tar` (what their AttrReaders accept). */
-export const localExporterKeys = ["dest", "platform-split", "mode", "source-date-epoch"] as const;
-export const tarExporterKeys = ["dest", "platform-split", "source-date-epoch"] as const;
+export const localExporterKeys = ["dest", "platform-split", "mode", "source-date-epoch", "attestation-prefix"] as const;
+export const tarExporterKeys = ["dest", "platform-split", "source-date-epoch", "attestation-prefix"] as const;
 
 export function parseLocalOptions(attrs: Readonly<Record<string, string>>): LocalOptions {
   const reader = new AttrReader("exporter local", attrs, localExporterKeys);
@@ -36,6 +39,7 @@ export function parseLocalOptions(attrs: Readonly<Record<string, string>>): Loca
     platformSplit: optionalBool(reader, "platform-split"),
     mode: reader.oneOf("mode", ["copy", "delete"] as const, "copy"),
     sourceDateEpoch: reader.int("source-date-epoch", EPOCH_RANGE),
+    attestationPrefix: attestationPrefix(reader),
   };
 }
 
@@ -45,7 +49,18 @@ export function parseTarOptions(attrs: Readonly<Record<string, string>>): TarOpt
     dest: reader.required("dest", 'give the output file, e.g. dest=out.tar, or "-" for stdout'),
     platformSplit: optionalBool(reader, "platform-split"),
     sourceDateEpoch: reader.int("source-date-epoch", EPOCH_RANGE),
+    attestationPrefix: attestationPrefix(reader),
   };
+}
+
+/**
+ * BuildKit joins the prefix to a base name as it is; exp refuses a prefix that would put the
+ * statements outside the result's root or into a subdirectory that may not exist (a "/").
+ */
+function attestationPrefix(reader: AttrReader): string {
+  const prefix = reader.string("attestation-prefix") ?? "";
+  if (prefix.includes("/")) throw new InvalidOptionError(reader.component, "attestation-prefix", prefix, "a file name prefix without \"/\" (e.g. attestation-prefix=attest-)");
+  return prefix;
 }
 
 /** A bool whose absence means "decide from the result" rather than a fixed default. */

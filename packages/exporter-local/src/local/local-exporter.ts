@@ -6,7 +6,7 @@ import { removeTree } from "../fsops/remove-tree.js";
 import { precheckOutput, resolveOutput } from "../fsops/resolve-output.js";
 import { createWorkDir } from "../fsops/work-dir.js";
 import { parseLocalOptions, type LocalOptions } from "../options.js";
-import { assembleOutput } from "../rootfs/assemble-output.js";
+import { assembleOutput, attestationMtimeMs, writesAttestationFiles } from "../rootfs/assemble-output.js";
 import { Spool } from "../rootfs/spool.js";
 import { applyDirMetas, type DirMetas } from "./dir-metas.js";
 import { materialize } from "./materialize.js";
@@ -64,9 +64,12 @@ async function exportLocal(source: ExportSource, ctx: ExportContext, options: Lo
   try {
     const scratch = join(work.root, "scratch");
     await mkdir(scratch);
-    // Only a merge compares file contents across platforms; hashing is skipped otherwise.
-    const spool = new Spool({ dir: work.spool, hash: !split && source.results.length > 1, applyMeta: { preserveOwnership } });
-    const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn });
+    // Only a merge compares file contents across platforms, and attestations name every file by
+    // its digest; hashing is skipped otherwise.
+    const hash = (!split && source.results.length > 1) || writesAttestationFiles(source);
+    const spool = new Spool({ dir: work.spool, hash, applyMeta: { preserveOwnership } });
+    const attestations = { prefix: options.attestationPrefix, mtimeMs: attestationMtimeMs(epochSeconds) };
+    const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn, attestations });
     throwIfAborted(signal, "exporting to a directory");
     const dirMetas: DirMetas = new Map();
     if (dest.exists) {

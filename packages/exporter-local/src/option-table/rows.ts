@@ -21,6 +21,21 @@ const platformSplit: Row = {
   },
 };
 
+const attestationPrefix: Row = {
+  key: "attestation-prefix",
+  with: { "attestation-prefix": "attest-" },
+  variant: "attested",
+  // exporter/local/fs.go: each statement is written as <prefix><base name of its path>; the
+  // inline-only provenance of the variant is not written at all.
+  expect: "the SBOM statement written as attest-sbom.spdx.json instead of sbom.spdx.json",
+  differs: (without, withIt) => {
+    expect(paths(without)).toContain("sbom.spdx.json");
+    expect(paths(withIt)).not.toContain("sbom.spdx.json");
+    expect(paths(withIt)).toContain("attest-sbom.spdx.json");
+    expect(paths(withIt).some((p) => p.includes("provenance"))).toBe(false);
+  },
+};
+
 const sourceDateEpoch: Row = {
   key: "source-date-epoch",
   with: { "source-date-epoch": "1600000000" },
@@ -48,6 +63,7 @@ export const localRows: readonly Row[] = [
     },
   },
   sourceDateEpoch,
+  attestationPrefix,
 ];
 
-export const tarRows: readonly Row[] = [platformSplit, sourceDateEpoch];
+export const tarRows: readonly Row[] = [platformSplit, sourceDateEpoch, attestationPrefix];

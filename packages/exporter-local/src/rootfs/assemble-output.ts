@@ -1,7 +1,8 @@
 import { throwIfAborted } from "@exp/errors";
-import { formatPlatform } from "@exp/oci-spec";
+import { formatPlatform, platformKey } from "@exp/oci-spec";
 import type { ExportSource } from "@exp/solver";
 import { LocalConflictError } from "../errors.js";
+import { addAttestationFiles } from "./attestation-files.js";
 import { buildRootfs } from "./build-rootfs.js";
 import { mergeRoots, type LabelledRoot } from "./merge-trees.js";
 import { syntheticMtime } from "./node-meta.js";
@@ -16,6 +17,18 @@ export interface AssembleOptions {
   epochSeconds: number | undefined;
   signal: AbortSignal;
   warn: (message: string) => void;
+  /** `attestation-prefix`, and the mtime of the statement files (see addAttestationFiles). */
+  attestations: { prefix: string; mtimeMs: number };
+}
+
+/** Statement files get SOURCE_DATE_EPOCH, else the export's start truncated to the second (BuildKit's local export.go `now`). */
+export function attestationMtimeMs(epochSeconds: number | undefined): number {
+  return epochSeconds === undefined ? Math.floor(Date.now() / 1000) * 1000 : epochSeconds * 1000;
+}
+
+/** True when some result has attestations a local or tar output writes (so the spool must hash every file for their subjects). */
+export function writesAttestationFiles(source: ExportSource): boolean {
+  return source.results.some((r) => (r.attestations ?? []).some((a) => !a.inlineOnly));
 }
 
 /**
@@ -32,6 +45,14 @@ export async function assembleOutput(source: ExportSource, options: AssembleOpti
       signal: options.signal,
       ...(options.epochSeconds === undefined ? {} : { epochSeconds: options.epochSeconds }),
       onSkipped: (path, type) => options.warn(`${label}: ${type} ${JSON.stringify(path)} is not exported`),
+    });
+    await addAttestationFiles(tree.root, result.attestations ?? [], {
+      spool: options.spool,
+      prefix: options.attestations.prefix,
+      // Several platforms in one tree: each statement's name says whose it is.
+      ...(source.multiPlatform && !options.split ? { platformInName: platformKey(result.platform) } : {}),
+      mtimeMs: options.attestations.mtimeMs,
+      signal: options.signal,
     });
     roots.push({ label, root: tree.root });
   }

@@ -9,7 +9,7 @@ import { removeTree } from "../fsops/remove-tree.js";
 import { precheckOutput, resolveOutput } from "../fsops/resolve-output.js";
 import { createWorkDir } from "../fsops/work-dir.js";
 import { parseTarOptions, type TarOptions } from "../options.js";
-import { assembleOutput } from "../rootfs/assemble-output.js";
+import { assembleOutput, attestationMtimeMs, writesAttestationFiles } from "../rootfs/assemble-output.js";
 import { Spool } from "../rootfs/spool.js";
 import { nonClosing } from "./stdout-sink.js";
 import { toTarEntries } from "./tar-entries.js";
@@ -57,8 +57,10 @@ async function exportTar(source: ExportSource, ctx: ExportContext, options: TarO
   const dest = toStdout ? undefined : await resolveOutput(options.dest, "file");
   const work = await createWorkDir(dest?.path ?? join(tmpdir(), "exp-tar"));
   try {
-    const spool = new Spool({ dir: work.spool, hash: false, applyMeta: false });
-    const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn: (message) => ctx.progress.warn(message) });
+    // Attestations name every file by its digest; hashing is skipped otherwise.
+    const spool = new Spool({ dir: work.spool, hash: writesAttestationFiles(source), applyMeta: false });
+    const attestations = { prefix: options.attestationPrefix, mtimeMs: attestationMtimeMs(epochSeconds) };
+    const root = await assembleOutput(source, { spool, split, epochSeconds, signal, warn: (message) => ctx.progress.warn(message), attestations });
     const entries = toTarEntries(root);
     // The tar's digest is nobody's business here: streamed as it is made, not hashed.
     if (!dest) {
