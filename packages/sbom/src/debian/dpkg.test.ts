@@ -38,8 +38,8 @@ describe("dpkg's status file", () => {
       multi: "pkg:deb/debian/multi@1:2.3+dfsg-4?arch=amd64&distro=debian-12",
     });
     expect(warnings).toEqual([
-      { path: "var/lib/dpkg/status", cataloger: "dpkg", message: 'skipped the paragraph at line 20 (broken): line 22: not a "Field: value" line' },
-      { path: "var/lib/dpkg/status", cataloger: "dpkg", message: "skipped the paragraph at line 25 (noversion): no Version field" },
+      { path: "var/lib/dpkg/status", cataloger: "dpkg", message: 'skipped the paragraph at line 24 (broken): line 26: not a "Field: value" line' },
+      { path: "var/lib/dpkg/status", cataloger: "dpkg", message: "skipped the paragraph at line 29 (noversion): no Version field" },
     ]);
     const good = document.packages.find((pkg) => pkg.name === "good");
     expect(good).toMatchObject({ supplier: "Person: A Person (a@example.org)", originator: "Person: A Person (a@example.org)", licenseDeclared: "NOASSERTION", filesAnalyzed: false, downloadLocation: "NOASSERTION" });
