@@ -39,9 +39,8 @@ function toPackage({ view, warn }: CatalogContext, record: ApkRecord, release: O
   const origin = field("o");
   const files = new Map<string, OwnedFile>();
   for (const file of record.files) {
-    const resolved = view.resolve(file.path);
-    const entry = resolved === undefined ? undefined : view.get(resolved);
-    if (!entry || (entry.type !== "file" && entry.type !== "hardlink") || files.has(entry.path)) continue;
+    const entry = view.ownedFileAt(file.path);
+    if (!entry || files.has(entry.path)) continue;
     files.set(entry.path, { path: entry.path, checksums: file.checksum ? [file.checksum] : [] });
   }
   const maintainer = spdxPerson(field("m"));

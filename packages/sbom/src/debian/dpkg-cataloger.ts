@@ -128,12 +128,10 @@ function withPerson(key: "originator" | "supplier", value: string | undefined): 
 function ownedFiles({ view }: CatalogContext, listed: readonly string[], sums: ReadonlyMap<string, string>): OwnedFile[] {
   const files = new Map<string, OwnedFile>();
   for (const path of listed) {
-    const resolved = view.resolve(path);
-    if (resolved === undefined || files.has(resolved)) continue;
-    const entry = view.get(resolved);
-    if (!entry || (entry.type !== "file" && entry.type !== "hardlink")) continue;
+    const entry = view.ownedFileAt(path);
+    if (!entry || files.has(entry.path)) continue;
     const sum = sums.get(path);
-    files.set(resolved, { path: resolved, checksums: sum === undefined ? [] : [md5Checksum(sum)] });
+    files.set(entry.path, { path: entry.path, checksums: sum === undefined ? [] : [md5Checksum(sum)] });
   }
   return [...files.values()];
 }

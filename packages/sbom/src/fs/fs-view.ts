@@ -81,6 +81,22 @@ export class FsView {
     return entry && (entry.type === "file" || entry.type === "hardlink") ? entry : undefined;
   }
 
+  /**
+   * The regular file a package database lists at `path`: its directories resolved (usrmerge's
+   * /bin is a link to usr/bin), its last component not. A listed name that is itself a symlink is
+   * the link the package ships, not the file it points to (apk records the link target's SHA-1
+   * for it, dpkg no MD5), so it is not that file.
+   */
+  ownedFileAt(path: string): FsEntry | undefined {
+    const parts = path.split("/").filter((part) => part !== "" && part !== ".");
+    const name = parts.pop();
+    if (name === undefined || name === "..") return undefined;
+    const dir = parts.length === 0 ? "" : this.resolve(parts.join("/"));
+    if (dir === undefined) return undefined;
+    const entry = this.byPath.get(dir === "" ? name : `${dir}/${name}`);
+    return entry && (entry.type === "file" || entry.type === "hardlink") ? entry : undefined;
+  }
+
   /** A whole small file. Throws UnreadableFileError when it is missing, not a file, larger than `limit` or fails to read. */
   async read(path: string, limit: number): Promise<Buffer> {
     throwIfAborted(this.signal, "scanning for an SBOM");

@@ -91,9 +91,8 @@ function ownedFiles({ view }: CatalogContext, sitePackages: string, record: { pa
   for (const item of record) {
     const joined = posix.normalize(posix.join(sitePackages, item.path));
     if (joined.startsWith("../")) continue;
-    const resolved = view.resolve(joined);
-    const entry = resolved === undefined ? undefined : view.get(resolved);
-    if (!entry || (entry.type !== "file" && entry.type !== "hardlink") || files.has(entry.path)) continue;
+    const entry = view.ownedFileAt(joined);
+    if (!entry || files.has(entry.path)) continue;
     files.set(entry.path, { path: entry.path, checksums: item.sha256 ? [{ algorithm: "SHA256", checksumValue: item.sha256 }] : [] });
   }
   return [...files.values()];
