@@ -10,6 +10,17 @@ export interface CopyStats {
   manifests: number;
 }
 
+/**
+ * The clients a copy reads and writes through. They must not share connection slots: an upload
+ * holds a slot of the target registry while it reads its bytes, and when the source is the same
+ * registry (a mount it refused) a read waiting for a slot of the same pool would wait forever
+ * once every slot is held by an upload.
+ */
+export interface CopyClients {
+  readonly reader: RegistryApi;
+  readonly writer: RegistryApi;
+}
+
 export function emptyStats(): CopyStats {
   return { mounted: 0, uploaded: 0, existing: 0, manifests: 0 };
 }
@@ -26,32 +37,33 @@ export function emptyStats(): CopyStats {
  * the digest again on the final PUT. Non-distributable (foreign) layers are not copied, as
  * containerd does not push them.
  */
-export async function copyManifest(client: RegistryApi, from: ImageReference, desc: Pick<Descriptor, "digest" | "mediaType" | "size">, target: RepositoryRef, stats: CopyStats, signal: AbortSignal): Promise<void> {
+export async function copyManifest(clients: CopyClients, from: ImageReference, desc: Pick<Descriptor, "digest" | "mediaType" | "size">, target: RepositoryRef, stats: CopyStats, signal: AbortSignal): Promise<void> {
+  const { reader, writer } = clients;
   const at = { registry: target.registry, repository: target.repository, digest: desc.digest };
-  if (await client.headManifest(at, { signal })) return;
+  if (await writer.headManifest(at, { signal })) return;
   const source = { registry: from.registry, repository: from.repository };
-  const fetched = await client.getManifest({ ...source, digest: desc.digest }, { signal });
+  const fetched = await reader.getManifest({ ...source, digest: desc.digest }, { signal });
   const mediaType = fetched.descriptor.mediaType || desc.mediaType;
   const document = parseJson(fetched.bytes, `manifest ${from.name}@${desc.digest}`) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
   if (isIndexMediaType(mediaType)) {
-    await runAll((document.manifests ?? []).map((child) => (inner) => copyManifest(client, from, child, target, stats, inner)), signal);
+    await runAll((document.manifests ?? []).map((child) => (inner) => copyManifest(clients, from, child, target, stats, inner)), signal);
   } else {
     const blobs = [...(document.config ? [document.config] : []), ...(document.layers ?? [])].filter((b) => !isNonDistributable(b.mediaType));
-    await runAll(blobs.map((blob) => (inner) => copyBlob(client, source, blob, target, stats, inner)), signal);
+    await runAll(blobs.map((blob) => (inner) => copyBlob(clients, source, blob, target, stats, inner)), signal);
   }
-  await client.putManifest(at, fetched.bytes, mediaType, { signal });
+  await writer.putManifest(at, fetched.bytes, mediaType, { signal });
   stats.manifests++;
 }
 
-async function copyBlob(client: RegistryApi, source: RepositoryRef, blob: Descriptor, target: RepositoryRef, stats: CopyStats, signal: AbortSignal): Promise<void> {
+async function copyBlob({ reader, writer }: CopyClients, source: RepositoryRef, blob: Descriptor, target: RepositoryRef, stats: CopyStats, signal: AbortSignal): Promise<void> {
   // Within one registry this makes the push a mount from the source repository.
-  if (source.registry === target.registry) client.rememberBlob(source, blob.digest);
+  if (source.registry === target.registry) writer.rememberBlob(source, blob.digest);
   const from: BlobSource = {
     digest: blob.digest,
     size: blob.size,
-    open: (options) => client.getBlob(source, blob, options.signal ? { signal: options.signal } : { signal }),
+    open: (options) => reader.getBlob(source, blob, options.signal ? { signal: options.signal } : { signal }),
   };
-  const result = await client.pushBlob(target, from, { signal });
+  const result = await writer.pushBlob(target, from, { signal });
   if (result.status === "mounted") stats.mounted++;
   else if (result.status === "uploaded") stats.uploaded++;
   else stats.existing++;

@@ -1,4 +1,4 @@
-import { digestOf, parseReference, type Descriptor } from "@exp/oci-spec";
+import { asDigest, digestOf, parseReference, type Descriptor } from "@exp/oci-spec";
 import { describe, expect, it } from "vitest";
 import { combine } from "./combine.js";
 import { parseCreateAnnotations } from "./create-annotations.js";
@@ -23,14 +23,13 @@ function indexSource(ref: string, manifests: Descriptor[]): FetchedSource {
   return { text: ref, ref: parseReference(ref), desc: { mediaType: "application/vnd.oci.image.index.v1+json", digest: digestOf(bytes), size: bytes.byteLength }, bytes };
 }
 
-const attestationFor = (subject: string, digest: string): Descriptor =>
-  ({
-    mediaType: OCI_MANIFEST,
-    digest,
-    size: 500,
-    annotations: { "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": subject },
-    platform: { architecture: "unknown", os: "unknown" },
-  }) as Descriptor;
+const attestationFor = (subject: string, digest: string): Descriptor => ({
+  mediaType: OCI_MANIFEST,
+  digest: asDigest(digest),
+  size: 500,
+  annotations: { "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": subject },
+  platform: { architecture: "unknown", os: "unknown" },
+});
 
 describe("imagetools create: sources and names", () => {
   it("reads a digest, a reference or a JSON descriptor, and refuses the rest naming the value", () => {

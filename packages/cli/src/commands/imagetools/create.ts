@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parsePlatform, type ImageReference, type Platform, type RegistryApi } from "@exp/oci-spec";
+import { parsePlatform, type ImageReference, type Platform } from "@exp/oci-spec";
+import { HostLimiters } from "@exp/registry";
 import type { CliIO } from "../../io.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { combine } from "./combine.js";
-import { copyManifest, emptyStats, type CopyStats } from "./copy-manifest.js";
+import { copyManifest, emptyStats, type CopyClients, type CopyStats } from "./copy-manifest.js";
 import { parseCreateAnnotations } from "./create-annotations.js";
 import type { ImagetoolsCreateOptions } from "./create-options.js";
 import { fetchSources } from "./fetch-sources.js";
@@ -36,9 +37,11 @@ export async function runImagetoolsCreate(io: CliIO, args: readonly string[], op
   const sources = planSources([...fileSources, ...args], tags, Boolean(options.append));
   const log = options.progress === "quiet" || options.progress === "none" ? () => undefined : (line: string) => void io.stderr.write(`${line}\n`);
 
-  const client = imagetoolsRegistryClient(io, options.insecureRegistry);
+  // Reads with slots of their own (see CopyClients); pushes share the process-wide ones with any
+  // other push of this process.
+  const clients: CopyClients = { reader: imagetoolsRegistryClient(io, options.insecureRegistry, new HostLimiters()), writer: imagetoolsRegistryClient(io, options.insecureRegistry) };
   try {
-    const fetched = await fetchSources(client, sources, io.signal);
+    const fetched = await fetchSources(clients.reader, sources, io.signal);
     const combined = combine(fetched, annotations, options.preferIndex);
     if (combined.annotationsDropped) log("WARNING: every source is a Docker manifest, so the result is a Docker manifest list, which holds no annotations: --annotation is ignored");
     const result = filterPlatforms(combined, platforms);
@@ -50,13 +53,13 @@ export async function runImagetoolsCreate(io: CliIO, args: readonly string[], op
     const byRepository = new Map<string, ImageReference[]>();
     for (const tag of tags) byRepository.set(tag.name, [...(byRepository.get(tag.name) ?? []), tag]);
     await runAll(
-      [...byRepository.values()].map((repoTags) => (signal) => pushToRepository(client, repoTags, manifests, result, log, signal)),
+      [...byRepository.values()].map((repoTags) => (signal) => pushToRepository(clients, repoTags, manifests, result, log, signal)),
       io.signal,
     );
     if (options.metadataFile) await writeMetadata(resolve(io.cwd, options.metadataFile), result.desc, [...byRepository.keys()].sort());
     return 0;
   } finally {
-    await client.close();
+    await Promise.all([clients.reader.close(), clients.writer.close()]);
   }
 }
 
@@ -73,7 +76,7 @@ function parsePlatforms(values: readonly string[]): Platform[] {
 }
 
 async function pushToRepository(
-  client: RegistryApi,
+  clients: CopyClients,
   tags: readonly ImageReference[],
   manifests: readonly ManifestWithSource[],
   result: { bytes: Buffer; desc: { digest: string; mediaType: string } },
@@ -85,7 +88,7 @@ async function pushToRepository(
   await runAll(
     manifests.map(({ desc, source }) => async (inner) => {
       log(`copying ${desc.digest} from ${source.ref.toString()} to ${tags[0]!.name}`);
-      await copyManifest(client, source.ref, desc, target, stats, inner);
+      await copyManifest(clients, source.ref, desc, target, stats, inner);
     }),
     signal,
   );
@@ -93,7 +96,7 @@ async function pushToRepository(
   // Tag by tag, after every manifest the index lists is in the repository.
   for (const tag of tags) {
     log(`pushing ${result.desc.digest} to ${tag.toString()}`);
-    await client.putManifest({ ...target, tag: tag.tag! }, result.bytes, result.desc.mediaType, { signal });
+    await clients.writer.putManifest({ ...target, tag: tag.tag! }, result.bytes, result.desc.mediaType, { signal });
   }
 }
 

@@ -1,11 +1,12 @@
+import type { Digest } from "@exp/oci-spec";
 import { describe, expect, it } from "vitest";
 import { marshalIndex } from "./go-index.js";
 import { GoDecodeError, goDecode, goMarshalIndent } from "./go-json.js";
 import { imageType } from "./go-types.js";
 import { goFormatFloat } from "./go-format.js";
 
-const d1 = `sha256:${"1".repeat(64)}`;
-const d2 = `sha256:${"2".repeat(64)}`;
+const d1 = `sha256:${"1".repeat(64)}` as Digest;
+const d2 = `sha256:${"2".repeat(64)}` as Digest;
 
 describe("Go's encoding/json as buildx writes an index", () => {
   it("writes ocispecs.Index's field order, descriptor fields in Go's order, sorted annotations, HTML-safe strings, and drops what Go does not declare", () => {
