@@ -14,9 +14,12 @@ const exceptions: ReadonlySet<string> = new Set(exceptionsJson);
 /** SPDX licence identifiers that may stand in an expression today. */
 export const currentLicenseIds: ReadonlySet<string> = new Set(current);
 
-/** Lookup key, as Syft's spdxlicense.ID cleans one: case, spaces and dashes do not count. */
+/**
+ * Lookup key, as Syft's spdxlicense.ID cleans one (case and dashes do not count), and unlike
+ * Syft, spaces neither: Python's "License: Apache 2.0" is Apache-2.0.
+ */
 function clean(id: string): string {
-  return id.trim().toLowerCase().replaceAll("-", "");
+  return id.toLowerCase().replace(/[-\s]+/g, "");
 }
 
 /**

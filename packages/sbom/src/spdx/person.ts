@@ -13,7 +13,8 @@ export function spdxPerson(value: string | undefined, type: "Person" | "Organiza
 export function parseNameEmail(value: string): { name: string; email: string } {
   const match = /^([^<>()]*)(?: <([^@>]+@[^>]+)>)?(?: \((.*)\))?$/.exec(value);
   if (!match) return { name: value, email: "" };
-  let name = (match[1] ?? "").trim();
+  // An RFC 5322 quoted display name ('"Ahmed R. TAHRI" <…>', as Python's Author-email has it) loses its quotes.
+  let name = (match[1] ?? "").trim().replace(/^"(.*)"$/, "$1");
   let email = (match[2] ?? "").trim();
   const url = (match[3] ?? "").trim();
   if (!email) {
