@@ -170,3 +170,35 @@ describe("ADD <url>", () => {
     expect(requests).toEqual([]);
   });
 });
+
+describe("the build's facts, for provenance", () => {
+  it("lists each download with the digest of its bytes, and the Dockerfile as read", async () => {
+    const dockerfile = `FROM scratch\nADD ${base}/files/tool.tar.gz /t\nADD --checksum=${archiveDigest} ${base}/files/tool.tar.gz /u\nADD ${base}/plain /p\n`;
+    const result = await build(dockerfile);
+    const plain = `sha256:${createHash("sha256").update("no etag, no date").digest("hex")}`;
+    expect(result.facts.materials).toEqual([{ images: [], http: [{ url: `${base}/files/tool.tar.gz`, digest: archiveDigest }, { url: `${base}/plain`, digest: plain }] }]);
+    expect(result.facts.dockerfile).toEqual({ filename: "Dockerfile", content: dockerfile });
+  });
+
+  it("lists a base image with the digest its reference resolved to (the index), per platform", async () => {
+    const layout = join(dir, "layout");
+    const blob = async (value: unknown) => {
+      const bytes = Buffer.from(JSON.stringify(value));
+      const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+      await mkdir(join(layout, "blobs", "sha256"), { recursive: true });
+      await writeFile(join(layout, "blobs", "sha256", digest.slice(7)), bytes);
+      return { digest, size: bytes.length };
+    };
+    const manifests = [];
+    for (const architecture of ["amd64", "arm64"]) {
+      const config = await blob({ architecture, os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: {} });
+      const manifest = await blob({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config }, layers: [] });
+      manifests.push({ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, platform: { os: "linux", architecture } });
+    }
+    const index = await blob({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests });
+    await writeFile(join(layout, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    await writeFile(join(layout, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", ...index, annotations: { "org.opencontainers.image.ref.name": "1" } }] }));
+    const result = await build(`FROM oci-layout://${layout}:1\n`, { platforms: [{ os: "linux", architecture: "arm64" }] });
+    expect(result.facts.materials).toEqual([{ images: [{ ref: `oci-layout://${layout}:1`, digest: index.digest, platform: { os: "linux", architecture: "arm64" }, local: true }], http: [] }]);
+  });
+});

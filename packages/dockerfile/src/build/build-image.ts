@@ -15,6 +15,7 @@ import {
   readDockerignoreFile,
   saveHashCache,
   scratch,
+  type BuildMaterials,
   type ExportSource,
   type FsNode,
   type ImageConfigJSON,
@@ -105,6 +106,16 @@ export interface BuildImageResult {
   warnings: string[];
   /** True when every step of every platform was a cache hit. */
   cached: boolean;
+  /** What the build read and fetched, for its provenance. */
+  facts: BuildFacts;
+}
+
+/** The inputs of a build as provenance records them (BuildKit's provenance capture). */
+export interface BuildFacts {
+  /** The Dockerfile: its name as buildx sends it (`filename`) and the bytes read. */
+  dockerfile: { filename: string; content: string };
+  /** Per result, in `source.results` order: the base images and downloads it was made from, pinned by digest. */
+  materials: BuildMaterials[];
 }
 
 const defaultPlatform: Platform = { os: "linux", architecture: "amd64" };
@@ -121,8 +132,10 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const fileName = options.dockerfile ? dockerfilePath : "Dockerfile";
   const progress = ProgressReporter.root(options.onProgress);
   // buildx's first two steps, named as BuildKit's Dockerfile front end names them.
+  let dockerfileText = "";
   const ast = await loadStep(progress, "definition", `[internal] load build definition from ${basename(dockerfilePath)}`, "transferring dockerfile", async () => {
     const text = await readFile(dockerfilePath, "utf8");
+    dockerfileText = text;
     return { value: parseDockerfile(text, { fileName }), bytes: Buffer.byteLength(text) };
   }, signal);
   const noCacheStages = noCacheStagesOf(ast, options.noCacheFilter, fileName);
@@ -155,6 +168,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const origins: StepOrigins = { file: fileName, locations: new Map(), fromContext: new Set(), context: resolve(options.context), ...(ignoreFile ? { ignoreFile } : {}) };
     const warnings: string[] = [];
     const results: PlatformResult[] = [];
+    const materials: BuildMaterials[] = [];
     let cached = true;
     for (const platform of options.platforms ?? [defaultPlatform]) {
       const planOptions = { ...(options.target ? { target: options.target } : {}), ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}), platform };
@@ -193,6 +207,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       config.created = created;
       const baseDiffIDs = targetBaseDiffIDs(plan, baseConfigs);
       results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey, ...(baseDiffIDs ? { baseDiffIDs } : {}) });
+      materials.push(await solver.materialsOf(target.node));
     }
     await saveHashCache(options.store, hashCache, { lease: lease.id, ...(signal ? { signal } : {}) });
     const source: ExportSource = {
@@ -201,7 +216,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       metadata: { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) },
       knownLayer: (diffID) => solver.layerFor(diffID),
     };
-    return { source, lease: lease.id, warnings, cached };
+    // buildx sends the Dockerfile's name relative to its directory (the `dockerfile` local).
+    const facts: BuildFacts = { dockerfile: { filename: basename(dockerfilePath), content: dockerfileText }, materials };
+    return { source, lease: lease.id, warnings, cached, facts };
   } catch (error) {
     await options.store.leases.release(lease.id);
     // Whatever stage noticed the abort (a stream, a timer), the caller gets one error type.

@@ -12,6 +12,8 @@ import type { HttpNode } from "./nodes.js";
 /** An http node's cache key, and its file (downloaded at most once per build). */
 export interface ResolvedHttp {
   readonly cacheKey: Digest;
+  /** The file's digest: the `--checksum` given (the download is checked against it), else the download's. */
+  readonly digest: Digest;
   source(): Promise<FsSource>;
 }
 
@@ -52,11 +54,11 @@ export class HttpResolver {
     const download = () => (downloading ??= this.download(node));
     const source = async () => urlFileSource(this.options.store, node.filename, await download());
     if (node.checksum) {
-      return { cacheKey: digestOfValue({ v: 1, op: "http", filename: node.filename, perm, checksum: node.checksum }), source };
+      return { cacheKey: digestOfValue({ v: 1, op: "http", filename: node.filename, perm, checksum: node.checksum }), digest: node.checksum, source };
     }
     const file = await download();
     const cacheKey = digestOfValue({ v: 1, op: "http", filename: node.filename, perm, checksum: file.digest, lastModified: file.lastModified });
-    return { cacheKey, source };
+    return { cacheKey, digest: file.digest, source };
   }
 
   private async download(node: HttpNode): Promise<DownloadedFile> {

@@ -44,6 +44,7 @@ import type { UrlFetcher } from "../sources/url-fetcher.js";
 import { CacheRecords } from "./cache-records.js";
 import { HttpResolver } from "./http-resolver.js";
 import { resolveChown } from "./chown.js";
+import { collectMaterials, type BuildMaterials } from "./build-materials.js";
 import { digestOfValue } from "./canonical.js";
 import type { CopyNode, FsNode, HttpNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
 import { MissingRegistryClientError, markFailedNode } from "./solve-errors.js";
@@ -142,6 +143,14 @@ export class Solver {
       this.memo.set(node, pending);
     }
     return pending;
+  }
+
+  /** The images and downloads `node`'s result was made from, pinned by digest (for provenance). */
+  materialsOf(node: FsNode): Promise<BuildMaterials> {
+    return collectMaterials(node, {
+      image: async (image) => (await this.solve(image)).base!.resolvedDigest,
+      http: async (http) => (await this.http.resolve(http)).digest,
+    });
   }
 
   /** A layer this solver produced or came across (for cache exporters), by diffID. */

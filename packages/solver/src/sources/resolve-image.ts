@@ -10,6 +10,11 @@ import type { BlobFetcher } from "./blob-fetcher.js";
 export interface BaseImage {
   /** The platform-specific manifest: it identifies the base in cache keys. */
   readonly manifest: Descriptor;
+  /**
+   * The digest the reference resolved to: an index's when it names one, else the manifest's.
+   * What a `FROM name@digest` pin would name, and what provenance records as the material.
+   */
+  readonly resolvedDigest: Digest;
   readonly config: ImageConfigJSON;
   /** The config as stored, for exporters that keep a base's digest. */
   readonly configDescriptor: Descriptor;
@@ -32,6 +37,7 @@ export class PlatformNotFoundError extends ExpError {
 export async function resolveImage(fetcher: BlobFetcher, platform: Platform, options: { store: ContentStore; lease?: string; signal?: AbortSignal }): Promise<BaseImage> {
   const signal = options.signal ? { signal: options.signal } : {};
   let { descriptor, bytes } = await fetcher.root(signal);
+  const resolvedDigest = descriptor.digest ?? digestOf(bytes);
   for (let depth = 0; ; depth++) {
     const document = parseManifestOrIndex(bytes, { mediaType: descriptor.mediaType });
     if (document.kind === "oci-index" || document.kind === "docker-manifest-list") {
@@ -69,7 +75,7 @@ export async function resolveImage(fetcher: BlobFetcher, platform: Platform, opt
         ...(history[i]?.created_by ? { description: history[i]!.created_by! } : {}),
       }),
     );
-    return { manifest: { ...descriptor, digest: descriptor.digest ?? digestOf(bytes) }, config, configDescriptor, layers, platform, warnings };
+    return { manifest: { ...descriptor, digest: descriptor.digest ?? digestOf(bytes) }, resolvedDigest, config, configDescriptor, layers, platform, warnings };
   }
 }
 
