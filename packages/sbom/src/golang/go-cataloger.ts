@@ -10,8 +10,9 @@ import { parseModinfo, type GoModule } from "./modinfo.js";
 
 // Enough for the ELF header, the program headers and the notes after them in any real binary.
 const HEAD_BYTES = 64 * 1024;
-// Files this small are read whole in one call rather than by ranges.
-const WHOLE_FILE = 256 * 1024;
+// The smallest Go binary, hello world linked with -s -w, is over 1 MiB: smaller executables
+// (scripts, C tools, and the thousands of 0755 .js files some npm packages ship) are not opened.
+export const MIN_GO_BINARY = 512 * 1024;
 // The writable segments read to find the build information; Go's are a few MB at most.
 const MAX_DATA_BYTES = 64 * 1024 * 1024;
 const DEVEL = "(devel)";
@@ -33,7 +34,7 @@ interface Captured {
  */
 export async function goCataloger(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
-  const executables = view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && (entry.mode & 0o111) !== 0 && entry.size >= 64);
+  const executables = view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && (entry.mode & 0o111) !== 0 && entry.size >= MIN_GO_BINARY);
   const perFile = await mapLimit(executables, 4, async (entry) => {
     try {
       const raw = await readBuildInfo(context, entry);
@@ -55,11 +56,10 @@ export async function goCataloger(context: CatalogContext): Promise<FoundPackage
 }
 
 async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<RawBuildInfo | undefined> {
-  const whole = entry.size <= WHOLE_FILE ? await view.read(entry.path, WHOLE_FILE) : undefined;
-  let head = whole ?? (await view.readRanges(entry, [{ offset: 0, size: HEAD_BYTES }]))[0] ?? Buffer.alloc(0);
+  let head = (await view.readRanges(entry, [{ offset: 0, size: HEAD_BYTES }]))[0] ?? Buffer.alloc(0);
   if (!isElf(head)) return undefined;
   const headerEnd = programHeaderEnd(head);
-  if (headerEnd !== undefined && headerEnd > head.byteLength && headerEnd <= entry.size && !whole) {
+  if (headerEnd !== undefined && headerEnd > head.byteLength && headerEnd <= entry.size) {
     head = (await view.readRanges(entry, [{ offset: 0, size: headerEnd }]))[0] ?? head;
   }
   const layout = parseElfLayout(head);
@@ -67,19 +67,16 @@ async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<
 
   const data = layout.segments.filter((segment) => segment.type === PT_LOAD && (segment.flags & PF_W) !== 0 && (segment.flags & PF_X) === 0 && segment.filesz > 0);
   const captured: Captured[] = [];
-  if (whole) for (const segment of data) captured.push({ vaddr: segment.vaddr, bytes: whole.subarray(segment.offset, segment.offset + segment.filesz) });
-  else {
-    let budget = MAX_DATA_BYTES;
-    const ranges: ByteRange[] = [];
-    for (const segment of data) {
-      const size = Math.min(segment.filesz, budget);
-      if (size <= 0) break;
-      ranges.push({ offset: segment.offset, size });
-      budget -= size;
-    }
-    const bytes = await view.readRanges(entry, ranges);
-    ranges.forEach((range, index) => captured.push({ vaddr: (data[index] as ElfLayout["segments"][number]).vaddr, bytes: bytes[index] as Buffer }));
+  let budget = MAX_DATA_BYTES;
+  const ranges: ByteRange[] = [];
+  for (const segment of data) {
+    const size = Math.min(segment.filesz, budget);
+    if (size <= 0) break;
+    ranges.push({ offset: segment.offset, size });
+    budget -= size;
   }
+  const bytes = await view.readRanges(entry, ranges);
+  ranges.forEach((_, index) => captured.push({ vaddr: (data[index] as ElfLayout["segments"][number]).vaddr, bytes: bytes[index] as Buffer }));
 
   const readMemory = async (vaddr: number, size: number): Promise<Buffer | undefined> => {
     for (const region of captured) {
@@ -87,7 +84,6 @@ async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<
     }
     const offset = fileOffsetOf(layout, vaddr, size);
     if (offset === undefined || offset + size > entry.size) return undefined;
-    if (whole) return whole.subarray(offset, offset + size);
     return (await view.readRanges(entry, [{ offset, size }]))[0];
   };
   for (const region of captured) {

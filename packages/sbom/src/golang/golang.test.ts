@@ -11,6 +11,7 @@ import { hostFilesFs } from "../test-support/host-files-fs.js";
 import { memoryFs } from "../test-support/memory-fs.js";
 import { spdxSchemaErrors } from "../test-support/spdx-schema.js";
 import { BUILDINFO_MAGIC } from "./buildinfo.js";
+import { MIN_GO_BINARY } from "./go-cataloger.js";
 
 const created = new Date("2025-01-01T00:00:00Z");
 const purlOf = (pkg: SpdxPackage | undefined) => pkg?.externalRefs?.find((ref) => ref.referenceType === "purl")?.referenceLocator;
@@ -129,7 +130,8 @@ function pointerFormatBinary(is64: boolean, littleEndian: boolean, modinfo: stri
   write(0x40 + ptr, version.byteLength);
   write(0x60, modAddr);
   write(0x60 + ptr, mod.byteLength);
-  return buildElf({ is64, littleEndian, goNote: true, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(64, 0x90) }, { vaddr: rodataAt, flags: R, data: rodata }, { vaddr: dataAt, flags: R | W, data }] });
+  // Text as large as a real Go binary's: smaller executables are not looked at.
+  return buildElf({ is64, littleEndian, goNote: true, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY, 0x90) }, { vaddr: rodataAt, flags: R, data: rodata }, { vaddr: dataAt, flags: R | W, data }] });
 }
 
 const MODINFO = [
@@ -171,15 +173,19 @@ describe("the pre-1.18 pointer format, on synthetic ELF files", () => {
     // Point the version's string header past the end of every segment.
     const dataOffset = broken.indexOf(BUILDINFO_MAGIC);
     broken.writeBigUInt64LE(0x7fff0000n, dataOffset + 16);
-    const notGo = buildElf({ is64: true, littleEndian: true, goNote: false, segments: [{ vaddr: 0x600000, flags: R | W, data: pointerFormatBinary(true, true, MODINFO).subarray(0, 64) }] });
+    // The same layout without Go's build ID note: not looked into, although its data has the magic.
+    const notGo = buildElf({ is64: true, littleEndian: true, goNote: false, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY) }, { vaddr: 0x600000, flags: R | W, data: Buffer.concat([BUILDINFO_MAGIC, Buffer.alloc(64)]) }] });
     const fs = memoryFs({
       "usr/bin/broken": { content: broken, mode: 0o755 },
       "usr/bin/not-go": { content: notGo, mode: 0o755 },
-      "usr/bin/script": { content: "#!/bin/sh\necho this is long enough to be looked at, and is not ELF\n", mode: 0o755 },
-      "usr/bin/truncated": { content: pointerFormatBinary(true, true, MODINFO).subarray(0, 200), mode: 0o755 },
+      "usr/bin/script": { content: `#!/bin/sh\n${"# long enough to be looked at, and not ELF\n".repeat(20_000)}`, mode: 0o755 },
+      "usr/bin/truncated": { content: pointerFormatBinary(true, true, MODINFO).subarray(0, MIN_GO_BINARY + 200), mode: 0o755 },
+      "usr/bin/small": { content: Buffer.alloc(1024), mode: 0o755 },
     });
-    const { document } = await scanFilesystem(fs, { name: "junk", created, catalogers: ["go"] });
+    const { document, warnings } = await scanFilesystem(fs, { name: "junk", created, catalogers: ["go"] });
     expect(document.packages).toHaveLength(1);
+    expect(warnings).toEqual([]);
+    expect(fs.opens).not.toContain("usr/bin/small");
   });
 
   it("warns about build information whose module list it cannot parse, and goes on", async () => {
