@@ -3,7 +3,7 @@ import type { Descriptor } from "@exp/oci-spec";
 import { ProvenanceInputError } from "./errors.js";
 import { goMap } from "./go-json.js";
 import type { BuildStepInput, BuildStepsInput, SourcePosition, SourceRange } from "./input.js";
-import { redactUrl } from "./redact.js";
+import { redactEmbeddedUrls, redactUrl } from "./redact.js";
 
 /**
  * One entry of `buildConfig.llbDefinition`. BuildKit writes the LLB op itself (a protobuf as JSON);
@@ -63,7 +63,8 @@ export function maxModeParts(steps: BuildStepsInput | undefined, dockerfile: { f
 
   const definition = ordered.map((step, i) => {
     const field = `steps.steps[${steps!.steps.indexOf(step)}]`;
-    const op: BuildStep["op"] = { kind: step.kind, name: step.name };
+    // A progress name quotes the instruction (`ADD https://user:token@host/f`): its URLs are redacted.
+    const op: BuildStep["op"] = { kind: step.kind, name: redactEmbeddedUrls(step.name) };
     if (step.cacheKey !== undefined) {
       if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(step.cacheKey)) throw new ProvenanceInputError(`${field}.cacheKey`, "expected a digest, <algorithm>:<hex>");
       op.cacheKey = step.cacheKey;

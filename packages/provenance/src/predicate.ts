@@ -85,12 +85,16 @@ export function captureProvenance(input: ProvenanceInput, mode: ProvenanceMode):
 function dockerfileData(input: ProvenanceInput): { filename: string; data: Uint8Array } | undefined {
   const dockerfile = input.dockerfile;
   if (dockerfile?.content === undefined) return undefined;
-  const data = typeof dockerfile.content === "string" ? Buffer.from(dockerfile.content, "utf8") : dockerfile.content;
+  const raw = typeof dockerfile.content === "string" ? Buffer.from(dockerfile.content, "utf8") : dockerfile.content;
   if (dockerfile.digest !== undefined) {
     const expected = digestSetOf(dockerfile.digest, "dockerfile.digest");
     const [algorithm, hex] = Object.entries(expected)[0]!;
-    if (createHash(algorithm).update(data).digest("hex") !== hex) throw new ProvenanceInputError("dockerfile.digest", "does not match dockerfile.content");
+    if (createHash(algorithm).update(raw).digest("hex") !== hex) throw new ProvenanceInputError("dockerfile.digest", "does not match dockerfile.content");
   }
+  // BuildKit embeds the Dockerfile as read. A URL in it can carry credentials (`ADD https://user:token@…`),
+  // so exp redacts them; line breaks are untouched, so the source map still points at the right lines.
+  const text = Buffer.from(raw).toString("utf8");
+  const data = Buffer.from(text, "utf8").equals(raw) ? Buffer.from(redactEmbeddedUrls(text), "utf8") : raw;
   return { filename: dockerfile.filename, data };
 }
 

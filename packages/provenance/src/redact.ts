@@ -60,13 +60,20 @@ function redactQuery(pathQueryFragment: string): string {
  * A build arg's or label's value as provenance may show it (mode=max; mode=min drops both). BuildKit
  * writes them verbatim, so `--build-arg NPM_TOKEN=…` or a proxy URL with a password would end up
  * in every image's attestation; exp masks the whole value when the name looks like a secret's
- * (the names Docker's SecretsUsedInArgOrEnv check warns about) and redacts URL credentials in
- * any value.
+ * (the names Docker's SecretsUsedInArgOrEnv check warns about, and `*_PAT`) or the value has the
+ * format of a well-known token (`ghp_…`, `glpat-…`, `AKIA…`, a JWT), and redacts URL credentials
+ * in any other value.
  */
 export function redactArgValue(name: string, value: string): string {
-  if (isSecretName(name)) return MASK;
+  if (isSecretName(name) || /(?:^|[_.-])pat(?:$|[_.-])/i.test(name) || knownTokenFormat.test(value)) return MASK;
   return redactEmbeddedUrls(value);
 }
+
+// Tokens recognisable by their format whatever the variable is called: GitHub (ghp_, gho_, ghu_,
+// ghs_, ghr_, github_pat_), GitLab (glpat-), Slack (xox?-), npm (npm_), AWS access key ids, Stripe
+// and OpenAI-style secret keys, and JWTs.
+const knownTokenFormat =
+  /\b(?:gh[pousr]_[A-Za-z0-9_]{4,}|github_pat_[A-Za-z0-9_]{4,}|glpat-[A-Za-z0-9_-]{4,}|xox[abposr]-[A-Za-z0-9-]{4,}|npm_[A-Za-z0-9]{4,}|(?:AKIA|ASIA)[A-Z0-9]{16}|sk_(?:live|test)_[A-Za-z0-9]{4,}|sk-[A-Za-z0-9_-]{16,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/;
 
 /** redactUrl on every URL inside a text (`--index-url https://user:token@host/simple`), not only a whole-value URL. */
 export function redactEmbeddedUrls(text: string): string {
