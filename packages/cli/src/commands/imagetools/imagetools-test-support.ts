@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bytesBlobSource, type RegistryClient } from "@exp/registry";
@@ -15,15 +16,15 @@ const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
  * Builds a one-file image FROM scratch for one platform with `exp build` and pushes it by digest
  * only (`push-by-digest=true,name-canonical=true`), as a CI runner per platform does before the
  * merge. The file's content differs per call, so every image has layers of its own. Returns the
- * manifest's digest.
+ * manifest's digest. `env` and `flags` reach exp build (a HOME with a docker config, --insecure-registry).
  */
-export async function buildByDigest(dir: string, name: string, platform: string, content: string): Promise<Digest> {
+export async function buildByDigest(dir: string, name: string, platform: string, content: string, options: { env?: Record<string, string>; flags?: string[] } = {}): Promise<Digest> {
   const context = join(dir, `ctx-${content}`);
   await mkdir(context, { recursive: true });
   await writeFile(join(context, "file.txt"), `${content}\n`);
   await writeFile(join(context, "Dockerfile"), "FROM scratch\nCOPY file.txt /\n");
   const metadata = join(dir, `meta-${content}.json`);
-  const result = await run(["build", context, "--platform", platform, "-o", `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`, "--metadata-file", metadata, "--root", join(dir, "store"), "--progress", "none"]);
+  const result = await run(["build", context, "--platform", platform, "-o", `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`, "--metadata-file", metadata, "--root", join(dir, "store"), "--progress", "none", ...(options.flags ?? [])], options.env ? { env: options.env } : {});
   if (result.code !== 0) throw new Error(`exp build failed: ${result.stderr}`);
   return (JSON.parse(await readFile(metadata, "utf8")) as Record<string, string>)["containerimage.digest"] as Digest;
 }
@@ -92,6 +93,15 @@ export async function pushAttestedIndex(
 /** `skopeo inspect --raw` of an image: the bytes the registry stores. */
 export function skopeoRaw(ref: string, creds?: string): Buffer {
   return execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", ...(creds ? ["--creds", creds] : []), `docker://${ref}`]);
+}
+
+/**
+ * The same, without blocking the event loop: needed when the registry's token issuer runs in this
+ * process (startRegistry's auth "token"), which must answer skopeo's token request meanwhile.
+ */
+export async function skopeoRawAsync(ref: string, creds?: string): Promise<Buffer> {
+  const { stdout } = await promisify(execFile)("skopeo", ["inspect", "--raw", "--tls-verify=false", ...(creds ? ["--creds", creds] : []), `docker://${ref}`], { encoding: "buffer" });
+  return stdout;
 }
 
 /** The proxy's requests that wrote to the registry: uploads, mounts, manifest PUTs, deletes. */
