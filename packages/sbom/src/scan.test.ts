@@ -136,3 +136,13 @@ describe("sbomAttestation", () => {
     expect(JSON.parse(JSON.stringify(sbomAttestation(document).predicate))).toEqual(document);
   });
 });
+
+describe("listings without directory entries", () => {
+  it("finds files whose parent directories are not listed, as in a tar made of files only", async () => {
+    const fs = memoryFs({ "etc/os-release": "ID=alpine\nVERSION_ID=3.19.1\n", "lib/apk/db/installed": "P:musl\nV:1.2.4-r4\nA:x86_64\nL:MIT\n\n" });
+    const list = fs.list.bind(fs);
+    fs.list = async () => (await list()).filter((entry) => entry.type !== "dir");
+    const { document } = await scanFilesystem(fs, { name: "x", created });
+    expect(document.packages[0]?.externalRefs?.[0]?.referenceLocator).toBe("pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64&distro=alpine-3.19.1");
+  });
+});

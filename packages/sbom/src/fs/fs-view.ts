@@ -46,7 +46,7 @@ export class FsView {
   /**
    * The path a name ends at once every symlink on the way is followed, as the kernel would with
    * this root as "/" (absolute targets start again at the root, ".." stops at it); undefined when
-   * a component is missing or the links loop.
+   * the last component is missing or the links loop.
    */
   resolve(path: string): string | undefined {
     const pending = splitPath(path);
@@ -61,8 +61,10 @@ export class FsView {
       }
       const candidate = done.length === 0 ? part : `${done.join("/")}/${part}`;
       const entry = this.byPath.get(candidate);
-      if (!entry) return undefined;
-      if (entry.type !== "symlink") {
+      // A directory may be missing from a listing (a layer tar need not carry entries for the
+      // directories its files are in): only the last component has to exist.
+      if (!entry && pending.length === 0) return undefined;
+      if (!entry || entry.type !== "symlink") {
         done.push(part);
         continue;
       }

@@ -1,15 +1,17 @@
-import currentJson from "spdx-license-ids/index.json" with { type: "json" };
-import deprecatedJson from "spdx-license-ids/deprecated.json" with { type: "json" };
-import exceptionsJson from "spdx-exceptions/index.json" with { type: "json" };
+import { createRequire } from "node:module";
 
 // The SPDX licence list exp's lookups are made from. spdx-license-ids is pinned exactly to the
 // release that carries list 3.28 (its 3.0.23), so the licenseListVersion the documents state is
 // the list their identifiers were checked against; bump both together.
 export const LICENSE_LIST_VERSION = "3.28";
 
-const current: readonly string[] = currentJson;
-const deprecated: readonly string[] = deprecatedJson;
-const exceptions: ReadonlySet<string> = new Set(exceptionsJson);
+// Loaded with require: a JSON import of a dependency loses its `with { type: "json" }` in the
+// ESM build (esbuild leaves it external without the attribute, and Node refuses it). tsup's shims
+// give the CJS build an import.meta.url.
+const require = createRequire(import.meta.url);
+const current = require("spdx-license-ids/index.json") as readonly string[];
+const deprecated = require("spdx-license-ids/deprecated.json") as readonly string[];
+const exceptions: ReadonlySet<string> = new Set(require("spdx-exceptions/index.json") as string[]);
 
 /** SPDX licence identifiers that may stand in an expression today. */
 export const currentLicenseIds: ReadonlySet<string> = new Set(current);
