@@ -1,3 +1,4 @@
+import { asDigest } from "@exp/oci-spec";
 import { describe, expect, it } from "vitest";
 import type { ProvenanceInput } from "./input.js";
 import { provenanceAttestation, provenancePredicate } from "./provenance.js";
@@ -57,7 +58,7 @@ const alpine = (extra: Partial<ProvenanceInput> = {}): ProvenanceInput => ({
   ...extra,
 });
 const subject = [{ name: "pkg:docker/octo/app@latest?platform=linux%2Famd64", digest: { sha256: "e".repeat(64) } }];
-const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${"c".repeat(64)}`, size: 3370706 };
+const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: asDigest(`sha256:${"c".repeat(64)}`), size: 3370706 };
 
 // Go's omitempty never writes an empty map or a false bool: the v1 examples were edited.
 const editedInV1Docs = {

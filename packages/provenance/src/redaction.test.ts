@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { asDigest } from "@exp/oci-spec";
 import { describe, expect, it } from "vitest";
 import { githubActionsBuilderId } from "./github-actions.js";
 import type { MountUse, ProvenanceInput } from "./input.js";
@@ -59,7 +60,7 @@ function leakyInput(): ProvenanceInput {
     steps: {
       result: "add",
       steps: [
-        { id: "base", kind: "image", name: "FROM alpine", layers: [{ mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", digest: `sha256:${"f".repeat(64)}`, size: 1, urls: ["https://l:s3cr3t-layer@cdn.example.com/l"] }] },
+        { id: "base", kind: "image", name: "FROM alpine", layers: [{ mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", digest: asDigest(`sha256:${"f".repeat(64)}`), size: 1, urls: ["https://l:s3cr3t-layer@cdn.example.com/l"] }] },
         { id: "add", kind: "copy", name: "[1/1] ADD https://st:s3cr3t-step@files.example.com/x /x", inputs: ["base"] },
       ],
     },

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { asDigest } from "@exp/oci-spec";
 import type { ProvenanceInput } from "./input.js";
 
 /** A fixture file of this package, parsed. */
@@ -24,7 +25,7 @@ COPY --from=build /src/app /usr/local/bin/app
  * layers.
  */
 export function sampleInput(overrides: Partial<ProvenanceInput> = {}): ProvenanceInput {
-  const layer = (c: string, size: number) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${hex(c)}`, size });
+  const layer = (c: string, size: number) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: asDigest(`sha256:${hex(c)}`), size });
   return {
     builderId: "https://github.com/octo/app/actions/runs/42/attempts/1",
     invocationId: "yirbp1aosi1vqjmi3z6bc75nb",
