@@ -1,4 +1,4 @@
-import type { FsView } from "./fs/fs-view.js";
+import { UnreadableFileError, type FsView } from "./fs/fs-view.js";
 import type { FoundPackage, ScanWarning } from "./model.js";
 import type { OsRelease } from "./os-release.js";
 
@@ -6,6 +6,7 @@ import type { OsRelease } from "./os-release.js";
 export interface CatalogContext {
   view: FsView;
   release: OsRelease | undefined;
+  /** Records a warning; throws ERR_ABORTED instead once the scan is aborted, so a read that failed because of it ends the scan. */
   warn(warning: ScanWarning): void;
   signal: AbortSignal | undefined;
 }
@@ -27,7 +28,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
   return results;
 }
 
-/** The message of anything thrown. */
+/** The message of anything thrown; for a file that could not be read, just why (the warning names the file). */
 export function messageOf(error: unknown): string {
+  if (error instanceof UnreadableFileError) return error.reason;
   return error instanceof Error ? error.message : String(error);
 }

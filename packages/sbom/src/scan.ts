@@ -81,7 +81,15 @@ export async function scanFilesystem(fs: FsSource, options: ScanOptions): Promis
   }
   const view = new FsView(fs, entries, signal);
   const warnings: ScanWarning[] = [];
-  const context: CatalogContext = { view, release: await readOsRelease(view), warn: (warning) => warnings.push(warning), signal };
+  const context: CatalogContext = {
+    view,
+    release: await readOsRelease(view),
+    warn: (warning) => {
+      throwIfAborted(signal, "scanning for an SBOM");
+      warnings.push(warning);
+    },
+    signal,
+  };
   const found: FoundPackage[] = (await Promise.all(names.map((name) => CATALOGERS[name](context)))).flat();
   throwIfAborted(signal, "scanning for an SBOM");
 

@@ -1,5 +1,4 @@
 import { messageOf, mapLimit, type CatalogContext } from "../catalog.js";
-import { UnreadableFileError } from "../fs/fs-view.js";
 import type { FoundPackage, OwnedFile } from "../model.js";
 import { distroQualifier, type OsRelease } from "../os-release.js";
 import { packageUrl } from "../purl.js";
@@ -81,7 +80,7 @@ async function toPackage(context: CatalogContext, { paragraph, dbPath, md5sumsPa
       locations.push(path);
       return text;
     } catch (error) {
-      warn({ path, cataloger: "dpkg", message: error instanceof UnreadableFileError ? error.reason : messageOf(error) });
+      warn({ path, cataloger: "dpkg", message: messageOf(error) });
       return undefined;
     }
   };
