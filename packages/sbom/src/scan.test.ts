@@ -146,3 +146,18 @@ describe("listings without directory entries", () => {
     expect(document.packages[0]?.externalRefs?.[0]?.referenceLocator).toBe("pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64&distro=alpine-3.19.1");
   });
 });
+
+describe("reading", () => {
+  it("streams a metadata file too large for readFile", async () => {
+    const big = `${"Package: filler\nStatus: deinstall ok config-files\nVersion: 1\n\n".repeat(6000)}Package: real\nStatus: install ok installed\nVersion: 2\nArchitecture: all\n`;
+    const fs = memoryFs({ "var/lib/dpkg/status": big });
+    const readFile = fs.readFile?.bind(fs) as NonNullable<FsSource["readFile"]>;
+    const wholeReads: string[] = [];
+    fs.readFile = async (path, options) => (wholeReads.push(path), readFile(path, options));
+    const { document } = await scanFilesystem(fs, { name: "x", created, catalogers: ["dpkg"] });
+    expect(big.length).toBeGreaterThan(256 * 1024);
+    expect(document.packages.map((pkg) => pkg.name)).toEqual(["real", "x"]);
+    expect(wholeReads).toEqual([]);
+    expect(fs.opens).toEqual(["var/lib/dpkg/status"]);
+  });
+});

@@ -18,6 +18,10 @@ export interface ByteRange {
   size: number;
 }
 
+// FsSource.readFile is for small files (the solver's WHOLE_READ_LIMIT, not exported): larger ones,
+// such as a big image's dpkg status, are streamed.
+const READ_FILE_LIMIT = 256 * 1024;
+
 // Symlink chains longer than this are loops (Linux's MAXSYMLINKS is 40).
 const MAX_LINKS = 40;
 
@@ -107,7 +111,7 @@ export class FsView {
     if (entry.size > limit) throw new UnreadableFileError(path, `${entry.size} bytes, more than the ${limit} read for a metadata file`);
     try {
       const options = this.signal ? { signal: this.signal } : {};
-      if (this.fs.readFile) return await this.fs.readFile(entry.path, options);
+      if (this.fs.readFile && entry.size <= READ_FILE_LIMIT) return await this.fs.readFile(entry.path, options);
       return await collect(await this.fs.open(entry.path, options), [{ offset: 0, size: entry.size }]).then(([bytes]) => bytes as Buffer);
     } catch (error) {
       throwIfAborted(this.signal, "scanning for an SBOM");
