@@ -185,6 +185,21 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "htpasswd"))("exp i
     });
   });
 
+  it("-f reads a source from a file: a JSON descriptor's platform and annotations win over the registry's, and a wrong size is refused", async () => {
+    const file = join(dir, "amd-descriptor.json");
+    const descriptor = { digest: amd, platform: { os: "linux", architecture: "amd64", "os.version": "10.1" }, annotations: { "com.example.from": "file" } };
+    await writeFile(file, `${JSON.stringify(descriptor)}\n`);
+    const dry = await imagetools(["create", "--dry-run", "-t", `${A()}/src/amd:from-file`, "-f", file]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const entry = (JSON.parse(dry.stdout) as Index).manifests[0]!;
+    expect(entry).toEqual({ mediaType: expect.any(String), digest: amd, size: expect.any(Number), annotations: { "com.example.from": "file" }, platform: descriptor.platform });
+
+    await writeFile(file, JSON.stringify({ ...descriptor, size: 1 }));
+    const wrong = await imagetools(["create", "--dry-run", "-t", `${A()}/src/amd:from-file`, "-f", file]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(new RegExp(`invalid size mismatch for ${amd}, 1 != ${entry.size}`));
+  });
+
   it("bad flags and sources fail with a usage error naming the value, before any request", async () => {
     const bad: Array<[string[], RegExp]> = [
       [["-t", `${A()}/merged/app:bad`, "--annotation", "manifest:k=v", ...sources()], /--annotation "manifest:k=v": "manifest" annotations are not supported yet/],

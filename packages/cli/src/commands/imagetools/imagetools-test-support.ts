@@ -15,7 +15,9 @@ const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 /**
  * Builds a one-file image FROM scratch for one platform with `exp build` and pushes it by digest
  * only (`push-by-digest=true,name-canonical=true`), as a CI runner per platform does before the
- * merge. The file's content differs per call, so every image has layers of its own. Returns the
+ * merge. The file's content differs per call, so every image has layers of its own. Without
+ * attestations, so that it is one manifest whatever exp build attaches by default (the attestation
+ * tests add BuildKit's layout by hand). Returns the
  * manifest's digest. `env` and `flags` reach exp build (a HOME with a docker config, --insecure-registry).
  */
 export async function buildByDigest(dir: string, name: string, platform: string, content: string, options: { env?: Record<string, string>; flags?: string[] } = {}): Promise<Digest> {
@@ -24,7 +26,7 @@ export async function buildByDigest(dir: string, name: string, platform: string,
   await writeFile(join(context, "file.txt"), `${content}\n`);
   await writeFile(join(context, "Dockerfile"), "FROM scratch\nCOPY file.txt /\n");
   const metadata = join(dir, `meta-${content}.json`);
-  const result = await run(["build", context, "--platform", platform, "-o", `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`, "--metadata-file", metadata, "--root", join(dir, "store"), "--progress", "none", ...(options.flags ?? [])], options.env ? { env: options.env } : {});
+  const result = await run(["build", context, "--platform", platform, "-o", `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`, "--metadata-file", metadata, "--root", join(dir, "store"), "--progress", "none", "--provenance", "false", "--sbom", "false", ...(options.flags ?? [])], options.env ? { env: options.env } : {});
   if (result.code !== 0) throw new Error(`exp build failed: ${result.stderr}`);
   return (JSON.parse(await readFile(metadata, "utf8")) as Record<string, string>)["containerimage.digest"] as Digest;
 }
