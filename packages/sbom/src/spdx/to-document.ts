@@ -47,9 +47,10 @@ export function toSpdxDocument(found: readonly FoundPackage[], input: DocumentIn
     usedIds.add(id);
     const license = declaredLicense(item.licenses);
     for (const ref of license.extracted) extracted.set(ref.licenseId, ref);
+    // Keys in the order Syft's encoder (spdx/tools-golang) writes them.
     packages.push({
-      SPDXID: id,
       name: item.name,
+      SPDXID: id,
       ...(item.version !== "" ? { versionInfo: item.version } : {}),
       supplier: item.supplier ?? NOASSERTION,
       ...(item.originator ? { originator: item.originator } : {}),
@@ -68,11 +69,11 @@ export function toSpdxDocument(found: readonly FoundPackage[], input: DocumentIn
     for (const owned of [...item.files].sort((a, b) => compareStrings(a.path, b.path))) {
       let file = files.get(owned.path);
       if (!file) {
-        file = { SPDXID: fileSpdxId(owned.path), fileName: owned.path, checksums: [], licenseConcluded: NOASSERTION, licenseInfoInFiles: [NOASSERTION], copyrightText: NOASSERTION };
+        file = { fileName: owned.path, SPDXID: fileSpdxId(owned.path), checksums: [], licenseConcluded: NOASSERTION, licenseInfoInFiles: [NOASSERTION], copyrightText: NOASSERTION };
         files.set(owned.path, file);
       }
       for (const checksum of owned.checksums) if (!file.checksums.some((known) => known.algorithm === checksum.algorithm)) file.checksums.push(checksum);
-      relationships.push({ spdxElementId: id, relationshipType: "CONTAINS", relatedSpdxElement: file.SPDXID });
+      relationships.push({ spdxElementId: id, relatedSpdxElement: file.SPDXID, relationshipType: "CONTAINS" });
     }
   }
 
@@ -81,11 +82,11 @@ export function toSpdxDocument(found: readonly FoundPackage[], input: DocumentIn
     if (file.checksums.length === 0) file.checksums.push(NO_CHECKSUM);
     file.checksums.sort((a, b) => compareStrings(a.algorithm, b.algorithm));
   }
-  for (const pkg of packages) relationships.push({ spdxElementId: rootId, relationshipType: "CONTAINS", relatedSpdxElement: pkg.SPDXID });
-  relationships.push({ spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: rootId });
+  for (const pkg of packages) relationships.push({ spdxElementId: rootId, relatedSpdxElement: pkg.SPDXID, relationshipType: "CONTAINS" });
+  relationships.push({ spdxElementId: "SPDXRef-DOCUMENT", relatedSpdxElement: rootId, relationshipType: "DESCRIBES" });
   packages.push({
-    SPDXID: rootId,
     name: input.name,
+    SPDXID: rootId,
     ...(input.version ? { versionInfo: input.version } : {}),
     supplier: NOASSERTION,
     downloadLocation: NOASSERTION,
@@ -103,9 +104,9 @@ export function toSpdxDocument(found: readonly FoundPackage[], input: DocumentIn
     name: input.name,
     documentNamespace: "",
     creationInfo: {
-      created: input.created,
-      creators: ["Organization: exp", `Tool: exp-sbom-${input.toolVersion}`],
       licenseListVersion: LICENSE_LIST_VERSION,
+      creators: ["Organization: exp", `Tool: exp-sbom-${input.toolVersion}`],
+      created: input.created,
       // Said once for every file: their checksums were not computed by reading them.
       ...(input.includeFiles && fileList.length > 0 ? { comment: "File checksums are those the package managers recorded (dpkg md5sums and conffiles, apk Z:, wheel RECORD); a file without one has the all-zero SHA1, as Syft writes." } : {}),
     },
