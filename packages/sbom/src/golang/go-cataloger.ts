@@ -25,10 +25,11 @@ interface Captured {
 
 /**
  * Go modules of Go executables, from the build information the Go linker embeds, the way
- * debug/buildinfo finds it, reading only parts of each file: its first 64 KiB (ELF and program
- * headers, and the notes after them), and then, only for files whose notes include the Go build
- * ID (every binary the go command links has it), the writable segments that hold the
- * information; Go before 1.18 points from there to strings elsewhere, read in a further pass.
+ * debug/buildinfo finds it, reading only parts of each ELF executable of 512 KiB or more: its
+ * first 64 KiB (ELF and program headers, notes), then its writable segments, where the linker
+ * puts the information (searched for its magic at 16-byte alignment, as debug/buildinfo searches
+ * a section); Go before 1.18 points from there to strings elsewhere, read in a further pass.
+ * Files that are not ELF are read no further than their first 64 KiB.
  * Reports the main module, every dependency (with its h1: sum as a SHA-256) and the standard
  * library at the toolchain's version, as Syft does.
  */
@@ -63,7 +64,11 @@ async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<
     head = (await view.readRanges(entry, [{ offset: 0, size: headerEnd }]))[0] ?? head;
   }
   const layout = parseElfLayout(head);
-  if (!layout || !layout.notes.some((note) => note.owner === "Go" && note.type === NT_GO_BUILD_ID)) return undefined;
+  if (!layout) return undefined;
+  // Go's build-ID note marks a binary the go command linked; one linked with -buildid= has none,
+  // so a binary without it is searched all the same (as Syft reads every executable), and the
+  // note only serves to warn when a Go binary's build information cannot be found.
+  const noted = layout.notes.some((note) => note.owner === "Go" && note.type === NT_GO_BUILD_ID);
 
   const data = layout.segments.filter((segment) => segment.type === PT_LOAD && (segment.flags & PF_W) !== 0 && (segment.flags & PF_X) === 0 && segment.filesz > 0);
   const captured: Captured[] = [];
@@ -88,8 +93,12 @@ async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<
   };
   for (const region of captured) {
     const at = findBuildInfoHeader(region.bytes, region.vaddr);
-    if (at !== undefined) return decodeBuildInfo(region.bytes, at, readMemory);
+    if (at === undefined) continue;
+    const decoded = await decodeBuildInfo(region.bytes, at, readMemory);
+    if (!decoded) throw new Error("its Go build information is not readable (truncated, or pointing outside the file)");
+    return decoded;
   }
+  if (noted) throw new Error("a Go binary (it has Go's build-ID note) without build information in its data segments (packed, or stripped of it)");
   return undefined;
 }
 

@@ -60,11 +60,16 @@ describe("Go binaries of Debian (GOPATH builds: a main package path and the tool
     expect(document.packages).toHaveLength(3);
   });
 
-  it("reads only the first 64 KiB of a large executable that is not a Go binary (node itself)", async () => {
-    const fs = hostFilesFs({ "usr/bin/node": process.execPath });
-    const { document } = await scanFilesystem(fs, { name: "node", created, catalogers: ["go"] });
-    expect(document.packages).toHaveLength(1);
-    expect(fs.bytesRead()).toBeLessThanOrEqual(128 * 1024);
+  it("finds nothing in an ELF executable that is not Go's (node itself), and reads only the first 64 KiB of one that is not ELF", async () => {
+    const node = await scanFilesystem(hostFilesFs({ "usr/bin/node": process.execPath }), { name: "node", created, catalogers: ["go"] });
+    expect(node.document.packages).toHaveLength(1);
+    expect(node.warnings).toEqual([]);
+    const fs = memoryFs({ "usr/bin/installer": { content: Buffer.concat([Buffer.from("#!/bin/sh\nexit 0\n"), Buffer.alloc(8 * 1024 * 1024)]), mode: 0o755 } }, { readFile: false });
+    let bytesRead = 0;
+    const open = fs.open.bind(fs);
+    fs.open = async (path, options) => (await open(path, options)).on("data", (chunk: Buffer) => (bytesRead += chunk.byteLength));
+    await scanFilesystem(fs, { name: "installer", created, catalogers: ["go"] });
+    expect(bytesRead).toBeLessThanOrEqual(64 * 1024 + 4096);
   });
 });
 
@@ -106,7 +111,7 @@ const X = 1;
  * A Go 1.16-style binary: the build-info header in the data segment holds two pointers to Go
  * string headers, whose bytes are in the read-only segment, as the linker laid them out before 1.18.
  */
-function pointerFormatBinary(is64: boolean, littleEndian: boolean, modinfo: string, goVersion = "go1.16.15"): Buffer {
+function pointerFormatBinary(is64: boolean, littleEndian: boolean, modinfo: string, goVersion = "go1.16.15", goNote = true): Buffer {
   const ptr = is64 ? 8 : 4;
   const rodataAt = 0x500000;
   const dataAt = 0x600010;
@@ -131,7 +136,7 @@ function pointerFormatBinary(is64: boolean, littleEndian: boolean, modinfo: stri
   write(0x60, modAddr);
   write(0x60 + ptr, mod.byteLength);
   // Text as large as a real Go binary's: smaller executables are not looked at.
-  return buildElf({ is64, littleEndian, goNote: true, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY, 0x90) }, { vaddr: rodataAt, flags: R, data: rodata }, { vaddr: dataAt, flags: R | W, data }] });
+  return buildElf({ is64, littleEndian, goNote, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY, 0x90) }, { vaddr: rodataAt, flags: R, data: rodata }, { vaddr: dataAt, flags: R | W, data }] });
 }
 
 const MODINFO = [
@@ -168,23 +173,37 @@ describe("the pre-1.18 pointer format, on synthetic ELF files", () => {
     expect(byName(document, "github.com/pkg/errors")?.checksums).toEqual([{ algorithm: "SHA256", checksumValue: Buffer.from("FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=", "base64").toString("hex") }]);
   });
 
-  it("finds nothing, and does not fail, where the pointers lead nowhere or the file is not Go's", async () => {
+  it("finds a binary linked without Go's build-ID note (-buildid=) all the same", async () => {
+    const fs = memoryFs({ "usr/bin/tool": { content: pointerFormatBinary(true, true, MODINFO, "go1.16.15", false), mode: 0o755 } });
+    const { document, warnings } = await scanFilesystem(fs, { name: "tool", created, catalogers: ["go"] });
+    expect(warnings).toEqual([]);
+    expect(byName(document, "example.com/tool")?.versionInfo).toBe("v1.2.3");
+  });
+
+  it("warns, and goes on, where the pointers lead nowhere, the header is garbage or a Go binary is cut short", async () => {
     const broken = pointerFormatBinary(true, true, MODINFO);
     // Point the version's string header past the end of every segment.
     const dataOffset = broken.indexOf(BUILDINFO_MAGIC);
     broken.writeBigUInt64LE(0x7fff0000n, dataOffset + 16);
-    // The same layout without Go's build ID note: not looked into, although its data has the magic.
-    const notGo = buildElf({ is64: true, littleEndian: true, goNote: false, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY) }, { vaddr: 0x600000, flags: R | W, data: Buffer.concat([BUILDINFO_MAGIC, Buffer.alloc(64)]) }] });
+    // The magic followed by zeros: no pointer size, no inline flag.
+    const garbage = buildElf({ is64: true, littleEndian: true, goNote: false, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY) }, { vaddr: 0x600000, flags: R | W, data: Buffer.concat([BUILDINFO_MAGIC, Buffer.alloc(64)]) }] });
+    const cElf = buildElf({ is64: true, littleEndian: true, goNote: false, segments: [{ vaddr: 0x401000, flags: R | X, data: Buffer.alloc(MIN_GO_BINARY) }, { vaddr: 0x600000, flags: R | W, data: Buffer.alloc(4096, 7) }] });
     const fs = memoryFs({
       "usr/bin/broken": { content: broken, mode: 0o755 },
-      "usr/bin/not-go": { content: notGo, mode: 0o755 },
+      "usr/bin/garbage": { content: garbage, mode: 0o755 },
+      "usr/bin/c-program": { content: cElf, mode: 0o755 },
       "usr/bin/script": { content: `#!/bin/sh\n${"# long enough to be looked at, and not ELF\n".repeat(20_000)}`, mode: 0o755 },
       "usr/bin/truncated": { content: pointerFormatBinary(true, true, MODINFO).subarray(0, MIN_GO_BINARY + 200), mode: 0o755 },
       "usr/bin/small": { content: Buffer.alloc(1024), mode: 0o755 },
+      "usr/bin/tool": { content: pointerFormatBinary(true, true, MODINFO), mode: 0o755 },
     });
     const { document, warnings } = await scanFilesystem(fs, { name: "junk", created, catalogers: ["go"] });
-    expect(document.packages).toHaveLength(1);
-    expect(warnings).toEqual([]);
+    expect(byName(document, "example.com/tool")).toBeDefined();
+    expect(warnings).toEqual([
+      { path: "usr/bin/broken", cataloger: "go", message: "its Go build information is not readable (truncated, or pointing outside the file)" },
+      { path: "usr/bin/garbage", cataloger: "go", message: "its Go build information is not readable (truncated, or pointing outside the file)" },
+      { path: "usr/bin/truncated", cataloger: "go", message: "a Go binary (it has Go's build-ID note) without build information in its data segments (packed, or stripped of it)" },
+    ]);
     expect(fs.opens).not.toContain("usr/bin/small");
   });
 
