@@ -1,14 +1,15 @@
 import type { Readable } from "node:stream";
-import { throwIfAborted } from "@exp/errors";
+import { ExpError, throwIfAborted } from "@exp/errors";
 import type { FsEntry, FsSource } from "@exp/solver";
 
-/** Why a file was not read: the catalogers turn it into a warning and go on. */
-export class UnreadableFileError extends Error {
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`${path}: ${reason}`);
+/** Why a file was not read. Never leaves the package: the catalogers turn it into a warning and go on. */
+export class UnreadableFileError extends ExpError {
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string, cause?: unknown) {
+    super("ERR_SBOM_UNREADABLE_FILE", `${path}: ${reason}`, { cause, fault: "server" });
+    this.path = path;
+    this.reason = reason;
   }
 }
 
@@ -115,7 +116,7 @@ export class FsView {
       return await collect(await this.fs.open(entry.path, options), [{ offset: 0, size: entry.size }]).then(([bytes]) => bytes as Buffer);
     } catch (error) {
       throwIfAborted(this.signal, "scanning for an SBOM");
-      throw new UnreadableFileError(path, (error as Error).message ?? String(error));
+      throw new UnreadableFileError(path, (error as Error).message ?? String(error), error);
     }
   }
 
@@ -135,7 +136,7 @@ export class FsView {
       return await collect(await this.fs.open(entry.path, this.signal ? { signal: this.signal } : {}), ranges);
     } catch (error) {
       throwIfAborted(this.signal, "scanning for an SBOM");
-      throw new UnreadableFileError(entry.path, (error as Error).message ?? String(error));
+      throw new UnreadableFileError(entry.path, (error as Error).message ?? String(error), error);
     }
   }
 }
