@@ -112,12 +112,5 @@ export async function npmCataloger(context: CatalogContext): Promise<FoundPackag
 
 function npmIdentity(fullName: string, version: string): Pick<FoundPackage, "type" | "name" | "version" | "purl"> {
   const { namespace, name } = splitNpmName(fullName);
-  let purl: string | undefined;
-  try {
-    purl = packageUrl("npm", namespace, name, version);
-  } catch {
-    // A name npm would not publish (packageurl-js validates npm names); the package is still reported.
-    purl = undefined;
-  }
-  return { type: "npm", name: fullName, version, purl };
+  return { type: "npm", name: fullName, version, purl: packageUrl("npm", namespace, name, version) };
 }
