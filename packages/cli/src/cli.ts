@@ -108,10 +108,10 @@ function createProgram(io: CliIO, hooks: ProgramHooks): Command {
     .option("--cache-from <spec>", "a cache import: type=registry|local|s3|<package>[,key=value...], or a registry reference (repeatable)", collectCache("--cache-from"))
     .addOption(new Option("--progress <mode>", "progress output, written to stderr; quiet is -q, none shows nothing").choices(progressFlagValues).default(defaultProgress(io.env)))
     .option("-q, --quiet", "no progress; print the image id on stdout (as buildx: the config digest of a single-platform image, else the index digest, containerimage.digest)")
-    // Accepted only to turn attestations off (spec/attest.ts); asking for one is a usage error.
-    .option("--provenance <value>", "false to build without provenance (the only value accepted: attestations are not supported yet)", attestShorthand("provenance"))
-    .option("--sbom <value>", "false to build without an SBOM (the only value accepted: attestations are not supported yet)", attestShorthand("sbom"))
-    .option("--attest <spec>", "type=provenance|sbom,disabled=true (repeatable; attestations are not supported yet)", collectAttest)
+    // buildx's shorthands for --attest (spec/attest.ts, attest/requests.ts).
+    .option("--provenance <value>", "SLSA provenance: true, false, or its parameters (mode=min|max, version=v0.2|v1, builder-id=, filename=, reproducible=, inline-only=); default mode=min,inline-only=true unless BUILDX_NO_DEFAULT_ATTESTATIONS=1", attestShorthand("provenance"))
+    .option("--sbom <value>", "an SPDX SBOM of the image's filesystem: true or false", attestShorthand("sbom"))
+    .option("--attest <spec>", "an attestation: type=provenance|sbom[,disabled=true][,parameters] (repeatable)", collectAttest)
     .option("--iidfile <file>", "write the image id (what -q prints) to this file")
     .option("--metadata-file <file>", "write the build result metadata as JSON (digests, descriptors, names, build ref, warnings; written on failure too, with the error)")
     .option("--no-cache", "do not use the cache (local or --cache-from) for any step; what is built is still cached")

@@ -10,14 +10,18 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the CLI in-process with collected stdout/stderr, no TTY and a clean environment. */
+/**
+ * Runs the CLI in-process with collected stdout/stderr, no TTY and a clean environment, in which
+ * buildx's default provenance is off (BUILDX_NO_DEFAULT_ATTESTATIONS, as vitest.shared.ts sets it
+ * for every test): the attestation tests pass an `env` of their own.
+ */
 export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const code = await runCli(argv, {
     stdout: { write: (chunk) => ((stdout += String(chunk)), true) },
     stderr: { write: (chunk) => ((stderr += String(chunk)), true) },
-    env: { HOME: tmpdir() },
+    env: { HOME: tmpdir(), BUILDX_NO_DEFAULT_ATTESTATIONS: "1" },
     isTTY: false,
     ...io,
   });

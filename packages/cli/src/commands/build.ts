@@ -30,6 +30,8 @@ import { checkBuildContextNames, resolveBuildContexts } from "../spec/resolve-bu
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
 import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
+import { attestRequests } from "../attest/requests.js";
+import { provenanceContexts, withAttestations } from "../attest/make-attestations.js";
 import { buildSummary, imageId } from "./build-summary.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Redactor } from "../util/redact.js";
@@ -65,6 +67,10 @@ export interface BuildCommandOptions {
   noCacheFilter?: string[];
   /** `--iidfile`: where to write the image id. */
   iidfile?: string;
+  /** `--attest` values, and the `--provenance` / `--sbom` shorthands. */
+  attest?: string[];
+  provenance?: string;
+  sbom?: string;
 }
 
 export interface BuildCommandContext {
@@ -111,6 +117,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       printer.warn(`--annotation: no output writes an image (${outputs.map((o) => o.type).join(", ")}), so the annotations are in no artifact`);
     }
     const labels = parseLabelFlags(options.label);
+    const attest = attestRequests(options, io.env);
     const exporters: ExporterInstance[] = [];
     for (const output of outputs) exporters.push((await resolveExporter(output.type, { cwd })).resolve(output.attrs));
     const cacheExporters: CacheExporterInstance[] = [];
@@ -200,7 +207,23 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       });
       for (const warning of build.warnings) printer.warn(warning);
       try {
-        const source: ExportSource = tags.length > 0 ? { ...build.source, metadata: { ...build.source.metadata, imageNames: tags } } : build.source;
+        const named: ExportSource = tags.length > 0 ? { ...build.source, metadata: { ...build.source.metadata, imageNames: tags } } : build.source;
+        const source = await withAttestations(named, attest, {
+          buildId,
+          startedOn: new Date(startedAt),
+          finishedOn: new Date(),
+          facts: build.facts,
+          buildArgs,
+          labels,
+          ...(options.target ? { target: options.target } : {}),
+          platforms: options.platform.map(formatPlatform),
+          namedContexts: provenanceContexts(options.buildContext),
+          ...(options.cache === false ? { noCache: true } : options.noCacheFilter && options.noCacheFilter.length > 0 ? { noCache: options.noCacheFilter } : {}),
+          ...(tags[0] ? { imageName: tags[0] } : {}),
+          env: io.env,
+          warn: (message) => printer.warn(message),
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
         exportRan = true;
         outcome = await runExport({
           source,

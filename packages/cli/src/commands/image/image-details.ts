@@ -5,8 +5,9 @@ import { isIndexMediaType, isManifestMediaType, type Descriptor, type Digest } f
 export interface ImageDetails {
   /**
    * The image ID: the config digest of a single-platform image (what `exp build -q` prints and
-   * classic `docker image ls` shows), the index digest of a multi-platform one (which has no one
-   * config, as docker's containerd image store shows it).
+   * classic `docker image ls` shows), also when its attestations make it an index; the index
+   * digest of a multi-platform one (which has no one config, as docker's containerd image store
+   * shows it).
    */
   id: Digest;
   /** The config's `created`; undefined when the image has none or it cannot be read. */
@@ -35,7 +36,8 @@ export async function readImageDetails(store: ContentStore, root: Descriptor, si
       const images = (index.manifests ?? []).filter((m) => m.platform?.os !== "unknown");
       const first = images.find((m) => isManifestMediaType(m.mediaType));
       const config = first ? await readConfig(store, first.digest, options) : undefined;
-      return { id: root.digest, ...(config?.created ? { created: config.created } : {}), platforms: images.map((m) => platformText(m.platform ?? {})).filter((p) => p !== "") };
+      const id = images.length === 1 && config?.digest ? config.digest : root.digest;
+      return { id, ...(config?.created ? { created: config.created } : {}), platforms: images.map((m) => platformText(m.platform ?? {})).filter((p) => p !== "") };
     }
     if (isManifestMediaType(root.mediaType)) {
       const config = await readConfig(store, root.digest, options);

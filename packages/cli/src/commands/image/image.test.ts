@@ -85,3 +85,14 @@ describe("exp image rm", () => {
     expect(await store.exists(root.digest)).toBe(false);
   });
 });
+
+describe("exp image ls of an image with attestations", () => {
+  it("shows the config digest as its ID (what -q printed) and only its own platform, though its root is an index", async () => {
+    // A user's environment: buildx's default provenance makes the stored image an index.
+    const built = await run(["build", fx.context, "-q", "-t", "attested:1", "--root", fx.store], { env: { HOME: fx.dir } });
+    expect(built.code).toBe(0);
+    const images = JSON.parse(await ls("--format", "json")) as Array<Record<string, unknown>>;
+    const attested = images.find((i) => i.repository === "attested")!;
+    expect(attested).toMatchObject({ mediaType: "application/vnd.oci.image.index.v1+json", id: built.stdout.trim(), platforms: ["linux/amd64"] });
+  });
+});

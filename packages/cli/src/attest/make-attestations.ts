@@ -1,0 +1,110 @@
+import { formatPlatform } from "@exp/oci-spec";
+import type { BuildFacts } from "@exp/dockerfile";
+import { tarChainFsSource, type ExportSource, type InTotoAttestation, type PlatformResult } from "@exp/solver";
+import { version } from "../cli.js";
+import type { AttestRequests } from "./requests.js";
+
+/** What the build command knows of the request, for provenance (nothing secret: see @exp/provenance's input). */
+export interface AttestContext {
+  readonly buildId: string;
+  readonly startedOn: Date;
+  readonly finishedOn: Date;
+  readonly facts: BuildFacts;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly target?: string;
+  readonly platforms: readonly string[];
+  readonly namedContexts: Readonly<Record<string, string>>;
+  readonly noCache?: boolean | readonly string[];
+  /** The image's first name, the SBOM's document name (BuildKit's scanner names it after the image). */
+  readonly imageName?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly warn: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Each result with the attestations asked for, in BuildKit's order (SBOM, then provenance: the
+ * provenance processor runs after the SBOM one, solver/llbsolver/proc). @exp/provenance and
+ * @exp/sbom are imported only when a build asks for them.
+ */
+export async function withAttestations(source: ExportSource, requests: AttestRequests, ctx: AttestContext): Promise<ExportSource> {
+  if (!requests.provenance && !requests.sbom) return source;
+  const results: PlatformResult[] = [];
+  for (const [i, result] of source.results.entries()) {
+    const attestations: InTotoAttestation[] = [...(result.attestations ?? [])];
+    if (requests.sbom) attestations.push(await sbomOf(result, source, ctx));
+    if (requests.provenance) attestations.push(await provenanceOf(result, i, requests.provenance, ctx));
+    results.push({ ...result, attestations });
+  }
+  return { ...source, results };
+}
+
+async function sbomOf(result: PlatformResult, source: ExportSource, ctx: AttestContext): Promise<InTotoAttestation> {
+  const { scanFilesystem, sbomAttestation } = await import("@exp/sbom");
+  const fs = tarChainFsSource(result.ref.layers.map((layer) => ({ open: () => layer.openTar(ctx.signal ? { signal: ctx.signal } : {}) })));
+  const epoch = source.metadata.sourceDateEpoch;
+  const scanned = await scanFilesystem(fs, {
+    name: ctx.imageName ?? "image",
+    created: epoch === undefined ? ctx.startedOn : new Date(epoch * 1000),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  for (const warning of scanned.warnings) ctx.warn(`sbom ${formatPlatform(result.platform)}: ${warning.cataloger} skipped ${warning.path}: ${warning.message}`);
+  return sbomAttestation(scanned.document);
+}
+
+async function provenanceOf(result: PlatformResult, index: number, request: NonNullable<AttestRequests["provenance"]>, ctx: AttestContext): Promise<InTotoAttestation> {
+  const { provenanceAttestation, githubActionsBuilderId } = await import("@exp/provenance");
+  const materials = ctx.facts.materials[index] ?? { images: [], http: [] };
+  // docker/build-push-action passes the run's URL as builder-id in GitHub Actions; exp, run there
+  // directly, does the same unless one is given. Elsewhere BuildKit writes "", which SLSA's own
+  // schemas refuse (builder.id is a required URI): exp names itself, as a package URL.
+  const builderId = request.builderId ?? githubActionsBuilderId(ctx.env) ?? `pkg:npm/%40exp/cli@${version}`;
+  const attestation = provenanceAttestation(
+    {
+      builderId,
+      invocationId: ctx.buildId,
+      startedOn: ctx.startedOn,
+      finishedOn: ctx.finishedOn,
+      reproducible: request.reproducible,
+      frontend: "dockerfile.v0",
+      request: {
+        buildArgs: ctx.buildArgs,
+        labels: ctx.labels,
+        ...(ctx.target ? { target: ctx.target } : {}),
+        platforms: ctx.platforms,
+        namedContexts: ctx.namedContexts,
+        ...(ctx.noCache !== undefined ? { noCache: ctx.noCache } : {}),
+      },
+      dockerfile: { filename: ctx.facts.dockerfile.filename, content: ctx.facts.dockerfile.content },
+      localSources: ["context", "dockerfile", ...Object.entries(ctx.namedContexts).filter(([, value]) => value.startsWith("local:")).map(([name]) => name)],
+      materials: {
+        images: materials.images.map((m) => ({ ref: m.ref, digest: m.digest, platform: m.platform, ...(m.local ? { local: true } : {}) })),
+        http: materials.http.map((m) => ({ url: m.url, digest: m.digest })),
+      },
+    },
+    { mode: request.mode, version: request.version, filename: request.filename },
+  );
+  return request.inlineOnly ? { ...attestation, inlineOnly: true } : attestation;
+}
+
+/** A `--build-context` value naming a directory (not `docker-image://`, `oci-layout://` or a URL). */
+function isLocalContext(value: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/**
+ * `--build-context name=value` as buildx sends it to BuildKit, `context:NAME`: a directory as
+ * `local:NAME` (its path is the client's business), anything else as given.
+ */
+export function provenanceContexts(flags: readonly string[]): Record<string, string> {
+  const contexts: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf("=");
+    if (eq <= 0) continue;
+    const name = flag.slice(0, eq);
+    const value = flag.slice(eq + 1);
+    contexts[name] = isLocalContext(value) ? `local:${name}` : value;
+  }
+  return contexts;
+}
