@@ -1,4 +1,4 @@
-import { UnreadableFileError, type FsView } from "./fs/fs-view.js";
+import { UnreadableFileError, type FsView, type PlannedRead } from "./fs/fs-view.js";
 import type { FoundPackage, ScanWarning } from "./model.js";
 import type { OsRelease } from "./os-release.js";
 
@@ -12,7 +12,11 @@ export interface CatalogContext {
 }
 
 /** Finds one ecosystem's packages. Never throws for bad input: it warns and skips. */
-export type Cataloger = (context: CatalogContext) => Promise<FoundPackage[]>;
+export interface Cataloger {
+  find(context: CatalogContext): Promise<FoundPackage[]>;
+  /** What `find` will read, known from the listing alone, so it can be read ahead in one pass. */
+  reads(view: FsView): PlannedRead[];
+}
 
 /** Runs `work` over items, at most `limit` at a time, results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

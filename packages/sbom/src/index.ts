@@ -1,4 +1,4 @@
-export { scanFilesystem, catalogerNames, type ScanOptions, type ScanResult, type CatalogerName } from "./scan.js";
+export { scanFilesystem, scanLayers, catalogerNames, type ScanOptions, type ScanResult, type CatalogerName } from "./scan.js";
 export { sbomAttestation, stageSbomPath, SBOM_PATH } from "./attestation.js";
 export { SbomOptionError, SbomReadError } from "./errors.js";
 export type { ScanWarning } from "./model.js";

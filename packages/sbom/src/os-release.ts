@@ -1,4 +1,4 @@
-import type { FsView } from "./fs/fs-view.js";
+import { wholeFile, type FsView, type PlannedRead } from "./fs/fs-view.js";
 
 /** The distribution a filesystem says it is, from os-release(5): what distro= purl qualifiers are made of. */
 export interface OsRelease {
@@ -13,13 +13,18 @@ export interface OsRelease {
 }
 
 const OS_RELEASE_PATHS = ["etc/os-release", "usr/lib/os-release"];
+const OS_RELEASE_LIMIT = 64 * 1024;
+
+export function osReleaseReads(view: FsView): PlannedRead[] {
+  return OS_RELEASE_PATHS.flatMap((path) => wholeFile(view.fileAt(path), OS_RELEASE_LIMIT));
+}
 
 /** Reads /etc/os-release (falling back to /usr/lib/os-release, as os-release(5) says); undefined when neither is there. */
 export async function readOsRelease(view: FsView): Promise<OsRelease | undefined> {
   for (const path of OS_RELEASE_PATHS) {
     if (!view.fileAt(path)) continue;
     try {
-      return parseOsRelease(await view.readText(path, 64 * 1024));
+      return parseOsRelease(await view.readText(path, OS_RELEASE_LIMIT));
     } catch {
       continue;
     }

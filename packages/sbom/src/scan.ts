@@ -1,15 +1,16 @@
 import { throwIfAborted } from "@exp/errors";
-import type { FsEntry, FsSource } from "@exp/solver";
+import { tarChainFsSource, type FsEntry, type FsSource, type TarLayer } from "@exp/solver";
 import packageJson from "../package.json" with { type: "json" };
 import { apkCataloger } from "./alpine/apk-cataloger.js";
 import type { Cataloger, CatalogContext } from "./catalog.js";
 import { dpkgCataloger } from "./debian/dpkg-cataloger.js";
 import { SbomOptionError, SbomReadError } from "./errors.js";
 import { FsView } from "./fs/fs-view.js";
+import { tarLayersReader, type BulkReader } from "./fs/tar-layers-reader.js";
 import { goCataloger } from "./golang/go-cataloger.js";
 import type { FoundPackage, ScanWarning } from "./model.js";
 import { npmCataloger } from "./npm/npm-cataloger.js";
-import { readOsRelease } from "./os-release.js";
+import { osReleaseReads, readOsRelease } from "./os-release.js";
 import { pythonCataloger } from "./python/python-cataloger.js";
 import { toSpdxDocument } from "./spdx/to-document.js";
 import type { SpdxDocument } from "./spdx/types.js";
@@ -65,6 +66,20 @@ const DEFAULT_NAMESPACE_PREFIX = "https://exp.invalid/sbom";
  * filesystem cannot be listed, ERR_ABORTED when the signal fires.
  */
 export async function scanFilesystem(fs: FsSource, options: ScanOptions): Promise<ScanResult> {
+  return scan(fs, options, undefined);
+}
+
+/**
+ * scanFilesystem of the filesystem a chain of layer tars makes (base first), reading what the
+ * scan needs in a pass or two over the layers rather than streaming a layer for every file: an
+ * image's gzip layers have no random access, and tarChainFsSource's open() of each of the few
+ * hundred metadata files of a Debian base streams its layer anew (107 s, against 3 s this way).
+ */
+export async function scanLayers(layers: readonly TarLayer[], options: ScanOptions): Promise<ScanResult> {
+  return scan(tarChainFsSource(layers), options, tarLayersReader(layers));
+}
+
+async function scan(fs: FsSource, options: ScanOptions, bulk: BulkReader | undefined): Promise<ScanResult> {
   const { signal } = options;
   const created = createdOf(options.created);
   if (typeof options.name !== "string" || options.name.trim() === "") throw new SbomOptionError("name", "must be a non-empty string (an image reference or a stage name)");
@@ -79,7 +94,9 @@ export async function scanFilesystem(fs: FsSource, options: ScanOptions): Promis
     throwIfAborted(signal, "scanning for an SBOM");
     throw new SbomReadError(`listing the filesystem failed: ${(error as Error).message ?? String(error)}`, error);
   }
-  const view = new FsView(fs, entries, signal);
+  const view = new FsView(fs, entries, signal, bulk);
+  // What the catalogers will read, known from the listing: one pass over a layer chain for all of it.
+  if (bulk) await view.prefetch([...osReleaseReads(view), ...names.flatMap((name) => CATALOGERS[name].reads(view))]);
   const warnings: ScanWarning[] = [];
   const context: CatalogContext = {
     view,
@@ -90,7 +107,7 @@ export async function scanFilesystem(fs: FsSource, options: ScanOptions): Promis
     },
     signal,
   };
-  const found: FoundPackage[] = (await Promise.all(names.map((name) => CATALOGERS[name](context)))).flat();
+  const found: FoundPackage[] = (await Promise.all(names.map((name) => CATALOGERS[name].find(context)))).flat();
   throwIfAborted(signal, "scanning for an SBOM");
 
   const document = toSpdxDocument(found, {

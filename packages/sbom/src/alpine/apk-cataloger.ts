@@ -1,4 +1,5 @@
-import { messageOf, type CatalogContext } from "../catalog.js";
+import { messageOf, type CatalogContext, type Cataloger } from "../catalog.js";
+import { wholeFile } from "../fs/fs-view.js";
 import { licenseExpressionOf } from "../license/declared-license.js";
 import type { FoundPackage, OwnedFile } from "../model.js";
 import { distroQualifier, type OsRelease } from "../os-release.js";
@@ -10,7 +11,9 @@ const INSTALLED = "lib/apk/db/installed";
 const LIMIT = 64 * 1024 * 1024;
 
 /** Alpine packages from apk's installed database, with the files each owns and their SHA-1s. */
-export async function apkCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+export const apkCataloger: Cataloger = { find: findApkPackages, reads: (view) => wholeFile(view.fileAt(INSTALLED), LIMIT) };
+
+async function findApkPackages(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
   if (!view.fileAt(INSTALLED)) return [];
   let text: string;

@@ -6,7 +6,7 @@ import { PackageURL } from "packageurl-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFsSource, tarChainFsSource, walkContext, type FsSource } from "@exp/solver";
 import { debianBaseRootfs, skipUnlessRoot, skipUnlessTools, tempDir, type TempDir } from "@exp/testing";
-import { scanFilesystem, type ScanResult } from "../scan.js";
+import { scanFilesystem, scanLayers, type ScanResult } from "../scan.js";
 import type { SpdxPackage } from "../spdx/types.js";
 import { spdxSchemaErrors } from "../test-support/spdx-schema.js";
 
@@ -167,6 +167,16 @@ describe.skipIf(skipUnlessTools("mmdebstrap", "dpkg-query", "tar") || skipUnless
       if (!dep5) expect(pkg.licenseDeclared, pkg.name).toBe("NOASSERTION");
     }
     for (const ref of fromTar.document.hasExtractedLicensingInfos ?? []) expect(ref.licenseId).toMatch(/^LicenseRef-[A-Za-z0-9.-]+$/);
+  });
+
+  it("is the same document from scanLayers, which streams the layer three times instead of once a file", async () => {
+    let opens = 0;
+    const rootfs = await debianBaseRootfs();
+    const started = performance.now();
+    const fromLayers = await scanLayers([{ open: async () => (opens++, createReadStream(rootfs)) }], { name: "debian:bookworm-min", created });
+    console.log(`Debian base through scanLayers, no random access: ${((performance.now() - started) / 1000).toFixed(2)} s, the layer streamed ${opens} times`);
+    expect(fromLayers.document).toEqual(fromTar.document);
+    expect(opens).toBeLessThanOrEqual(3);
   });
 
   it("is the same document when the unpacked tree is scanned as a directory", async () => {

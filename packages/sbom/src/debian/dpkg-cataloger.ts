@@ -1,4 +1,5 @@
-import { messageOf, mapLimit, type CatalogContext } from "../catalog.js";
+import { messageOf, mapLimit, type CatalogContext, type Cataloger } from "../catalog.js";
+import { wholeFile, type FsView, type PlannedRead } from "../fs/fs-view.js";
 import type { FoundPackage, OwnedFile } from "../model.js";
 import { distroQualifier, type OsRelease } from "../os-release.js";
 import { packageUrl } from "../purl.js";
@@ -29,7 +30,21 @@ interface Installed {
  * var/lib/dpkg/status.d/<name> paragraphs (MD5s from status.d/<name>.md5sums). Licences come from
  * usr/share/doc/<name>/copyright when it is machine-readable (DEP-5).
  */
-export async function dpkgCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+export const dpkgCataloger: Cataloger = { find: findDpkgPackages, reads: dpkgReads };
+
+/** The status file and status.d, every .list and .md5sums of info/, every copyright of usr/share/doc. */
+function dpkgReads(view: FsView): PlannedRead[] {
+  const reads = wholeFile(view.fileAt(STATUS), STATUS_LIMIT);
+  for (const entry of view.entries) {
+    const { path } = entry;
+    if (path.startsWith(STATUS_D) && path.indexOf("/", STATUS_D.length) === -1) reads.push(...wholeFile(view.fileAt(path), STATUS_LIMIT));
+    else if (path.startsWith(INFO) && (path.endsWith(".list") || path.endsWith(".md5sums"))) reads.push(...wholeFile(view.fileAt(path), INFO_LIMIT));
+    else if (path.startsWith("usr/share/doc/") && path.endsWith("/copyright") && path.split("/").length === 5) reads.push(...wholeFile(view.fileAt(path), COPYRIGHT_LIMIT));
+  }
+  return reads;
+}
+
+async function findDpkgPackages(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
   const installed: Installed[] = [];
   const readDb = async (path: string): Promise<Deb822Paragraph[]> => {

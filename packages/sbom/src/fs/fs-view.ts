@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { ExpError, throwIfAborted } from "@exp/errors";
 import type { FsEntry, FsSource } from "@exp/solver";
+import type { BulkReader } from "./tar-layers-reader.js";
 
 /** Why a file was not read. Never leaves the package: the catalogers turn it into a warning and go on. */
 export class UnreadableFileError extends ExpError {
@@ -23,6 +24,20 @@ export interface ByteRange {
 // such as a big image's dpkg status, are streamed.
 const READ_FILE_LIMIT = 256 * 1024;
 
+// What a scan keeps of files read ahead at most; requests past it are read when asked for.
+const PREFETCH_LIMIT = 256 * 1024 * 1024;
+
+/** Ranges of a file to read ahead. */
+export interface PlannedRead {
+  entry: FsEntry;
+  ranges: ByteRange[];
+}
+
+/** All of a file, to read ahead, unless it is over `limit` (its read will fail anyway). */
+export function wholeFile(entry: FsEntry | undefined, limit: number): PlannedRead[] {
+  return entry && entry.size <= limit ? [{ entry, ranges: [{ offset: 0, size: entry.size }] }] : [];
+}
+
 // Symlink chains longer than this are loops (Linux's MAXSYMLINKS is 40).
 const MAX_LINKS = 40;
 
@@ -35,13 +50,61 @@ export class FsView {
   readonly entries: readonly FsEntry[];
   private readonly byPath: Map<string, FsEntry>;
 
+  /** Pieces read ahead by path: what read and readRanges answer from before asking the source. */
+  private readonly prefetched = new Map<string, { offset: number; bytes: Buffer }[]>();
+  private prefetchedBytes = 0;
+
   constructor(
     private readonly fs: FsSource,
     entries: readonly FsEntry[],
     private readonly signal: AbortSignal | undefined,
+    private readonly bulk?: BulkReader,
   ) {
     this.entries = entries;
     this.byPath = new Map(entries.map((entry) => [entry.path, entry]));
+  }
+
+  /**
+   * Reads ahead, in one pass, what the catalogers will ask for, when the source can be read in
+   * bulk (a layer chain: see tarLayersReader); otherwise does nothing and every read goes to the
+   * source as it comes. Up to 256 MiB is kept.
+   */
+  async prefetch(reads: readonly PlannedRead[]): Promise<void> {
+    if (!this.bulk) return;
+    const chosen: PlannedRead[] = [];
+    for (const read of reads) {
+      const size = read.ranges.reduce((sum, range) => sum + range.size, 0);
+      if (this.prefetchedBytes + size > PREFETCH_LIMIT) continue;
+      this.prefetchedBytes += size;
+      chosen.push(read);
+    }
+    if (chosen.length === 0) return;
+    let answer: Map<string, Buffer[]>;
+    try {
+      answer = await this.bulk.read(
+        chosen.map((read) => ({ path: read.entry.path, ranges: read.ranges })),
+        this.signal,
+      );
+    } catch {
+      // The reads are made again one by one, and fail or warn then.
+      throwIfAborted(this.signal, "scanning for an SBOM");
+      return;
+    }
+    for (const read of chosen) {
+      const buffers = answer.get(read.entry.path);
+      if (!buffers) continue;
+      const pieces = this.prefetched.get(read.entry.path) ?? [];
+      read.ranges.forEach((range, index) => pieces.push({ offset: range.offset, bytes: buffers[index] as Buffer }));
+      this.prefetched.set(read.entry.path, pieces);
+    }
+  }
+
+  /** A range of a file read ahead, if one piece holds all of it. */
+  private cached(path: string, range: ByteRange): Buffer | undefined {
+    for (const piece of this.prefetched.get(path) ?? []) {
+      if (range.offset >= piece.offset && range.offset + range.size <= piece.offset + piece.bytes.byteLength) return piece.bytes.subarray(range.offset - piece.offset, range.offset - piece.offset + range.size);
+    }
+    return undefined;
   }
 
   get(path: string): FsEntry | undefined {
@@ -110,6 +173,8 @@ export class FsView {
     const entry = this.fileAt(path);
     if (!entry) throw new UnreadableFileError(path, "not a regular file");
     if (entry.size > limit) throw new UnreadableFileError(path, `${entry.size} bytes, more than the ${limit} read for a metadata file`);
+    const ahead = this.cached(entry.path, { offset: 0, size: entry.size });
+    if (ahead) return ahead;
     try {
       const options = this.signal ? { signal: this.signal } : {};
       if (this.fs.readFile && entry.size <= READ_FILE_LIMIT) return await this.fs.readFile(entry.path, options);
@@ -132,6 +197,9 @@ export class FsView {
    */
   async readRanges(entry: FsEntry, ranges: readonly ByteRange[]): Promise<Buffer[]> {
     throwIfAborted(this.signal, "scanning for an SBOM");
+    // Ranges read ahead, clipped to the file as a read of it would be.
+    const ahead = ranges.map((range) => this.cached(entry.path, { offset: range.offset, size: Math.max(0, Math.min(range.size, entry.size - range.offset)) }));
+    if (ahead.every((piece) => piece !== undefined)) return ahead as Buffer[];
     try {
       return await collect(await this.fs.open(entry.path, this.signal ? { signal: this.signal } : {}), ranges);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { FsEntry } from "@exp/solver";
-import { mapLimit, messageOf, type CatalogContext } from "../catalog.js";
-import type { ByteRange } from "../fs/fs-view.js";
+import { mapLimit, messageOf, type CatalogContext, type Cataloger } from "../catalog.js";
+import type { ByteRange, FsView } from "../fs/fs-view.js";
 import type { FoundPackage } from "../model.js";
 import { packageUrl } from "../purl.js";
 import type { SpdxChecksum } from "../spdx/types.js";
@@ -33,15 +33,37 @@ interface Captured {
  * Reports the main module, every dependency (with its h1: sum as a SHA-256) and the standard
  * library at the toolchain's version, as Syft does.
  */
-export async function goCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+export const goCataloger: Cataloger = {
+  find: findGoModules,
+  reads: (view) => candidates(view).map((entry) => ({ entry, ranges: [{ offset: 0, size: Math.min(HEAD_BYTES, entry.size) }] })),
+};
+
+function candidates(view: FsView): FsEntry[] {
+  return view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && (entry.mode & 0o111) !== 0 && entry.size >= MIN_GO_BINARY);
+}
+
+async function findGoModules(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
-  const executables = view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && (entry.mode & 0o111) !== 0 && entry.size >= MIN_GO_BINARY);
-  const perFile = await mapLimit(executables, 4, async (entry) => {
+  const failed = (entry: FsEntry, error: unknown) => warn({ path: entry.path, cataloger: "go", message: messageOf(error) });
+  const elves = (
+    await mapLimit(candidates(view), 4, async (entry) => {
+      try {
+        const layout = await readLayout(view, entry);
+        return layout && { entry, layout };
+      } catch (error) {
+        failed(entry, error);
+        return undefined;
+      }
+    })
+  ).filter((item): item is { entry: FsEntry; layout: ElfLayout } => item !== undefined);
+  // Every ELF file's data segments in one pass when the source is a layer chain read in bulk.
+  await view.prefetch(elves.map(({ entry, layout }) => ({ entry, ranges: dataRanges(layout).map(({ range }) => range) })));
+  const perFile = await mapLimit(elves, 4, async ({ entry, layout }) => {
     try {
-      const raw = await readBuildInfo(context, entry);
+      const raw = await readBuildInfo(view, entry, layout);
       return raw === undefined ? [] : toPackages(context, entry.path, raw);
     } catch (error) {
-      warn({ path: entry.path, cataloger: "go", message: messageOf(error) });
+      failed(entry, error);
       return [];
     }
   });
@@ -56,32 +78,39 @@ export async function goCataloger(context: CatalogContext): Promise<FoundPackage
   return [...byId.values()];
 }
 
-async function readBuildInfo({ view }: CatalogContext, entry: FsEntry): Promise<RawBuildInfo | undefined> {
+/** The ELF and program headers of a file, from its first bytes; undefined for anything that is not ELF. */
+async function readLayout(view: FsView, entry: FsEntry): Promise<ElfLayout | undefined> {
   let head = (await view.readRanges(entry, [{ offset: 0, size: HEAD_BYTES }]))[0] ?? Buffer.alloc(0);
   if (!isElf(head)) return undefined;
   const headerEnd = programHeaderEnd(head);
   if (headerEnd !== undefined && headerEnd > head.byteLength && headerEnd <= entry.size) {
     head = (await view.readRanges(entry, [{ offset: 0, size: headerEnd }]))[0] ?? head;
   }
-  const layout = parseElfLayout(head);
-  if (!layout) return undefined;
+  return parseElfLayout(head);
+}
+
+/** The writable, non-executable loadable segments, where Go's linker puts the build information, up to 64 MiB of them. */
+function dataRanges(layout: ElfLayout): { vaddr: number; range: ByteRange }[] {
+  const out: { vaddr: number; range: ByteRange }[] = [];
+  let budget = MAX_DATA_BYTES;
+  for (const segment of layout.segments) {
+    if (segment.type !== PT_LOAD || (segment.flags & PF_W) === 0 || (segment.flags & PF_X) !== 0 || segment.filesz === 0) continue;
+    const size = Math.min(segment.filesz, budget);
+    if (size <= 0) break;
+    out.push({ vaddr: segment.vaddr, range: { offset: segment.offset, size } });
+    budget -= size;
+  }
+  return out;
+}
+
+async function readBuildInfo(view: FsView, entry: FsEntry, layout: ElfLayout): Promise<RawBuildInfo | undefined> {
   // Go's build-ID note marks a binary the go command linked; one linked with -buildid= has none,
   // so a binary without it is searched all the same (as Syft reads every executable), and the
   // note only serves to warn when a Go binary's build information cannot be found.
   const noted = layout.notes.some((note) => note.owner === "Go" && note.type === NT_GO_BUILD_ID);
-
-  const data = layout.segments.filter((segment) => segment.type === PT_LOAD && (segment.flags & PF_W) !== 0 && (segment.flags & PF_X) === 0 && segment.filesz > 0);
-  const captured: Captured[] = [];
-  let budget = MAX_DATA_BYTES;
-  const ranges: ByteRange[] = [];
-  for (const segment of data) {
-    const size = Math.min(segment.filesz, budget);
-    if (size <= 0) break;
-    ranges.push({ offset: segment.offset, size });
-    budget -= size;
-  }
-  const bytes = await view.readRanges(entry, ranges);
-  ranges.forEach((_, index) => captured.push({ vaddr: (data[index] as ElfLayout["segments"][number]).vaddr, bytes: bytes[index] as Buffer }));
+  const data = dataRanges(layout);
+  const bytes = await view.readRanges(entry, data.map(({ range }) => range));
+  const captured: Captured[] = data.map(({ vaddr }, index) => ({ vaddr, bytes: bytes[index] as Buffer }));
 
   const readMemory = async (vaddr: number, size: number): Promise<Buffer | undefined> => {
     for (const region of captured) {

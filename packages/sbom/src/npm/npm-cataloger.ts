@@ -1,4 +1,5 @@
-import { mapLimit, messageOf, type CatalogContext } from "../catalog.js";
+import { mapLimit, messageOf, type CatalogContext, type Cataloger } from "../catalog.js";
+import { wholeFile, type FsView, type PlannedRead } from "../fs/fs-view.js";
 import type { FoundPackage } from "../model.js";
 import { packageUrl } from "../purl.js";
 import { spdxPerson } from "../spdx/person.js";
@@ -40,7 +41,17 @@ function isLockfile(path: string): boolean {
  * packages of package-lock.json / npm-shrinkwrap.json files outside node_modules. The same
  * name@version found in several places is one package with all its locations.
  */
-export async function npmCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+export const npmCataloger: Cataloger = { find: findNpmPackages, reads: npmReads };
+
+function npmReads(view: FsView): PlannedRead[] {
+  return view.entries.flatMap((entry) => {
+    if (entry.type !== "file" && entry.type !== "hardlink") return [];
+    if (isInstalledManifest(entry.path)) return wholeFile(entry, MANIFEST_LIMIT);
+    return isLockfile(entry.path) ? wholeFile(entry, LOCK_LIMIT) : [];
+  });
+}
+
+async function findNpmPackages(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
   const manifests: string[] = [];
   const lockfiles: string[] = [];

@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { mapLimit, messageOf, type CatalogContext } from "../catalog.js";
+import { mapLimit, messageOf, type CatalogContext, type Cataloger } from "../catalog.js";
+import { wholeFile, type FsView, type PlannedRead } from "../fs/fs-view.js";
 import type { FoundPackage, OwnedFile } from "../model.js";
 import { packageUrl } from "../purl.js";
 import { spdxPerson } from "../spdx/person.js";
@@ -21,7 +22,13 @@ function metadataKind(path: string): "dist-info" | "egg-info" | "egg-info-file" 
  * Installed Python distributions: wheels' *.dist-info/METADATA (with the files RECORD lists, and
  * their SHA-256s), setuptools' *.egg-info/PKG-INFO and distutils' single-file *.egg-info.
  */
-export async function pythonCataloger(context: CatalogContext): Promise<FoundPackage[]> {
+export const pythonCataloger: Cataloger = { find: findPythonPackages, reads: pythonReads };
+
+function pythonReads(view: FsView): PlannedRead[] {
+  return view.entries.flatMap((entry) => ((entry.type === "file" || entry.type === "hardlink") && (metadataKind(entry.path) !== undefined || entry.path.endsWith(".dist-info/RECORD")) ? wholeFile(entry, LIMIT) : []));
+}
+
+async function findPythonPackages(context: CatalogContext): Promise<FoundPackage[]> {
   const { view, warn } = context;
   const found = view.entries.filter((entry) => (entry.type === "file" || entry.type === "hardlink") && metadataKind(entry.path) !== undefined);
   const packages = await mapLimit(found, 8, async (entry): Promise<FoundPackage | undefined> => {
