@@ -73,7 +73,8 @@ export async function scanFilesystem(fs: FsSource, options: ScanOptions): Promis
  * scanFilesystem of the filesystem a chain of layer tars makes (base first), reading what the
  * scan needs in a pass or two over the layers rather than streaming a layer for every file: an
  * image's gzip layers have no random access, and tarChainFsSource's open() of each of the few
- * hundred metadata files of a Debian base streams its layer anew (107 s, against 3 s this way).
+ * hundred metadata files of a Debian base streams its layer anew (107 s for its gzip layer, against
+ * 4.8 s this way).
  */
 export async function scanLayers(layers: readonly TarLayer[], options: ScanOptions): Promise<ScanResult> {
   return scan(tarChainFsSource(layers), options, tarLayersReader(layers));
