@@ -128,7 +128,8 @@ export function registryLieCases(rig: RegistryRig): BadInputCase[] {
     {
       name: "a registry that stores a pushed manifest under another digest",
       setup: lie("PUT", /^\/v2\/pushed\/manifests\//, { type: "headers", headers: { "docker-content-digest": other } }),
-      argv: (sb) => ["build", sb.context, "-t", `${rig.registry.host}/pushed:1`, "--push"],
+      // --provenance=false: the tagged manifest is the first PUT (with buildx's default provenance the image manifest goes first, by digest).
+      argv: (sb) => ["build", sb.context, "-t", `${rig.registry.host}/pushed:1`, "--push", "--provenance=false"],
       exit: 1,
       code: "ERR_REGISTRY_PROTOCOL",
       message: [new RegExp(`the registry stored manifest ${host}/pushed:1 as ${other}, but we sent ${hex}`)],

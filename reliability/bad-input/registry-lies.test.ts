@@ -29,6 +29,8 @@ beforeAll(async () => {
       `type=registry,ref=${rig.registry.host}/cache:1,mode=max`,
       "--metadata-file",
       seed.path("fresh", "meta.json"),
+      // The lies are told about a plain image manifest: no attestation index around it.
+      "--provenance=false",
     ]);
     if (pushed.exit !== 0) throw new Error(`seeding the registry failed:\n${pushed.stderr}`);
     const metadata = JSON.parse(await readFile(seed.path("fresh", "meta.json"), "utf8")) as Record<string, string>;

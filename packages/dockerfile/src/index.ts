@@ -10,5 +10,5 @@ export { lintRuleNames, type LintRuleName } from "./lint/rules.js";
 export type { SyntaxDirective } from "./parse/detect-syntax.js";
 export type * from "./ast.js";
 export type * from "./plan/types.js";
-export { buildImage, type BuildFacts, type BuildImageOptions, type BuildImageResult } from "./build/build-image.js";
+export { buildImage, type BuildFacts, type BuildImageOptions, type BuildImageResult, type FactSteps } from "./build/build-image.js";
 export { InvalidContextNameError, namedContextKey, type NamedContext } from "./build/named-contexts.js";

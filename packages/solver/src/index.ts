@@ -50,6 +50,7 @@ export type { UrlFetcher, UrlGetOptions, UrlResponse } from "./sources/url-fetch
 export { MissingUrlFetcherError, UrlBodyIncompleteError, UrlChecksumMismatchError, UrlStatusError } from "./sources/url-errors.js";
 export { Solver, type SolverOptions, type SolvedFs } from "./graph/solver.js";
 export type { BuildMaterials, ResolvedImageMaterial, ResolvedHttpMaterial } from "./graph/build-materials.js";
+export type { BuildStep, BuildSteps } from "./graph/build-steps.js";
 export { CacheRecords, type LayerRecord, type KnownChainRecord } from "./graph/cache-records.js";
 export { cacheGraph, type CacheGraphNode, type ChainEntry } from "./graph/cache-graph.js";
 export { collectCacheExportRecords, type CacheExportRecord } from "./graph/cache-export-records.js";

@@ -17,8 +17,9 @@ export function registryCases(w: World): RunCase[] {
   const local = outputsOf(w, "local-outputs");
   return [
     {
-      name: "push to basic registry (config auth) + registry cache, plain",
-      argv: ["build", context, "-t", `${basic.host}/app:1`, "--push", "--cache-to", `type=registry,ref=${basic.host}/app:cache,mode=max`, "--progress", "plain", ...f1.args],
+      // Issue 15: the attestations pushed with it (max provenance records the request) are scanned with the registry's storage.
+      name: "push to basic registry (config auth) + registry cache + max provenance and SBOM, plain",
+      argv: ["build", context, "-t", `${basic.host}/app:1`, "--push", "--cache-to", `type=registry,ref=${basic.host}/app:cache,mode=max`, "--provenance", "mode=max", "--sbom", "true", "--progress", "plain", ...f1.args],
       options: { dockerConfig: configs.good, files: f1.files },
       exit: 0,
     },
@@ -41,8 +42,9 @@ export function registryCases(w: World): RunCase[] {
       exit: 0,
     },
     {
-      name: "registry cache-from into oci layout, oci tar and local dir, EXP_DEBUG=1",
-      argv: ["build", context, "--cache-from", `type=registry,ref=${basic.host}/app:cache`, "-o", `type=oci,tar=false,dest=${local.layout}`, "-o", `type=oci,dest=${local.archive}`, "-o", `type=local,dest=${local.local}`, "--progress", "plain"],
+      // The outputs carry max provenance and an SBOM (statements in the layout and archive, files in the directory), scanned with the world.
+      name: "registry cache-from into oci layout, oci tar and local dir, with attestations, EXP_DEBUG=1",
+      argv: ["build", context, "--cache-from", `type=registry,ref=${basic.host}/app:cache`, "-o", `type=oci,tar=false,dest=${local.layout}`, "-o", `type=oci,dest=${local.archive}`, "-o", `type=local,dest=${local.local}`, "--attest", "type=provenance,mode=max", "--sbom", "true", "--progress", "plain"],
       options: { dockerConfig: configs.good, env: { EXP_DEBUG: "1" } },
       exit: 0,
     },

@@ -82,8 +82,9 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("attestations thro
     expect(provenanceSchemaErrors("inTotoStatementV1", statement)).toEqual([]);
     expect(provenanceSchemaErrors("slsaV1", statement.predicate)).toEqual([]);
     expect(statement.subject).toEqual([{ name: `pkg:docker/${registry.host.replace(":", "%3A")}/attest/default@1?platform=linux%2Famd64`, digest: { sha256: index.manifests[0].digest.slice(7) } }]);
-    // mode=min: no build args.
+    // mode=min: no build args, no steps.
     expect(JSON.stringify(statement.predicate)).not.toContain("FOO");
+    expect(JSON.stringify(statement.predicate)).not.toContain("COPY app /app");
     // inline-only: the OCI archive has the image alone.
     const archived = JSON.parse(execFileSync("tar", ["-xOf", archive, "index.json"], { encoding: "utf8" }));
     expect(archived.manifests[0].mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
@@ -105,8 +106,11 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("attestations thro
     expect(spdxSchemaErrors(sbom.predicate)).toEqual([]);
     expect(sbom.predicate.packages.map((p: { externalRefs?: Array<{ referenceLocator: string }> }) => p.externalRefs?.[0]?.referenceLocator)).toContain("pkg:npm/left-pad@1.3.0");
     expect(provenanceSchemaErrors("slsaV1", provenance.predicate)).toEqual([]);
-    // mode=max has the build args, but a token's value never.
+    // mode=max has the build args, but a token's value never, and the build's steps.
     expect(provenance.predicate.buildDefinition.externalParameters.request.args["build-arg:FOO"]).toBe("bar");
+    const config = JSON.stringify(provenance.predicate.buildDefinition.internalParameters.buildConfig);
+    expect(config).toContain("COPY app /app");
+    expect(config).toContain("COPY README.txt /");
     const everything = JSON.stringify([index, attestation, sbom, provenance]) + result.stdout + result.stderr;
     expect(everything).not.toContain(token);
   });
@@ -121,5 +125,19 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo"))("attestations thro
     expect(main.digest.sha256).toBe(sha256(await readFile(join(dest, "app", "main.js"))));
     const sbom = JSON.parse(await readFile(join(dest, "sbom.spdx.json"), "utf8"));
     expect(spdxSchemaErrors(sbom.predicate)).toEqual([]);
+  });
+});
+
+describe("localImageName", () => {
+  it.each([
+    ["oci-layout:///tmp/Base Images:20", "base-images:20"],
+    ["oci-layout:///tmp/Base Images/node:20", "node:20"],
+    ["oci-layout://./layout", "layout:latest"],
+    [`oci-layout:///srv/img@sha256:${"a".repeat(64)}`, `img@sha256:${"a".repeat(64)}`],
+    ["oci-archive:///tmp/exp-bad/base.tar:1", "base:1"],
+    ["oci-archive:///tmp/.../", "layout:latest"],
+  ])("names %s as %s, without its path", async (ref, name) => {
+    const { localImageName } = await import("./make-attestations.js");
+    expect(localImageName(ref)).toBe(name);
   });
 });

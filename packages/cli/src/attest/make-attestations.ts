@@ -1,6 +1,7 @@
 import { formatPlatform } from "@exp/oci-spec";
-import type { BuildFacts } from "@exp/dockerfile";
-import { tarChainFsSource, type ExportSource, type InTotoAttestation, type PlatformResult } from "@exp/solver";
+import type { BuildFacts, FactSteps } from "@exp/dockerfile";
+import type { BuildStepsInput } from "@exp/provenance";
+import type { ExportSource, InTotoAttestation, PlatformResult } from "@exp/solver";
 import { version } from "../cli.js";
 import type { AttestRequests } from "./requests.js";
 
@@ -41,10 +42,12 @@ export async function withAttestations(source: ExportSource, requests: AttestReq
 }
 
 async function sbomOf(result: PlatformResult, source: ExportSource, ctx: AttestContext): Promise<InTotoAttestation> {
-  const { scanFilesystem, sbomAttestation } = await import("@exp/sbom");
-  const fs = tarChainFsSource(result.ref.layers.map((layer) => ({ open: () => layer.openTar(ctx.signal ? { signal: ctx.signal } : {}) })));
+  const { scanLayers, sbomAttestation } = await import("@exp/sbom");
+  // The layers, not one filesystem view of them: the scan reads what it needs in a few passes over
+  // each layer instead of streaming a layer from its start for every file (@exp/sbom's README).
+  const layers = result.ref.layers.map((layer) => ({ open: () => layer.openTar(ctx.signal ? { signal: ctx.signal } : {}) }));
   const epoch = source.metadata.sourceDateEpoch;
-  const scanned = await scanFilesystem(fs, {
+  const scanned = await scanLayers(layers, {
     name: ctx.imageName ?? "image",
     created: epoch === undefined ? ctx.startedOn : new Date(epoch * 1000),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -78,14 +81,50 @@ async function provenanceOf(result: PlatformResult, index: number, request: NonN
       },
       dockerfile: { filename: ctx.facts.dockerfile.filename, content: ctx.facts.dockerfile.content },
       localSources: ["context", "dockerfile", ...Object.entries(ctx.namedContexts).filter(([, value]) => value.startsWith("local:")).map(([name]) => name)],
+      ...(request.mode === "max" && ctx.facts.steps[index] ? { steps: provenanceSteps(ctx.facts.steps[index]!) } : {}),
       materials: {
-        images: materials.images.map((m) => ({ ref: m.ref, digest: m.digest, platform: m.platform, ...(m.local ? { local: true } : {}) })),
+        images: materials.images.map((m) => ({ ref: m.local ? localImageName(m.ref) : m.ref, digest: m.digest, platform: m.platform, ...(m.local ? { local: true } : {}) })),
         http: materials.http.map((m) => ({ url: m.url, digest: m.digest })),
       },
     },
     { mode: request.mode, version: request.version, filename: request.filename },
   );
   return request.inlineOnly ? { ...attestation, inlineOnly: true } : attestation;
+}
+
+/** The build's steps as @exp/provenance takes them: each instruction's line as a whole-line source range. */
+function provenanceSteps(facts: FactSteps): BuildStepsInput {
+  return {
+    result: facts.result,
+    steps: facts.steps.map((step) => ({
+      id: step.id,
+      kind: step.kind,
+      name: step.name,
+      ...(step.cacheKey ? { cacheKey: step.cacheKey } : {}),
+      inputs: step.inputs,
+      ...(step.line === undefined ? {} : { locations: [{ start: { line: step.line }, end: { line: step.line } }] }),
+    })),
+  };
+}
+
+/**
+ * An image from an OCI layout or archive on this machine, named for its `pkg:oci/` material as
+ * BuildKit names one (the reference inside the layout, not where it is): the directory's or file's
+ * base name as a repository, with the tag or digest. The path itself stays out of the provenance.
+ */
+export function localImageName(ref: string): string {
+  const match = /^oci-(?:layout|archive):\/\/(.*?)(?:@(sha256:[0-9a-f]{64}))?$/.exec(ref);
+  let location = match?.[1] ?? ref;
+  const digest = match?.[2];
+  let tag: string | undefined;
+  const colon = location.lastIndexOf(":");
+  if (digest === undefined && colon > location.lastIndexOf("/")) {
+    tag = location.slice(colon + 1);
+    location = location.slice(0, colon);
+  }
+  const base = (location.replace(/\/+$/, "").split("/").pop() ?? "").replace(/\.tar$/, "").toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  const name = base || "layout";
+  return digest ? `${name}@${digest}` : `${name}:${tag ?? "latest"}`;
 }
 
 /** A `--build-context` value naming a directory (not `docker-image://`, `oci-layout://` or a URL). */

@@ -16,6 +16,7 @@ import {
   saveHashCache,
   scratch,
   type BuildMaterials,
+  type BuildStep,
   type ExportSource,
   type FsNode,
   type ImageConfigJSON,
@@ -116,6 +117,14 @@ export interface BuildFacts {
   dockerfile: { filename: string; content: string };
   /** Per result, in `source.results` order: the base images and downloads it was made from, pinned by digest. */
   materials: BuildMaterials[];
+  /** Per result, in `source.results` order: its build steps (provenance's mode=max). */
+  steps: FactSteps[];
+}
+
+/** A result's steps, each with the Dockerfile line of the instruction it comes from, when it has one. */
+export interface FactSteps {
+  result: string;
+  steps: Array<Omit<BuildStep, "node"> & { line?: number }>;
 }
 
 const defaultPlatform: Platform = { os: "linux", architecture: "amd64" };
@@ -169,6 +178,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const warnings: string[] = [];
     const results: PlatformResult[] = [];
     const materials: BuildMaterials[] = [];
+    const steps: FactSteps[] = [];
     let cached = true;
     for (const platform of options.platforms ?? [defaultPlatform]) {
       const planOptions = { ...(options.target ? { target: options.target } : {}), ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}), platform };
@@ -208,6 +218,14 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const baseDiffIDs = targetBaseDiffIDs(plan, baseConfigs);
       results.push({ platform, ref: solved.ref, config: config as ImageConfigJSON, cacheKey: solved.cacheKey, ...(baseDiffIDs ? { baseDiffIDs } : {}) });
       materials.push(await solver.materialsOf(target.node));
+      const graph = await solver.stepsOf(target.node);
+      steps.push({
+        result: graph.result,
+        steps: graph.steps.map(({ node, ...step }) => {
+          const line = origins.locations.get(node)?.line;
+          return line === undefined ? step : { ...step, line };
+        }),
+      });
     }
     await saveHashCache(options.store, hashCache, { lease: lease.id, ...(signal ? { signal } : {}) });
     const source: ExportSource = {
@@ -217,7 +235,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       knownLayer: (diffID) => solver.layerFor(diffID),
     };
     // buildx sends the Dockerfile's name relative to its directory (the `dockerfile` local).
-    const facts: BuildFacts = { dockerfile: { filename: basename(dockerfilePath), content: dockerfileText }, materials };
+    const facts: BuildFacts = { dockerfile: { filename: basename(dockerfilePath), content: dockerfileText }, materials, steps };
     return { source, lease: lease.id, warnings, cached, facts };
   } catch (error) {
     await options.store.leases.release(lease.id);

@@ -45,6 +45,7 @@ import { CacheRecords } from "./cache-records.js";
 import { HttpResolver } from "./http-resolver.js";
 import { resolveChown } from "./chown.js";
 import { collectMaterials, type BuildMaterials } from "./build-materials.js";
+import { collectSteps, type BuildSteps } from "./build-steps.js";
 import { digestOfValue } from "./canonical.js";
 import type { CopyNode, FsNode, HttpNode, ImageNode, LocalNode, MkdirNode } from "./nodes.js";
 import { MissingRegistryClientError, markFailedNode } from "./solve-errors.js";
@@ -150,6 +151,14 @@ export class Solver {
     return collectMaterials(node, {
       image: async (image) => (await this.solve(image)).base!.resolvedDigest,
       http: async (http) => (await this.http.resolve(http)).digest,
+    });
+  }
+
+  /** `node`'s build graph as steps with their cache keys (for provenance's mode=max). */
+  stepsOf(node: FsNode): Promise<BuildSteps> {
+    return collectSteps(node, {
+      solved: async (solved) => (await this.solve(solved)).cacheKey,
+      http: async (http) => (await this.http.resolve(http)).cacheKey,
     });
   }
 
