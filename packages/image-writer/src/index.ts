@@ -11,12 +11,4 @@ export { parseAnnotations, annotationsFor, type Annotation, type AnnotationTarge
 export { checkAnnotationsFit, annotationAttr, AnnotationMisfitError } from "./options/annotation-fit.js";
 export { goTime } from "./commit/go-time.js";
 export { exportedAttestations, writesIndex, checkAttestationsFit } from "./options/attestations-fit.js";
-export {
-  attestationPlatform,
-  commitAttestationManifest,
-  predicateTypeAnnotation,
-  referenceDigestAnnotation,
-  referenceTypeAnnotation,
-  type CommittedAttestations,
-} from "./commit/attestation-manifest.js";
-export { dockerPurl } from "./commit/docker-purl.js";
+export { commitAttestationManifest, type CommittedAttestations } from "./commit/attestation-manifest.js";

@@ -125,3 +125,4 @@ export {
 } from "./resumable-body.js";
 export * from "./reference/index.js";
 export type { BlobSource, FetchedManifest, GetBlobOptions, ManifestRef, PushBlobOptions, PushBlobResult, RegistryApi } from "./distribution/registry-api.js";
+export * from "./attestation-annotations.js";

@@ -1,4 +1,6 @@
 import {
+  ATTESTATION_MANIFEST_REFERENCE,
+  ATTESTATION_PLATFORM,
   DOCKER_ATTESTATION_MANIFEST,
   DOCKER_CONFIG,
   DOCKER_MANIFEST,
@@ -6,18 +8,13 @@ import {
   OCI_EMPTY,
   OCI_IMAGE_CONFIG,
   OCI_IMAGE_MANIFEST,
+  PREDICATE_TYPE_ANNOTATION,
+  REFERENCE_DIGEST_ANNOTATION,
+  REFERENCE_TYPE_ANNOTATION,
   type Descriptor,
-  type Platform,
 } from "@exp/oci-spec";
 import type { ExportContext, InTotoStatement } from "@exp/solver";
 
-/** The platform of an attestation manifest in an index (BuildKit's intotoPlatform). */
-export const attestationPlatform: Platform = Object.freeze({ os: "unknown", architecture: "unknown" });
-
-/** Index annotations that tie an attestation manifest to the image manifest it describes. */
-export const referenceTypeAnnotation = "vnd.docker.reference.type";
-export const referenceDigestAnnotation = "vnd.docker.reference.digest";
-export const predicateTypeAnnotation = "in-toto.io/predicate-type";
 
 /** One platform's attestations as written: a manifest whose layers are the statements. */
 export interface CommittedAttestations {
@@ -50,7 +47,7 @@ export async function commitAttestationManifest(ctx: ExportContext, subject: Des
   const layers: Descriptor[] = [];
   for (const statement of statements) {
     const layer = await write(JSON.stringify(statement), IN_TOTO);
-    layers.push({ ...layer, annotations: { [predicateTypeAnnotation]: statement.predicateType } });
+    layers.push({ ...layer, annotations: { [PREDICATE_TYPE_ANNOTATION]: statement.predicateType } });
   }
   const config = options.ociArtifact
     ? // The OCI empty descriptor, with its content inline as image-spec suggests (`{}` is "e30=").
@@ -71,8 +68,8 @@ export async function commitAttestationManifest(ctx: ExportContext, subject: Des
     subject,
     manifest: {
       ...written,
-      annotations: { [referenceDigestAnnotation]: subject.digest, [referenceTypeAnnotation]: "attestation-manifest" },
-      platform: { ...attestationPlatform },
+      annotations: { [REFERENCE_DIGEST_ANNOTATION]: subject.digest, [REFERENCE_TYPE_ANNOTATION]: ATTESTATION_MANIFEST_REFERENCE },
+      platform: { ...ATTESTATION_PLATFORM },
     },
     config,
     layers,
@@ -81,5 +78,5 @@ export async function commitAttestationManifest(ctx: ExportContext, subject: Des
 
 /** BuildKit's attestationsConfig: platform unknown/unknown, one diff_id per statement (its own digest: it is stored uncompressed). */
 function attestationsConfig(layers: readonly Descriptor[]): Record<string, unknown> {
-  return { architecture: attestationPlatform.architecture, os: attestationPlatform.os, config: {}, rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } };
+  return { architecture: ATTESTATION_PLATFORM.architecture, os: ATTESTATION_PLATFORM.os, config: {}, rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } };
 }

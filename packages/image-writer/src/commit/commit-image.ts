@@ -15,7 +15,7 @@ import { annotationsFor } from "../options/annotations.js";
 import { exportedAttestations, writesIndex } from "../options/attestations-fit.js";
 import { resolveNames, type ImageCommitOptions } from "../options/image-options.js";
 import { commitAttestationManifest, type CommittedAttestations } from "./attestation-manifest.js";
-import { dockerPurl } from "./docker-purl.js";
+import { imagePurl } from "@exp/oci-spec";
 import { finalConfig, manifestLayer } from "./image-config.js";
 import { rewriteTimestamps } from "./rewrite-timestamp.js";
 
@@ -125,7 +125,7 @@ async function commitAttestations(ctx: ExportContext, result: PlatformResult, ma
   const [algorithm, encoded] = manifest.digest.split(":") as [string, string];
   const digest = { [algorithm]: encoded };
   const names = resolveNames(options.names, source);
-  const subjects: InTotoSubject[] = names.length > 0 ? names.map((name) => ({ name: dockerPurl(name, result.platform), digest })) : [{ name: "_", digest }];
+  const subjects: InTotoSubject[] = names.length > 0 ? names.map((name) => ({ name: imagePurl(name, result.platform), digest })) : [{ name: "_", digest }];
   const statements = attestations.map((a) => inTotoStatement(a, subjects));
   const { platform: _platform, annotations: _annotations, ...subject } = manifest;
   return commitAttestationManifest(ctx, subject, statements, { ociMediaTypes: options.ociMediaTypes, ociArtifact: options.ociArtifact, lease });

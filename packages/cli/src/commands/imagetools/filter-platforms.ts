@@ -1,4 +1,4 @@
-import { isIndexMediaType, type Descriptor, type Platform } from "@exp/oci-spec";
+import { ATTESTATION_MANIFEST_REFERENCE, REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION, isIndexMediaType, type Descriptor, type Platform } from "@exp/oci-spec";
 import type { Combined } from "./combine.js";
 import type { FetchedSource } from "./fetch-sources.js";
 import { goFormatPlatform, goPlatformKey } from "./go-format.js";
@@ -6,10 +6,6 @@ import { marshalIndex, type IndexDocument } from "./go-index.js";
 import { NoMatchingPlatformError } from "./imagetools-errors.js";
 import { parseJson } from "./read-blob.js";
 
-/** BuildKit's attestation manifest descriptor annotations (attestation-storage.md). */
-export const referenceTypeAnnotation = "vnd.docker.reference.type";
-export const referenceDigestAnnotation = "vnd.docker.reference.digest";
-export const attestationManifestType = "attestation-manifest";
 
 /** A manifest the result lists, and the source it is copied from. */
 export interface ManifestWithSource {
@@ -26,8 +22,8 @@ export interface Filtered {
 
 /** The digest an attestation manifest descriptor says it is about, if it is one (BuildKit's layout). */
 export function attestationSubject(d: Descriptor): string | undefined {
-  if (d.annotations?.[referenceTypeAnnotation] !== attestationManifestType) return undefined;
-  return d.annotations[referenceDigestAnnotation];
+  if (d.annotations?.[REFERENCE_TYPE_ANNOTATION] !== ATTESTATION_MANIFEST_REFERENCE) return undefined;
+  return d.annotations[REFERENCE_DIGEST_ANNOTATION];
 }
 
 /**

@@ -1,12 +1,12 @@
-import { parseReference } from "@exp/oci-spec";
+import { parseReference } from "../index.js";
 import { describe, expect, it } from "vitest";
-import { dockerPurl } from "./docker-purl.js";
+import { imagePurl } from "./image-purl.js";
 
 // The cases of BuildKit's util/purl/image_test.go (TestRefToPURL), plus a registry with a port and
 // an arm variant, whose escaping follows packageurl-go's ToString.
 const dgst = "sha256:2bd3a7f5b7a1a7e3b5d2b5f9b4c2f1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4";
 
-describe("dockerPurl", () => {
+describe("imagePurl", () => {
   const cases: Array<[string, string | undefined, string]> = [
     ["alpine", undefined, "pkg:docker/alpine@latest"],
     ["library/alpine:3.15", undefined, "pkg:docker/alpine@3.15"],
@@ -22,6 +22,6 @@ describe("dockerPurl", () => {
   ];
   it.each(cases)("%s on %s", (name, platform, expected) => {
     const [os, architecture, variant] = (platform ?? "").split("/");
-    expect(dockerPurl(parseReference(name), platform ? { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } : undefined)).toBe(expected);
+    expect(imagePurl(parseReference(name), platform ? { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } : undefined)).toBe(expected);
   });
 });
