@@ -8,7 +8,7 @@ import { DANGLING_FIX, PushByDigestError } from "./push-by-digest-error.js";
 import { checkDanglingPrefix, targetNames } from "./target-names.js";
 
 /** The option table of `type=image` and `type=registry` (what their AttrReader accepts). */
-export const imageExporterKeys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "dangling-name-empty-only", "unpack"] as const;
+export const imageExporterKeys = [...imageCommitKeys, "push", "push-by-digest", "registry.insecure", "store", "name-canonical", "dangling-name-prefix", "dangling-name-empty-only", "unpack", "referrers"] as const;
 
 /**
  * `type=image` (and `type=registry`, the same with push=true): the create phase commits the image
@@ -32,6 +32,8 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
       const danglingPrefix = reader.string("dangling-name-prefix");
       if (danglingPrefix) checkDanglingPrefix(component, danglingPrefix);
       const naming = { nameCanonical, ...(danglingPrefix ? { danglingPrefix } : {}), danglingEmptyOnly: reader.bool("dangling-name-empty-only", false) };
+      const referrers = reader.bool("referrers", false);
+      if (referrers && !commit.ociArtifact) throw new InvalidOptionError(component, "referrers", "true", "false with oci-artifact=false (a referrer names its image in `subject`, which only OCI artifact attestation manifests have)");
       if (reader.bool("unpack", false)) throw new InvalidOptionError(component, "unpack", "true", "false: exp has no snapshotter to unpack into (use type=local for a filesystem)");
       // With a dangling-name-prefix the image always has a name to push (<prefix>@<digest>).
       if (push && commit.names.length === 0 && !danglingPrefix) throw new MissingOptionError(component, "name", "push=true needs the name(s) to push to, e.g. name=registry.example/app:1.0, or a dangling-name-prefix");
@@ -81,7 +83,7 @@ export function createImageExporter(type: "image" | "registry"): Exporter {
                 ? {
                     finalize: async ({ signal, progress }) => {
                       const client = insecure || !ctx.registry ? createRegistryClient({ insecure: insecure ? names.map((n: ImageReference) => n.registry) : [] }) : ctx.registry;
-                      await Promise.all(names.map((name) => pushImage(client, name, image, ctx.store, { signal, progress, byDigest, lease: lease.id })));
+                      await Promise.all(names.map((name) => pushImage(client, name, image, ctx.store, { signal, progress, byDigest, lease: lease.id, referrers })));
                     },
                   }
                 : {}),

@@ -7,6 +7,7 @@ import { asNetworkError, typedBody } from "./blobs/typed-body.js";
 import { pushBlob, type PushBlobOptions, type PushBlobResult } from "./blobs/push-blob.js";
 import type { PushLocks } from "./blobs/push-lock.js";
 import { getManifest, headManifest, listTags, putManifest, type FetchedManifest, type ManifestRef } from "./manifests/manifests.js";
+import { getReferrers } from "./manifests/referrers.js";
 import type { RepositoryRef } from "./repository.js";
 import { Authenticator, type AuthOptions } from "./transport/authenticator.js";
 import { Hosts, type HostOptions } from "./transport/hosts.js";
@@ -116,6 +117,11 @@ export class RegistryClient implements RegistryApi {
 
   putManifest(ref: ManifestRef, bytes: Uint8Array, mediaType: string, options: { signal?: AbortSignal } = {}): Promise<Descriptor> {
     return this.limiters.run(ref.registry, "manifest", options.signal, () => putManifest(this.transport, ref, bytes, mediaType, options));
+  }
+
+  /** The referrers of a manifest (OCI 1.1 referrers API), or undefined when the registry has none. */
+  getReferrers(repo: RepositoryRef, digest: Digest, options: { signal?: AbortSignal } = {}): Promise<Descriptor[] | undefined> {
+    return this.limiters.run(repo.registry, "manifest", options.signal, () => getReferrers(this.transport, repo, digest, options));
   }
 
   listTags(repo: RepositoryRef, options: { signal?: AbortSignal; pageSize?: number } = {}): Promise<string[]> {

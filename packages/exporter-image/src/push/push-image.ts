@@ -2,6 +2,7 @@ import type { ContentStore } from "@exp/content";
 import type { BlobSource, Descriptor, ImageReference, PushBlobResult, RegistryApi } from "@exp/oci-spec";
 import type { Progress } from "@exp/solver";
 import type { CommittedImage, CommittedLayer } from "@exp/image-writer";
+import { pushReferrersTags } from "./referrers-tag.js";
 
 export interface PushImageOptions {
   signal: AbortSignal;
@@ -10,6 +11,8 @@ export interface PushImageOptions {
   byDigest: boolean;
   /** Lease that keeps a base layer downloaded for this push alive. */
   lease: string;
+  /** `referrers=true`: keep the referrers tag of each attested image where the registry has no referrers API. */
+  referrers?: boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function pushImage(client: RegistryApi, target: ImageReference, ima
       await client.putManifest(byDigest(manifest.digest), await read(manifest), manifest.mediaType, { signal: options.signal });
     }
   }
+  if (options.referrers) await pushReferrersTags(client, target, image, store, options);
   const rootRef = options.byDigest ? byDigest(image.root.digest) : target;
   await client.putManifest(rootRef, await read(image.root), image.root.mediaType, { signal: options.signal });
   manifestDone();

@@ -84,6 +84,12 @@ export interface RegistryApi {
   headManifest(ref: ManifestRef, options?: { signal?: AbortSignal }): Promise<Descriptor | undefined>;
   putManifest(ref: ManifestRef, bytes: Uint8Array, mediaType: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
   listTags(repo: RepositoryRef, options?: { signal?: AbortSignal; pageSize?: number }): Promise<string[]>;
+  /**
+   * The referrers of a manifest through the OCI 1.1 referrers API, or undefined when the registry
+   * has no such API (a client then keeps the `sha256-<hex>` referrers tag itself). Optional: a
+   * client without it is taken to talk to registries without the API.
+   */
+  getReferrers?(repo: RepositoryRef, digest: Digest, options?: { signal?: AbortSignal }): Promise<Descriptor[] | undefined>;
   /** Records that a repository holds a blob (e.g. a base layer pulled from it), for later mounts. */
   rememberBlob(repo: RepositoryRef, digest: Digest): void;
   close(): Promise<void>;

@@ -147,7 +147,7 @@ export async function listTags(transport: Transport, repo: RepositoryRef, option
   return tags;
 }
 
-async function readLimited(response: SendResult, limit: number, what: string): Promise<Buffer> {
+export async function readLimited(response: SendResult, limit: number, what: string): Promise<Buffer> {
   const declared = Number(header(response.headers, "content-length") ?? -1);
   if (declared > limit) {
     response.body.destroy();
