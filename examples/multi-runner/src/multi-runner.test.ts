@@ -32,8 +32,9 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "swift-proxy-server
       env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
     };
     // The AWS SDK's credential chain reads the process's environment (the workflow step's `env:`),
-    // not the one runCli is handed: set it for this test file's worker.
-    Object.assign(process.env, cache.env);
+    // not the one runCli is handed: set it for this test file's worker. And a runner's environment
+    // has buildx's default provenance on (vitest turns it off for the other tests).
+    Object.assign(process.env, cache.env, { BUILDX_NO_DEFAULT_ATTESTATIONS: "" });
     base = `${registry.host}/library/base:1`;
     image = `${registry.host}/examples/multi-runner`;
     // The multi-platform base every runner builds FROM, pushed once before the matrix starts.
@@ -47,9 +48,12 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "swift-proxy-server
   it("builds each platform on its own runner, merges the digests into one index skopeo reads, and rebuilds each runner from its cache", async () => {
     // The matrix: two runners at once, each with a fresh store.
     const builds = await Promise.all(platforms.map((platform, i) => buildOnRunner({ root: join(work, `runner-${i}`), platform, image, base, cache, work, sourceDateEpoch })));
-    expect(new Set(builds.map((b) => b.digest)).size).toBe(2);
-    // Pushed by digest: each manifest is there, and no tag yet (docker-registry answers 404 for a repository without tags).
-    for (const { digest } of builds) expect((await fetch(`${registry.url}/v2/examples/multi-runner/manifests/${digest}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } })).status).toBe(200);
+    // With buildx's default provenance each runner pushes an index: its image manifest and the
+    // attestation manifest about it.
+    const runnerIndexes = builds.map((b) => JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${image}@${b.digest}`])) as { manifests: Array<{ digest: string; platform: { os: string; architecture: string } }> });
+    const imageDigests = runnerIndexes.map((index) => index.manifests.find((m) => m.platform.os !== "unknown")!.digest);
+    expect(new Set(imageDigests).size).toBe(2);
+    // Pushed by digest: each index is there, and no tag yet (docker-registry answers 404 for a repository without tags).
     const tags = await fetch(`${registry.url}/v2/examples/multi-runner/tags/list`);
     expect(tags.ok ? ((await tags.json()) as { tags: string[] | null }).tags ?? [] : []).toEqual([]);
 
@@ -58,14 +62,17 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "swift-proxy-server
     await mergeDigests({ image, tags: [tag], digests: builds.map((b) => b.digest), work });
     const index = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${tag}`]));
     expect(index.mediaType).toBe("application/vnd.oci.image.index.v1+json");
-    expect(index.manifests.map((m: { digest: string; platform: { os: string; architecture: string } }) => [`${m.platform.os}/${m.platform.architecture}`, m.digest])).toEqual(platforms.map((p, i) => [p, builds[i]!.digest]));
+    const entries = index.manifests as Array<{ digest: string; platform: { os: string; architecture: string }; annotations?: Record<string, string> }>;
+    // Both platforms, each followed by its own attestation manifest (buildx's Combine keeps them together).
+    expect(entries.filter((m) => m.platform.os !== "unknown").map((m) => [`${m.platform.os}/${m.platform.architecture}`, m.digest])).toEqual(platforms.map((p, i) => [p, imageDigests[i]]));
+    expect(entries.filter((m) => m.platform.os === "unknown").map((m) => m.annotations?.["vnd.docker.reference.digest"]).sort()).toEqual([...imageDigests].sort());
     // Every platform's manifest, config and layers are there: skopeo copies all of them.
     const layout = join(work, "pulled");
     skopeo(["copy", "--all", "--src-tls-verify=false", `docker://${tag}`, `oci:${layout}:1.0`]);
     for (const [i, platform] of platforms.entries()) {
       const config = JSON.parse(skopeo(["inspect", "--config", "--tls-verify=false", "--override-arch", platform.split("/")[1]!, `docker://${tag}`]));
       expect(config.architecture).toBe(platform.split("/")[1]);
-      const manifest = JSON.parse(await readFile(join(layout, "blobs", "sha256", builds[i]!.digest.slice(7)), "utf8"));
+      const manifest = JSON.parse(await readFile(join(layout, "blobs", "sha256", imageDigests[i]!.slice(7)), "utf8"));
       // The base's layer, then WORKDIR's and COPY's.
       expect(manifest.layers).toHaveLength(3);
     }
@@ -73,9 +80,11 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "swift-proxy-server
     // The next run of the workflow: new runners, empty stores, each platform's cache from S3.
     const again = await Promise.all(platforms.map((platform, i) => buildOnRunner({ root: join(work, `runner-${i}-next`), platform, image, base, cache, work, sourceDateEpoch })));
     for (const [i, rebuild] of again.entries()) {
-      // A full hit: both steps cached, the same image (SOURCE_DATE_EPOCH) pushed again.
+      // A full hit: both steps cached, the same image (SOURCE_DATE_EPOCH) pushed again; its
+      // provenance, which records the build's times, is new.
       expect(rebuild.log.match(/ CACHED$/gm)?.length, rebuild.log).toBe(2);
-      expect(rebuild.digest).toBe(builds[i]!.digest);
+      const rebuilt = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${image}@${rebuild.digest}`])) as { manifests: Array<{ digest: string; platform: { os: string } }> };
+      expect(rebuilt.manifests.find((m) => m.platform.os !== "unknown")!.digest).toBe(imageDigests[i]);
     }
   }, 240_000);
 });
