@@ -16,7 +16,7 @@ import { isSampled } from "./stats.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "results");
 /** The order `pnpm bench` runs them in: the issue's scenarios first, then the older ones. */
-const order = ["seed", "seed-azblob", "uplink", "same-registry", "names", "rebuild", "skopeo", "buildah", "startup", "app-context", "memory", "cpu", "coordinator", "build", "footprint"];
+const order = ["seed", "seed-azblob", "uplink", "same-registry", "names", "rebuild", "skopeo", "buildah", "startup", "app-context", "attest", "memory", "cpu", "coordinator", "build", "footprint"];
 
 async function available(): Promise<string[]> {
   const names = (await readdir(join(here, "scenarios"))).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));

@@ -7,10 +7,10 @@ import { cacheExporter as azblobCache } from "@exp/cache-azblob";
 import { cacheExporter as s3Cache } from "@exp/cache-s3";
 import type { ContentStore } from "@exp/content";
 import { runExport, type TimelineEntry } from "@exp/coordinator";
-import { buildImage } from "@exp/dockerfile";
+import { buildImage, type BuildImageResult } from "@exp/dockerfile";
 import { registryExporter } from "@exp/exporter-image";
 import { HostLimiters, createRegistryClient, type RegistryClient } from "@exp/registry";
-import type { CacheExporterInstance, ExporterInstance, LayerBlobs } from "@exp/solver";
+import type { CacheExporterInstance, ExportSource, ExporterInstance, LayerBlobs } from "@exp/solver";
 import type { RigAzblob, RigS3 } from "./rig.js";
 
 /**
@@ -85,6 +85,8 @@ export async function timedExport(options: {
   blobs?: LayerBlobs;
   /** Called just before and just after runExport, outside the timing (a profiler: bench/tools/export-profile.ts). */
   around?: { start(): Promise<void>; stop(): Promise<void> };
+  /** Makes the build's attestations, inside the timing, before the export (the attest scenario). */
+  attest?: (built: BuildImageResult) => Promise<ExportSource>;
 }): Promise<TimedExport> {
   const { context, store, plan, signal } = options;
   const built = await buildImage({ context, store, sourceDateEpoch: 1_700_000_000, signal });
@@ -94,8 +96,9 @@ export async function timedExport(options: {
     await options.around?.start();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const source = options.attest ? await options.attest(built) : built.source;
     const outcome = await runExport({
-      source: built.source,
+      source,
       store,
       signal,
       registry: client,
