@@ -141,3 +141,24 @@ describe("localImageName", () => {
     expect(localImageName(ref)).toBe(name);
   });
 });
+
+describe.skipIf(skipUnlessTools("docker-registry"))("exp imagetools inspect of exp's own attestations", () => {
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+  afterAll(() => registry?.stop());
+
+  it("prints the SBOM and the provenance exp pushed, as buildx reads them", async () => {
+    const ref = `${registry.host}/attest/inspect:1`;
+    expect(await build(["-t", ref, "--push", "--sbom=true", "--provenance=mode=min"])).toMatchObject({ code: 0 });
+    const sbom = await run(["imagetools", "inspect", ref, "--format", "{{json .SBOM}}"], userEnv());
+    expect(sbom.code, sbom.stderr).toBe(0);
+    const document = JSON.parse(sbom.stdout).SPDX;
+    expect(document.spdxVersion).toBe("SPDX-2.3");
+    expect(JSON.stringify(document)).toContain("pkg:npm/left-pad@1.3.0");
+    const provenance = await run(["imagetools", "inspect", ref, "--format", "{{json .Provenance}}"], userEnv());
+    expect(provenance.code, provenance.stderr).toBe(0);
+    expect(JSON.parse(provenance.stdout).SLSA.buildDefinition.buildType).toBe("https://github.com/moby/buildkit/blob/master/docs/attestations/slsa-definitions.md");
+  });
+});
