@@ -127,39 +127,13 @@ describe.skipIf(skipUnlessTools("skopeo", "docker-registry"))("attestations in t
     const root = JSON.parse((await store.readAll(dropped.response["containerimage.digest"] as Digest)).toString());
     expect(root.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
   });
-});
 
-describe.skipIf(skipUnlessTools("skopeo", "docker-registry"))("referrers=true on a registry without the referrers API (docker-registry 2.8)", () => {
-  let dir: string;
-  let store: ContentStore;
-  let registry: TestRegistry;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "exp-referrers-"));
-    store = await openContentStore(join(dir, "store"));
-    registry = await startRegistry();
-    await mkdir(join(dir, "context"), { recursive: true });
-    await writeFile(join(dir, "context", "a.txt"), "a\n");
-    await writeFile(join(dir, "context", "Dockerfile"), "FROM scratch\nCOPY a.txt /\n");
-  });
-  afterAll(async () => {
-    await registry?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const push = async (attrs: Record<string, string>, attestations: InTotoAttestation[]) => {
-    const built = await buildImage({ context: join(dir, "context"), store, sourceDateEpoch: 1_700_000_000 });
-    const source: ExportSource = { ...built.source, results: built.source.results.map((r) => ({ ...r, attestations })) };
-    try {
-      return await runExport({ source, exporters: [registryExporter.resolve(attrs)], store });
-    } finally {
-      await store.leases.release(built.lease);
-    }
-  };
+  // referrers=true on a registry without the referrers API (docker-registry 2.8).
   const get = async (path: string) => fetch(`${registry.url}/v2/${path}`, { headers: { accept: "application/vnd.oci.image.index.v1+json" } });
 
   it("keeps the sha256-<hex> referrers tag listing each attestation manifest, adding to what is there", async () => {
     const ref = `${registry.host}/ref/app:1`;
-    await push({ name: ref, referrers: "true" }, [sbom]);
+    await exportAttested(registryExporter, { name: ref, referrers: "true" }, [sbom]);
     const index = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${ref}`]));
     const [image, attestation] = index.manifests;
     // The premise: this registry has no referrers API.
@@ -168,7 +142,7 @@ describe.skipIf(skipUnlessTools("skopeo", "docker-registry"))("referrers=true on
     const referrers = (await (await get(`ref/app/manifests/${tag}`)).json()) as { mediaType: string; manifests: Array<Record<string, unknown>> };
     expect(referrers).toEqual({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ mediaType: attestation.mediaType, digest: attestation.digest, size: attestation.size, artifactType: "application/vnd.docker.attestation.manifest.v1+json" }] });
     // Another attestation of the same image (same manifest: same epoch) is added beside the first.
-    await push({ name: ref, referrers: "true" }, [provenance]);
+    await exportAttested(registryExporter, { name: ref, referrers: "true" }, [provenance]);
     const again = (await (await get(`ref/app/manifests/${tag}`)).json()) as { manifests: Array<{ digest: string }> };
     expect(again.manifests).toHaveLength(2);
     expect(again.manifests[0]!.digest).toBe(attestation.digest);
@@ -176,7 +150,7 @@ describe.skipIf(skipUnlessTools("skopeo", "docker-registry"))("referrers=true on
 
   it("writes no referrers tag without the option, and refuses it with oci-artifact=false", async () => {
     const ref = `${registry.host}/ref/plain:1`;
-    await push({ name: ref }, [sbom]);
+    await exportAttested(registryExporter, { name: ref }, [sbom]);
     const image = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${ref}`])).manifests[0];
     expect((await get(`ref/plain/manifests/${image.digest.replace(":", "-")}`)).status).toBe(404);
     expect(() => registryExporter.resolve({ name: ref, referrers: "true", "oci-artifact": "false" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION", key: "referrers" }));
