@@ -1,15 +1,16 @@
-import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
+// Imported as JSON so the build bundles them: the published package holds dist/ only.
+import ecCliSlsaV02 from "./ec-cli-slsa-provenance-v0.2.schema.json" with { type: "json" };
+import inTotoStatementV1 from "./in-toto-statement-v1.schema.json" with { type: "json" };
+import slsaProvenanceV1 from "./slsa-provenance-v1.schema.json" with { type: "json" };
+import spdx23 from "./spdx-2.3.schema.json" with { type: "json" };
+
 // ajv-formats is CommonJS with `exports.default`: which of the two an ESM import sees depends on the loader.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv | Ajv2020) => Ajv;
 
-/** The schemas (README.md says where each comes from), read from the package's sources (src/ and dist/ both find them). */
-function schema(file: string): object {
-  return JSON.parse(readFileSync(new URL(`../../src/schemas/${file}`, import.meta.url), "utf8")) as object;
-}
 
 const ids = {
   slsaV02Predicate: "https://slsa.dev/provenance/v0.2#/properties/predicate",
@@ -26,7 +27,8 @@ function provenanceSchemas(): Ajv2020 {
   // strictRequired is off: the anyOf [{required: [uri]}, ...] branches name properties defined beside them, as the spec words it.
   provenance = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
   addFormats(provenance);
-  for (const file of ["ec-cli-slsa-provenance-v0.2.schema.json", "in-toto-statement-v1.schema.json", "slsa-provenance-v1.schema.json"]) provenance.addSchema(schema(file));
+  // README.md says where each schema comes from.
+  for (const schema of [ecCliSlsaV02, inTotoStatementV1, slsaProvenanceV1]) provenance.addSchema(schema as object);
   return provenance;
 }
 
@@ -41,7 +43,7 @@ export function spdxSchemaErrors(document: unknown): string[] {
   if (!spdx) {
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
-    spdx = ajv.compile(schema("spdx-2.3.schema.json"));
+    spdx = ajv.compile(spdx23 as object);
   }
   return errorsOf(spdx, document);
 }
