@@ -71,8 +71,14 @@ export function createDecompressor(type: CompressionType): Transform | Duplex {
   }
 }
 
+/**
+ * `-T0`: one worker per core. zstd's multi-threaded mode cuts the input into jobs whose size
+ * depends on the level, not on the number of workers, so the bytes are the same on any number of
+ * cores (and the same as the CLI's default, one worker): one layer on every core, as @exp/pgzip
+ * does for gzip (issue 20 point 3).
+ */
 function zstdLevelArgs(level: number): string[] {
-  return level > 19 ? ["--ultra", "-q", "-c", `-${level}`] : ["-q", "-c", `-${level}`];
+  return level > 19 ? ["--ultra", "-q", "-c", "-T0", `-${level}`] : ["-q", "-c", "-T0", `-${level}`];
 }
 
 function zstdProcess(args: string[]): Duplex {

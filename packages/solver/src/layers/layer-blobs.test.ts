@@ -6,7 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore, type ContentStore } from "@exp/content";
-import { DigestMismatchError, type Digest } from "@exp/oci-spec";
+import { DigestMismatchError, digestOf, type Digest } from "@exp/oci-spec";
 import { LayerBlobs } from "./layer-blobs.js";
 import { tarballLayer } from "./tarball-layer.js";
 import type { Layer } from "./layer.js";
@@ -97,6 +97,8 @@ describe("LayerBlobs", () => {
     const path = join(dir, "blob.zst");
     await writeFile(path, await store.readAll(zstd.descriptor.digest, { maxBytes: 10 * 1024 * 1024 }));
     expect(execFileSync("zstd", ["-dc", path], { maxBuffer: 64 * 1024 * 1024 }).equals(content)).toBe(true);
+    // On every core (-T0), the same bytes as one worker and as two: deterministic on any machine.
+    for (const workers of ["-T1", "-T2"]) expect(digestOf(execFileSync("zstd", ["-q", "-c", workers, "-3"], { input: content, maxBuffer: 64 * 1024 * 1024 }))).toBe(zstd.descriptor.digest);
   });
 
   it("keeps a base layer's blob of another compression unless forced, as BuildKit does", async () => {
