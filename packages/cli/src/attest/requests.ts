@@ -62,7 +62,7 @@ export function attestRequests(flags: AttestFlags, env: Readonly<Record<string, 
 }
 
 /** buildx's CanonicalizeAttest: a Go bool turns the type on or off, anything else is its parameters. */
-function canonical(type: string, value: string): string {
+export function canonical(type: string, value: string): string {
   const bool = goBool(value);
   return bool === undefined ? `type=${type},${value}` : `type=${type},disabled=${!bool}`;
 }

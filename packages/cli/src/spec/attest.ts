@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { goBool } from "../attest/requests.js";
+import { canonical, goBool } from "../attest/requests.js";
 import { SpecError, parseCsvSpec } from "./csv.js";
 
 const attestationTypes = ["provenance", "sbom"];
@@ -10,9 +10,7 @@ const attestationTypes = ["provenance", "sbom"];
  */
 export function attestShorthand(type: "provenance" | "sbom") {
   return (value: string): string => {
-    const bool = goBool(value);
-    const spec = bool === undefined ? `type=${type},${value}` : `type=${type},disabled=${!bool}`;
-    checkAttest(spec);
+    checkAttest(canonical(type, value));
     return value;
   };
 }

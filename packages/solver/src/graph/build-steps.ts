@@ -33,17 +33,18 @@ export async function collectSteps(root: FsNode, keys: { solved(node: FsNode): P
   const visit = async (node: FsNode): Promise<string> => {
     const known = ids.get(node);
     if (known) return known;
-    const id = `step${ids.size}`;
+    // Numbered as met (pre-order), placed by that number: a step is known once its inputs are.
+    const index = ids.size;
+    const id = `step${index}`;
     ids.set(node, id);
     const inputs: string[] = [];
     if (node.kind === "copy" || node.kind === "mkdir") inputs.push(await visit(node.base));
     if (node.kind === "copy" && node.from) inputs.push(await visit(node.from));
     const cacheKey = node.kind === "local" ? undefined : node.kind === "http" ? await keys.http(node) : await keys.solved(node);
-    steps.push({ id, kind: node.kind, name: stepName(node), ...(cacheKey ? { cacheKey } : {}), inputs, node });
+    steps[index] = { id, kind: node.kind, name: stepName(node), ...(cacheKey ? { cacheKey } : {}), inputs, node };
     return id;
   };
   const result = await visit(root);
-  steps.sort((a, b) => Number(a.id.slice(4)) - Number(b.id.slice(4)));
   return { result, steps };
 }
 
