@@ -2,6 +2,7 @@ export { parseDockerfile, type ParseOptions } from "./parse/parse-dockerfile.js"
 export { expandWord, splitWords, type ExpandOptions } from "./expand/expand-word.js";
 export type { VariableLookup } from "./expand/shell-lexer.js";
 export { planBuild } from "./plan/plan-build.js";
+export { SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG } from "./plan/sbom-scan.js";
 export { DEFAULT_PATH_ENV } from "./plan/platform.js";
 export { DockerfileError, type DockerfileErrorCode, type DockerfileErrorInit } from "./errors.js";
 export type { SourceLocation } from "./source-location.js";
@@ -10,5 +11,5 @@ export { lintRuleNames, type LintRuleName } from "./lint/rules.js";
 export type { SyntaxDirective } from "./parse/detect-syntax.js";
 export type * from "./ast.js";
 export type * from "./plan/types.js";
-export { buildImage, type BuildFacts, type BuildImageOptions, type BuildImageResult, type FactSteps } from "./build/build-image.js";
+export { buildImage, type BuildFacts, type BuildImageOptions, type BuildImageResult, type FactSteps, type SbomExtra } from "./build/build-image.js";
 export { InvalidContextNameError, namedContextKey, type NamedContext } from "./build/named-contexts.js";

@@ -39,7 +39,7 @@ describe("the forms of --provenance, --sbom and --attest", () => {
     [["--provenance", "version=v2"], "--attest type=provenance,version=v2: expected v0.2 or v1"],
     [["--attest", "type=provenance,colour=blue"], 'unknown parameter "colour"'],
     [["--attest", "type=sbom,generator=docker/buildkit-syft-scanner"], "exp runs no scanner images"],
-    [["--sbom", "scan-stage=true"], "scanning every stage is not supported yet"],
+    [["--sbom", "colour=blue"], 'unknown parameter "colour"; the parameters are scan-stage and scan-context'],
     [["--provenance", "filename=a/b.json"], 'expected a file name without "/"'],
   ])("refuses %j before building: %s", async (flags, message) => {
     const result = await build([...local(), ...flags]);

@@ -1,6 +1,7 @@
 import { formatPlatform } from "@exp/oci-spec";
-import type { BuildFacts, FactSteps } from "@exp/dockerfile";
+import type { BuildFacts, FactSteps, SbomExtra } from "@exp/dockerfile";
 import type { BuildStepsInput } from "@exp/provenance";
+import type { ScanWarning } from "@exp/sbom";
 import type { ExportSource, InTotoAttestation, PlatformResult } from "@exp/solver";
 import { version } from "../cli.js";
 import type { AttestRequests } from "./requests.js";
@@ -34,26 +35,42 @@ export async function withAttestations(source: ExportSource, requests: AttestReq
   const results: PlatformResult[] = [];
   for (const [i, result] of source.results.entries()) {
     const attestations: InTotoAttestation[] = [...(result.attestations ?? [])];
-    if (requests.sbom) attestations.push(await sbomOf(result, source, ctx));
+    if (requests.sbom) attestations.push(...(await sbomsOf(result, ctx.facts.sbomExtras?.[i] ?? [], source, ctx)));
     if (requests.provenance) attestations.push(await provenanceOf(result, i, requests.provenance, ctx));
     results.push({ ...result, attestations });
   }
   return { ...source, results };
 }
 
-async function sbomOf(result: PlatformResult, source: ExportSource, ctx: AttestContext): Promise<InTotoAttestation> {
-  const { scanLayers, sbomAttestation } = await import("@exp/sbom");
+/**
+ * The result's SBOM, then one per stage and context BUILDKIT_SBOM_SCAN_* selected, named as
+ * BuildKit's scanner names them (`sbom-<name>.spdx.json`) and in BuildKit's order: the core SBOM
+ * first, the others as the scanner's output directory lists them, by name
+ * (exporter/attestation/unbundle.go).
+ */
+async function sbomsOf(result: PlatformResult, extras: readonly SbomExtra[], source: ExportSource, ctx: AttestContext): Promise<InTotoAttestation[]> {
+  const { scanFilesystem, scanLayers, sbomAttestation, stageSbomPath } = await import("@exp/sbom");
+  const epoch = source.metadata.sourceDateEpoch;
+  const common = { created: epoch === undefined ? ctx.startedOn : new Date(epoch * 1000), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   // The layers, not one filesystem view of them: the scan reads what it needs in a few passes over
   // each layer instead of streaming a layer from its start for every file (@exp/sbom's README).
-  const layers = result.ref.layers.map((layer) => ({ open: () => layer.openTar(ctx.signal ? { signal: ctx.signal } : {}) }));
-  const epoch = source.metadata.sourceDateEpoch;
-  const scanned = await scanLayers(layers, {
-    name: ctx.imageName ?? "image",
-    created: epoch === undefined ? ctx.startedOn : new Date(epoch * 1000),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
-  for (const warning of scanned.warnings) ctx.warn(`sbom ${formatPlatform(result.platform)}: ${warning.cataloger} skipped ${warning.path}: ${warning.message}`);
-  return sbomAttestation(scanned.document);
+  const tars = (layers: PlatformResult["ref"]["layers"]) => layers.map((layer) => ({ open: () => layer.openTar(ctx.signal ? { signal: ctx.signal } : {}) }));
+  const report = (what: string, warnings: ScanWarning[]) => {
+    for (const warning of warnings) ctx.warn(`sbom ${formatPlatform(result.platform)}${what}: ${warning.cataloger} skipped ${warning.path}: ${warning.message}`);
+  };
+  const core = await scanLayers(tars(result.ref.layers), { name: ctx.imageName ?? "image", ...common });
+  report("", core.warnings);
+  const others: InTotoAttestation[] = [];
+  for (const extra of extras) {
+    const scanned =
+      extra.kind === "stage"
+        ? await scanLayers(tars(extra.layers), { name: extra.name, ...common })
+        : await scanFilesystem(extra.fs, { name: extra.name, kind: "directory", ...common });
+    report(` (${extra.kind === "stage" ? `stage ${extra.name}` : "build context"})`, scanned.warnings);
+    others.push(sbomAttestation(scanned.document, stageSbomPath(extra.name)));
+  }
+  others.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [sbomAttestation(core.document), ...others];
 }
 
 async function provenanceOf(result: PlatformResult, index: number, request: NonNullable<AttestRequests["provenance"]>, ctx: AttestContext): Promise<InTotoAttestation> {

@@ -13,9 +13,15 @@ export interface ProvenanceRequest {
   readonly inlineOnly: boolean;
 }
 
-/** `--attest type=sbom,...`: an SPDX SBOM of the final filesystem, scanned in process by @exp/sbom. */
+/**
+ * `--attest type=sbom,...`: an SPDX SBOM of the final filesystem, scanned in process by @exp/sbom,
+ * and of the stages and context BUILDKIT_SBOM_SCAN_STAGE / _CONTEXT select. `scan-stage` and
+ * `scan-context` take those args' values (true, false or stage names) and decide over them.
+ */
 export interface SbomRequest {
   readonly kind: "sbom";
+  readonly scanStage?: string;
+  readonly scanContext?: string;
 }
 
 export interface AttestRequests {
@@ -107,12 +113,14 @@ function sbomRequest(attrs: Record<string, string>): SbomRequest {
     if (key === "generator") {
       throw new UsageError(`--attest type=sbom,generator=${attrs.generator}: exp runs no scanner images; it scans the filesystem in process (@exp/sbom), so leave generator out`);
     }
-    if (key === "scan-stage" || key === "scan-context") {
-      throw new UsageError(`--attest type=sbom,${key}=${attrs[key]}: scanning ${key === "scan-stage" ? "every stage" : "the build context"} is not supported yet; the SBOM covers the final image`);
-    }
-    throw new UsageError(`--attest type=sbom: unknown parameter ${JSON.stringify(key)}; exp's SBOM takes none`);
+    if (key === "scan-stage" || key === "scan-context") continue;
+    throw new UsageError(`--attest type=sbom: unknown parameter ${JSON.stringify(key)}; the parameters are scan-stage and scan-context (true, false or stage names)`);
   }
-  return { kind: "sbom" };
+  return {
+    kind: "sbom",
+    ...(attrs["scan-stage"] === undefined ? {} : { scanStage: attrs["scan-stage"] }),
+    ...(attrs["scan-context"] === undefined ? {} : { scanContext: attrs["scan-context"] }),
+  };
 }
 
 function boolParam(attrs: Record<string, string>, key: string): boolean {
@@ -128,4 +136,9 @@ export function goBool(value: string): boolean | undefined {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
   return undefined;
+}
+
+/** The request's scan-stage / scan-context as @exp/dockerfile's override of the BUILDKIT_SBOM_SCAN_* args. */
+export function sbomScanOverride(request: SbomRequest): { stage?: string; context?: string } {
+  return { ...(request.scanStage === undefined ? {} : { stage: request.scanStage }), ...(request.scanContext === undefined ? {} : { context: request.scanContext }) };
 }

@@ -30,7 +30,7 @@ import { checkBuildContextNames, resolveBuildContexts } from "../spec/resolve-bu
 import { planOutputs, type Spec } from "../spec/output.js";
 import { chromeTrace } from "../trace.js";
 import { BuildLog, historyRequest, messageOf, recordHistory } from "./build-record.js";
-import { attestRequests } from "../attest/requests.js";
+import { attestRequests, sbomScanOverride } from "../attest/requests.js";
 import { provenanceContexts, withAttestations } from "../attest/make-attestations.js";
 import { buildSummary, imageId } from "./build-summary.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -202,6 +202,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
         http,
         // Layers are compressed as the exporters want them while they are written.
         layerCompressions: exporters.flatMap((exporter) => (exporter.layerCompression ? [exporter.layerCompression] : [])),
+        ...(attest.sbom ? { sbom: sbomScanOverride(attest.sbom) } : {}),
         onProgress,
         ...(io.signal ? { signal: io.signal } : {}),
       });

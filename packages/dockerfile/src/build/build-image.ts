@@ -19,6 +19,8 @@ import {
   type BuildStep,
   type ExportSource,
   type FsNode,
+  type FsSource,
+  type Layer,
   type ImageConfigJSON,
   type ImportedCache,
   type PlatformResult,
@@ -30,7 +32,7 @@ import { parseDockerfile } from "../parse/parse-dockerfile.js";
 import type { DockerfileAST } from "../ast.js";
 import { planBuild } from "../plan/plan-build.js";
 import { DockerfileError } from "../errors.js";
-import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage } from "../plan/types.js";
+import type { BaseImageConfig, BuildPlan, CopySource, CopyStep, PlannedStage, SbomScanOverride } from "../plan/types.js";
 import { parseChmod, parseChown, parseUserSpec } from "./chown.js";
 import { locateStepError, type StepOrigins } from "./step-errors.js";
 import { StepNames } from "./step-names.js";
@@ -95,6 +97,12 @@ export interface BuildImageOptions {
    * stage is an error.
    */
   noCacheFilter?: readonly string[];
+  /**
+   * Set when the results get an SBOM: the build then also gives the other filesystems the
+   * Dockerfile's BUILDKIT_SBOM_SCAN_STAGE / BUILDKIT_SBOM_SCAN_CONTEXT ask to scan (`facts.sbomExtras`),
+   * with these values, when given, deciding over those ARGs.
+   */
+  sbom?: SbomScanOverride;
 }
 
 export interface BuildImageResult {
@@ -119,7 +127,15 @@ export interface BuildFacts {
   materials: BuildMaterials[];
   /** Per result, in `source.results` order: its build steps (provenance's mode=max). */
   steps: FactSteps[];
+  /** Per result, when `sbom` was asked for: the stages and context its SBOM covers besides its own filesystem. */
+  sbomExtras?: SbomExtra[][];
 }
+
+/**
+ * A filesystem an SBOM scans besides the result's own (BuildKit's SBOMTargets.Extras): a stage
+ * the target needs, by its layers, or the build context (named "context"), as the build read it.
+ */
+export type SbomExtra = { kind: "stage"; name: string; layers: readonly Layer[] } | { kind: "context"; name: "context"; fs: FsSource };
 
 /** A result's steps, each with the Dockerfile line of the instruction it comes from, when it has one. */
 export interface FactSteps {
@@ -179,9 +195,15 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const results: PlatformResult[] = [];
     const materials: BuildMaterials[] = [];
     const steps: FactSteps[] = [];
+    const sbomExtras: SbomExtra[][] = [];
     let cached = true;
     for (const platform of options.platforms ?? [defaultPlatform]) {
-      const planOptions = { ...(options.target ? { target: options.target } : {}), ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}), platform };
+      const planOptions = {
+        ...(options.target ? { target: options.target } : {}),
+        ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+        ...(options.sbom ? { sbomScan: options.sbom } : {}),
+        platform,
+      };
       // Plan once to learn the base images, resolve them, then plan with their configs (ENV, WORKDIR, ONBUILD matter to the plan).
       const draft = planBuild(ast, planOptions);
       const imageConfigs: Record<string, BaseImageConfig> = {};
@@ -208,7 +230,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       }
       const plan = planBuild(ast, { ...planOptions, imageConfigs });
       warnings.push(...plan.warnings);
-      const target = lower(plan, { platform, context, fileName, created, baseConfigs, origins, contexts, noCache: { stages: noCacheStages, nodes: noCacheNodes } });
+      const { target, states } = lower(plan, { platform, context, fileName, created, baseConfigs, origins, contexts, noCache: { stages: noCacheStages, nodes: noCacheNodes } });
       const solved = await solver.solve(target.node).catch(async (error: unknown) => Promise.reject(await locateStepError(error, origins)));
       cached &&= solved.cached;
       const config = target.config;
@@ -226,6 +248,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           return line === undefined ? step : { ...step, line };
         }),
       });
+      if (options.sbom) sbomExtras.push(await extrasOf(plan, states, context, solver));
     }
     await saveHashCache(options.store, hashCache, { lease: lease.id, ...(signal ? { signal } : {}) });
     const source: ExportSource = {
@@ -235,7 +258,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       knownLayer: (diffID) => solver.layerFor(diffID),
     };
     // buildx sends the Dockerfile's name relative to its directory (the `dockerfile` local).
-    const facts: BuildFacts = { dockerfile: { filename: basename(dockerfilePath), content: dockerfileText }, materials, steps };
+    const facts: BuildFacts = { dockerfile: { filename: basename(dockerfilePath), content: dockerfileText }, materials, steps, ...(options.sbom ? { sbomExtras } : {}) };
     return { source, lease: lease.id, warnings, cached, facts };
   } catch (error) {
     await options.store.leases.release(lease.id);
@@ -249,7 +272,19 @@ interface StageState extends StageConfig {
   node: FsNode;
 }
 
-/** Turns a plan into the COPY graph of its target stage and that stage's config. */
+/**
+ * The filesystems BUILDKIT_SBOM_SCAN_* select: each stage's result (solved already, as the target
+ * needs it), then the context as the build walked it (its .dockerignore applied).
+ */
+async function extrasOf(plan: BuildPlan, states: ReadonlyMap<number, StageState>, context: FsNode, solver: Solver): Promise<SbomExtra[]> {
+  const extras: SbomExtra[] = [];
+  for (const stage of plan.sbomScan.stages) extras.push({ kind: "stage", name: stage.name, layers: (await solver.solve(states.get(stage.index)!.node)).ref.layers });
+  // A stage named "context" takes the context's place, as in BuildKit's Extras map (Dockerfile2LLB).
+  if (plan.sbomScan.context && !plan.sbomScan.stages.some((stage) => stage.name === "context")) extras.push({ kind: "context", name: "context", fs: await solver.fsOf(context) });
+  return extras;
+}
+
+/** Turns a plan into the COPY graph of its target stage and that stage's config, with every stage's state by its index. */
 function lower(
   plan: BuildPlan,
   env: {
@@ -264,7 +299,7 @@ function lower(
     /** The stages whose steps ignore the cache, and where their nodes are collected. */
     noCache: { stages: ReadonlySet<string>; nodes: Set<FsNode> };
   },
-): StageState {
+): { target: StageState; states: ReadonlyMap<number, StageState> } {
   const located = <T extends FsNode>(node: T, location: SourceLocation): T => {
     if (!env.origins.locations.has(node)) env.origins.locations.set(node, location);
     return node;
@@ -348,7 +383,7 @@ function lower(
     }
     states.set(stage.index, state);
   }
-  return states.get(plan.target)!;
+  return { target: states.get(plan.target)!, states };
 }
 
 /** `noCacheFilter`'s stage names, lower-cased; one that names no stage fails the build, listing the stages there are. */

@@ -7,6 +7,7 @@ import { resolveGlobalArgs } from "./global-args.js";
 import { PlanContext } from "./plan-context.js";
 import { checkPlatformOption, defaultPlatform, formatPlatform, platformArgs } from "./platform.js";
 import { resolveStages } from "./resolve-stages.js";
+import { checkSbomScanOverride, planSbomScan } from "./sbom-scan.js";
 import { StageIndex } from "./stage-index.js";
 import { StageScope } from "./stage-scope.js";
 import { requiredStages, selectTarget } from "./target.js";
@@ -31,6 +32,7 @@ export function planBuild(ast: DockerfileAST, options: PlanOptions = {}): BuildP
   checkFrontend(ctx);
   const checks = resolveChecks(ctx);
   const index = new StageIndex(ast);
+  checkSbomScanOverride(ctx, index, options.sbomScan);
   const imageConfigs = options.imageConfigs ?? {};
 
   const globals = resolveGlobalArgs(ctx, platformArgs(target, build));
@@ -65,6 +67,7 @@ export function planBuild(ast: DockerfileAST, options: PlanOptions = {}): BuildP
     directives: { ...ast.directives },
     targetPlatform: formatPlatform(target),
     buildPlatform: formatPlatform(build),
+    sbomScan: planSbomScan(planned, targetIndex, index.count, globals, options.sbomScan),
   };
 }
 

@@ -37,6 +37,22 @@ export interface PlanOptions {
    * (plus Docker's default PATH) and WORKDIR `/`, and the plan warns where that matters.
    */
   imageConfigs?: Record<string, BaseImageConfig>;
+  /** Values deciding the SBOM's extra scans over the Dockerfile's BUILDKIT_SBOM_SCAN_* ARGs (see planSbomScan). */
+  sbomScan?: SbomScanOverride;
+}
+
+/** `--attest type=sbom`'s `scan-stage` and `scan-context`, in the BUILDKIT_SBOM_SCAN_* args' syntax: true, false or stage names. */
+export interface SbomScanOverride {
+  stage?: string;
+  context?: string;
+}
+
+/** What an SBOM request scans besides the target's filesystem (BuildKit's SBOMTargets.Extras). */
+export interface SbomScanPlan {
+  /** Stages the target needs whose filesystem is scanned too, each as `sbom-<name>.spdx.json`. */
+  stages: Array<{ index: number; name: string }>;
+  /** Whether the build context is scanned too, as `sbom-context.spdx.json`. */
+  context: boolean;
 }
 
 export type StageBase = { kind: "scratch" } | { kind: "stage"; index: number } | { kind: "image"; ref: string };
@@ -223,4 +239,6 @@ export interface BuildPlan {
   /** `os/arch[/variant]` of the target and build platforms, as TARGETPLATFORM/BUILDPLATFORM. */
   targetPlatform: string;
   buildPlatform: string;
+  /** The extra filesystems an SBOM of this build covers (BUILDKIT_SBOM_SCAN_STAGE / _CONTEXT). */
+  sbomScan: SbomScanPlan;
 }

@@ -162,6 +162,14 @@ export class Solver {
     });
   }
 
+  /**
+   * The filesystem `node` makes, as a COPY from it reads it (an SBOM's scan of the build
+   * context): a context as walked (its excludes applied), anything else as its layers' union.
+   */
+  fsOf(node: FsNode): Promise<FsSource> {
+    return this.source(node);
+  }
+
   /** A layer this solver produced or came across (for cache exporters), by diffID. */
   layerFor(diffID: Digest): Layer | undefined {
     return this.layers.get(diffID);
