@@ -1,4 +1,5 @@
 export { scanFilesystem, scanLayers, catalogerNames, type ScanOptions, type ScanResult, type CatalogerName } from "./scan.js";
+export { contentStoreScanCache, scanCacheKey, type CachedScan, type ScanCache } from "./cache/scan-cache.js";
 export { sbomAttestation, stageSbomPath, SBOM_PATH } from "./attestation.js";
 export { SbomOptionError, SbomReadError } from "./errors.js";
 export type { ScanWarning } from "./model.js";

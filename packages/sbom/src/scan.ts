@@ -2,6 +2,7 @@ import { throwIfAborted } from "@exp/errors";
 import { tarChainFsSource, type FsEntry, type FsSource, type TarLayer } from "@exp/solver";
 import packageJson from "../package.json" with { type: "json" };
 import { apkCataloger } from "./alpine/apk-cataloger.js";
+import { scanCacheKey, type CachedScan, type ScanCache } from "./cache/scan-cache.js";
 import type { Cataloger, CatalogContext } from "./catalog.js";
 import { dpkgCataloger } from "./debian/dpkg-cataloger.js";
 import { SbomOptionError, SbomReadError } from "./errors.js";
@@ -47,6 +48,11 @@ export interface ScanOptions {
   catalogers?: readonly CatalogerName[];
   /** What documentNamespace starts with (default "https://exp.invalid/sbom"); the rest is the kind, the name and a digest of the content. */
   namespacePrefix?: string;
+  /**
+   * Reuse the scan of the same content (see ScanCache): `identity` names what is scanned (a layer
+   * chain's ChainID); `refresh` scans again and replaces the entry (BuildKit's --no-cache).
+   */
+  cache?: { store: ScanCache; identity: string; refresh?: boolean };
 }
 
 export interface ScanResult {
@@ -86,8 +92,31 @@ async function scan(fs: FsSource, options: ScanOptions, bulk: BulkReader | undef
   if (typeof options.name !== "string" || options.name.trim() === "") throw new SbomOptionError("name", "must be a non-empty string (an image reference or a stage name)");
   const names = options.catalogers ?? catalogerNames;
   for (const name of names) if (!(name in CATALOGERS)) throw new SbomOptionError("catalogers", `unknown cataloger ${JSON.stringify(name)}; known: ${catalogerNames.join(", ")}`);
+  if (options.cache && (typeof options.cache.identity !== "string" || options.cache.identity === "")) throw new SbomOptionError("cache.identity", "must name what is scanned (a layer chain's ChainID)");
   throwIfAborted(signal, "scanning for an SBOM");
 
+  const key = options.cache ? scanCacheKey(options.cache.identity, names, packageJson.version) : undefined;
+  let scanned = options.cache && key && !options.cache.refresh ? await options.cache.store.get(key, signal) : undefined;
+  if (!scanned) {
+    scanned = await catalog(fs, names, signal, bulk);
+    if (options.cache && key) await options.cache.store.put(key, scanned, signal);
+  }
+  throwIfAborted(signal, "scanning for an SBOM");
+
+  const document = toSpdxDocument(scanned.found, {
+    name: options.name,
+    kind: options.kind ?? "image",
+    created,
+    toolVersion: packageJson.version,
+    namespacePrefix: options.namespacePrefix ?? DEFAULT_NAMESPACE_PREFIX,
+    ...(options.version ? { version: options.version } : {}),
+    includeFiles: options.files ?? true,
+  });
+  return { document, warnings: scanned.warnings };
+}
+
+/** The packages the catalogers find in a filesystem, and what they skipped (sorted by path). */
+async function catalog(fs: FsSource, names: readonly CatalogerName[], signal: AbortSignal | undefined, bulk: BulkReader | undefined): Promise<CachedScan> {
   let entries: FsEntry[];
   try {
     entries = await fs.list(signal ? { signal } : {});
@@ -109,19 +138,8 @@ async function scan(fs: FsSource, options: ScanOptions, bulk: BulkReader | undef
     signal,
   };
   const found: FoundPackage[] = (await Promise.all(names.map((name) => CATALOGERS[name].find(context)))).flat();
-  throwIfAborted(signal, "scanning for an SBOM");
-
-  const document = toSpdxDocument(found, {
-    name: options.name,
-    kind: options.kind ?? "image",
-    created,
-    toolVersion: packageJson.version,
-    namespacePrefix: options.namespacePrefix ?? DEFAULT_NAMESPACE_PREFIX,
-    ...(options.version ? { version: options.version } : {}),
-    includeFiles: options.files ?? true,
-  });
   warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
-  return { document, warnings };
+  return { found, warnings };
 }
 
 /** SPDX's date form, YYYY-MM-DDThh:mm:ssZ: UTC, whole seconds. */

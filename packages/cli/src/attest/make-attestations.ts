@@ -2,7 +2,8 @@ import { formatPlatform } from "@exp/oci-spec";
 import type { BuildFacts, FactSteps, SbomExtra } from "@exp/dockerfile";
 import type { BuildStepsInput } from "@exp/provenance";
 import type { ScanWarning } from "@exp/sbom";
-import type { ExportSource, InTotoAttestation, PlatformResult } from "@exp/solver";
+import type { ContentStore } from "@exp/content";
+import type { ExportSource, InTotoAttestation, PlatformResult, Ref } from "@exp/solver";
 import { version } from "../cli.js";
 import type { AttestRequests } from "./requests.js";
 
@@ -21,6 +22,11 @@ export interface AttestContext {
   /** The image's first name, the SBOM's document name (BuildKit's scanner names it after the image). */
   readonly imageName?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where SBOM scans are kept by what they read, as BuildKit caches its scanner's run: the store,
+   * the build's lease, and `refresh` for --no-cache (scan again).
+   */
+  readonly scanCache?: { readonly store: ContentStore; readonly lease: string; readonly refresh: boolean };
   readonly warn: (message: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -49,7 +55,10 @@ export async function withAttestations(source: ExportSource, requests: AttestReq
  * (exporter/attestation/unbundle.go).
  */
 async function sbomsOf(result: PlatformResult, extras: readonly SbomExtra[], source: ExportSource, ctx: AttestContext): Promise<InTotoAttestation[]> {
-  const { scanFilesystem, scanLayers, sbomAttestation, stageSbomPath } = await import("@exp/sbom");
+  const { contentStoreScanCache, scanFilesystem, scanLayers, sbomAttestation, stageSbomPath } = await import("@exp/sbom");
+  const cache = ctx.scanCache ? contentStoreScanCache(ctx.scanCache.store, { lease: ctx.scanCache.lease }) : undefined;
+  // A layer chain is named by its ChainID; the context is walked and read again each time.
+  const cached = (ref: Ref) => (cache ? { cache: { store: cache, identity: ref.id, refresh: ctx.scanCache!.refresh } } : {});
   const epoch = source.metadata.sourceDateEpoch;
   const common = { created: epoch === undefined ? ctx.startedOn : new Date(epoch * 1000), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   // The layers, not one filesystem view of them: the scan reads what it needs in a few passes over
@@ -58,13 +67,13 @@ async function sbomsOf(result: PlatformResult, extras: readonly SbomExtra[], sou
   const report = (what: string, warnings: ScanWarning[]) => {
     for (const warning of warnings) ctx.warn(`sbom ${formatPlatform(result.platform)}${what}: ${warning.cataloger} skipped ${warning.path}: ${warning.message}`);
   };
-  const core = await scanLayers(tars(result.ref.layers), { name: ctx.imageName ?? "image", ...common });
+  const core = await scanLayers(tars(result.ref.layers), { name: ctx.imageName ?? "image", ...common, ...cached(result.ref) });
   report("", core.warnings);
   const others: InTotoAttestation[] = [];
   for (const extra of extras) {
     const scanned =
       extra.kind === "stage"
-        ? await scanLayers(tars(extra.layers), { name: extra.name, ...common })
+        ? await scanLayers(tars(extra.ref.layers), { name: extra.name, ...common, ...cached(extra.ref) })
         : await scanFilesystem(extra.fs, { name: extra.name, kind: "directory", ...common });
     report(` (${extra.kind === "stage" ? `stage ${extra.name}` : "build context"})`, scanned.warnings);
     others.push(sbomAttestation(scanned.document, stageSbomPath(extra.name)));

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openContentStore } from "@exp/content";
 import { spdxSchemaErrors } from "@exp/testing/schemas";
 import { fixture, run, type Fixture } from "../test-helpers.js";
 
@@ -75,6 +76,29 @@ describe("the SBOM of the stages and the context the Dockerfile asks to scan", (
     const named = join(fx.dir, "named");
     expect((await build(["-o", `type=local,dest=${named}`, "--sbom", "scan-stage=deps"])).code).toBe(0);
     expect((await readdir(named)).filter((name) => name.endsWith(".spdx.json")).sort()).toEqual(["sbom-deps.spdx.json", "sbom.spdx.json"]);
+  });
+
+  it("reuses a scan of the same layers on a rebuild, as BuildKit's cached scanner run, and scans again with --no-cache", async () => {
+    const out = (name: string) => join(fx.dir, name);
+    const sbomOf = async (dir: string) => JSON.parse(await readFile(join(dir, "sbom-deps.spdx.json"), "utf8")).predicate;
+    expect((await build(["-o", `type=local,dest=${out("a")}`, "--sbom=true"])).code).toBe(0);
+    // Plant a package in every kept scan: a rebuild that shows it read the cache, not the layers.
+    const store = await openContentStore(fx.store);
+    const roots = (await store.roots.list()).filter((root) => root.name.startsWith("exp.sbom/"));
+    expect(roots.length).toBe(2); // the image's and the deps stage's; the context is read every time
+    for (const root of roots) {
+      const scan = JSON.parse((await store.readAll(root.descriptor.digest)).toString("utf8"));
+      scan.found.push({ type: "npm", name: "planted", version: "9.9.9", purl: "pkg:npm/planted@9.9.9", licenses: [], locations: ["planted/package.json"], foundBy: "test", files: [] });
+      const written = await store.writeBlob(JSON.stringify(scan));
+      await store.roots.set(root.name, { ...root.descriptor, digest: written.digest, size: written.size });
+    }
+    expect((await build(["-o", `type=local,dest=${out("b")}`, "--sbom=true"])).code).toBe(0);
+    expect(purls(await sbomOf(out("b")))).toEqual(["pkg:npm/left-pad@1.3.0", "pkg:npm/planted@9.9.9"]);
+    expect((await build(["-o", `type=local,dest=${out("c")}`, "--sbom=true", "--no-cache"])).code).toBe(0);
+    expect(purls(await sbomOf(out("c")))).toEqual(["pkg:npm/left-pad@1.3.0"]);
+    // --no-cache wrote the fresh scan back: the next rebuild has no planted package either.
+    expect((await build(["-o", `type=local,dest=${out("d")}`, "--sbom=true"])).code).toBe(0);
+    expect(purls(await sbomOf(out("d")))).toEqual(["pkg:npm/left-pad@1.3.0"]);
   });
 
   it("refuses a scan-stage that names no stage, before building", async () => {

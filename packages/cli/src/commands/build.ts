@@ -222,6 +222,7 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
           ...(options.cache === false ? { noCache: true } : options.noCacheFilter && options.noCacheFilter.length > 0 ? { noCache: options.noCacheFilter } : {}),
           ...(tags[0] ? { imageName: tags[0] } : {}),
           env: io.env,
+          scanCache: { store, lease: build.lease, refresh: options.cache === false },
           warn: (message) => printer.warn(message),
           ...(io.signal ? { signal: io.signal } : {}),
         });

@@ -20,7 +20,7 @@ import {
   type ExportSource,
   type FsNode,
   type FsSource,
-  type Layer,
+  type Ref,
   type ImageConfigJSON,
   type ImportedCache,
   type PlatformResult,
@@ -135,7 +135,7 @@ export interface BuildFacts {
  * A filesystem an SBOM scans besides the result's own (BuildKit's SBOMTargets.Extras): a stage
  * the target needs, by its layers, or the build context (named "context"), as the build read it.
  */
-export type SbomExtra = { kind: "stage"; name: string; layers: readonly Layer[] } | { kind: "context"; name: "context"; fs: FsSource };
+export type SbomExtra = { kind: "stage"; name: string; ref: Ref } | { kind: "context"; name: "context"; fs: FsSource };
 
 /** A result's steps, each with the Dockerfile line of the instruction it comes from, when it has one. */
 export interface FactSteps {
@@ -278,7 +278,7 @@ interface StageState extends StageConfig {
  */
 async function extrasOf(plan: BuildPlan, states: ReadonlyMap<number, StageState>, context: FsNode, solver: Solver): Promise<SbomExtra[]> {
   const extras: SbomExtra[] = [];
-  for (const stage of plan.sbomScan.stages) extras.push({ kind: "stage", name: stage.name, layers: (await solver.solve(states.get(stage.index)!.node)).ref.layers });
+  for (const stage of plan.sbomScan.stages) extras.push({ kind: "stage", name: stage.name, ref: (await solver.solve(states.get(stage.index)!.node)).ref });
   // A stage named "context" takes the context's place, as in BuildKit's Extras map (Dockerfile2LLB).
   if (plan.sbomScan.context && !plan.sbomScan.stages.some((stage) => stage.name === "context")) extras.push({ kind: "context", name: "context", fs: await solver.fsOf(context) });
   return extras;

@@ -5,7 +5,8 @@ import type { Holder } from "@exp/content";
  *
  * - `image`: an image kept by `type=image` under `image/<name>` (exp image ls / rm)
  * - `regular`: a build cache record (a COPY layer by cache key, or a base image or imported
- *   cache chain it was found in), as BuildKit calls its ordinary cache records
+ *   cache chain it was found in, or an SBOM scan by what it read), as BuildKit calls its
+ *   ordinary cache records
  * - `source.local`: the file hashes of build contexts, which spare the next build reading
  *   unchanged files (what BuildKit's source.local records are for)
  * - `history`: a build record (exp history ls)
@@ -20,9 +21,9 @@ export type PrunableKind = (typeof prunableKinds)[number];
 
 export const imageRootPrefix = "image/";
 
-// The root names the solver gives its records (@exp/solver's CacheRecords and hash cache store);
+// The root names the solver gives its records (@exp/solver's CacheRecords and hash cache store, @exp/sbom's scan cache);
 // du's test builds through the CLI and fails if one of them shows up as an unknown root.
-const regularPrefixes = ["exp.cache/", "exp.cache-image/", "exp.http/"];
+const regularPrefixes = ["exp.cache/", "exp.cache-image/", "exp.http/", "exp.sbom/"];
 const sourceLocalRoot = "exp.hash-cache";
 
 export function holderKind(holder: Holder): HolderKind {
