@@ -20,7 +20,9 @@ async function handle(request: Request): Promise<unknown> {
       if (!uplinks.has(uplink)) uplinks.set(uplink, new Link(options.link));
       options.link = uplinks.get(uplink)!;
     }
-    const proxy = await startFaultProxy(options);
+    // No client of a bench link gives up mid-body, and the watch's polls of /proc/net/tcp were a
+    // third of the link host's CPU, taken from exp and the servers (bench/OPTIMIZATIONS.md).
+    const proxy = await startFaultProxy({ watchClientClose: false, ...options });
     proxies.set(proxy.host, proxy);
     return { url: proxy.url, host: proxy.host };
   }

@@ -25,6 +25,13 @@ export interface FaultProxyOptions {
   rules?: FaultRule[];
   /** Seed of the PRNG behind `probability` rules. Default 1, so runs are reproducible even without one. */
   seed?: number;
+  /**
+   * Default true: while a request body is held back, poll the kernel's connection table so that a
+   * client that closed is dropped at once (see client-close-watch.ts). Each poll reads the whole
+   * table, every 50 ms per proxy: the bench's links, whose clients never give up mid-body, turn it
+   * off (it was a third of their CPU, taken from the processes the bench measures).
+   */
+  watchClientClose?: boolean;
   /** Aborting while starting rejects with AbortedError; aborting later stops the proxy. */
   signal?: AbortSignal;
 }
@@ -318,7 +325,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     stats.open++;
     // While the body is held back (link, delay) the client's close sits unread behind it: watch
     // the connection itself, and drop it when the client is gone (see client-close-watch.ts).
-    const unwatch = closeWatch.watch(req.socket, () => req.socket.destroy());
+    const unwatch = options.watchClientClose === false ? () => {} : closeWatch.watch(req.socket, () => req.socket.destroy());
     req.once("end", unwatch);
     // "close" comes once per response, whether it finished or its connection went away first.
     res.once("close", () => {
