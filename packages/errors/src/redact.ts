@@ -19,11 +19,19 @@ const MASK = "****";
 export function maskCredentials(text: string): string {
   return text
     .replace(/\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(basic|bearer|token)?\s*[^\s"',;]+/gi, (_m, name: string, sep: string, scheme?: string) => `${name}${sep}${scheme ? `${scheme} ` : ""}${MASK}`)
-    .replace(/\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=._~-])[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${MASK}`)
+    // A token may hold dots (a JWT), but one at its end is the sentence's: it stays.
+    .replace(/\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=._~-])[A-Za-z0-9._~+/=-]{7,}[A-Za-z0-9_~+/=-]/g, `$1 ${MASK}`)
     .replace(/([?&](?:access_token|token|password|secret|signature|x-amz-signature|x-amz-credential|sig)=)[^&\s"']+/gi, `$1${MASK}`)
     .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`)
-    .replace(secretAttr, `$1${MASK}`);
+    .replace(secretAttr, `$1${MASK}`)
+    .replace(knownSecretAttr, `$1${MASK}`);
 }
+
+// The attributes exp's own specs take secrets in (S3's and Azure's secret_access_key and
+// session_token, GitHub's token and ghtoken), masked after a space or "=" too: a message that
+// quotes a spec starting with one (`--cache-to secret_access_key=…,type=s3`) has no CSV field
+// start before it, which is all secretAttr trusts for names it only guesses are secret.
+const knownSecretAttr = /((?:^|[\s=,'"])(?:secret_access_key|session_token|ghtoken|token)\s*=)[^,'"\s]*/gi;
 
 // A name that looks like it holds a secret (API_TOKEN, secret_access_key, password).
 const secretName = /token|secret|passw|pwd|key|auth|credential|cookie|session|private/i;
