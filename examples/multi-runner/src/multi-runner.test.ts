@@ -31,10 +31,10 @@ describe.skipIf(skipUnlessTools("docker-registry", "skopeo", "swift-proxy-server
       spec: `type=s3,bucket=ci-cache,region=${s3.region},endpoint_url=${s3.endpoint},use_path_style=true`,
       env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
     };
-    // The AWS SDK's credential chain reads the process's environment (the workflow step's `env:`),
-    // not the one runCli is handed: set it for this test file's worker. And a runner's environment
-    // has buildx's default provenance on (vitest turns it off for the other tests).
-    Object.assign(process.env, cache.env, { BUILDX_NO_DEFAULT_ATTESTATIONS: "" });
+    // The S3 keys reach exp in each runner's environment (the workflow step's `env:`; runner.ts
+    // passes cache.env to runCli). A runner's environment has buildx's default provenance on
+    // (vitest turns it off for the other tests).
+    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "";
     base = `${registry.host}/library/base:1`;
     image = `${registry.host}/examples/multi-runner`;
     // The multi-platform base every runner builds FROM, pushed once before the matrix starts.

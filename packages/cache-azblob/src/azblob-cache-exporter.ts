@@ -16,8 +16,8 @@ export function azblobCacheExporter(tuning: Partial<AzblobTuning> = {}): CacheEx
   const t = { ...defaultTuning, ...tuning };
   return {
     type: "azblob",
-    resolve(attrs): CacheExporterInstance {
-      const options = parseAzblobOptions(new AttrReader("cache exporter azblob", attrs, azblobKeys));
+    resolve(attrs, context): CacheExporterInstance {
+      const options = parseAzblobOptions(new AttrReader("cache exporter azblob", attrs, azblobKeys), context?.env ?? process.env);
       return {
         type: "azblob",
         name: `exporting cache to Azure Blob Storage container ${options.container}`,

@@ -20,8 +20,8 @@ export function azblobCacheImporter(tuning: Partial<AzblobTuning> = {}): CacheIm
   const t = { ...defaultTuning, ...tuning };
   return {
     type: "azblob",
-    resolve(attrs): CacheImporterInstance {
-      const options = parseAzblobOptions(new AttrReader("cache importer azblob", attrs, azblobKeys));
+    resolve(attrs, context): CacheImporterInstance {
+      const options = parseAzblobOptions(new AttrReader("cache importer azblob", attrs, azblobKeys), context?.env ?? process.env);
       const where = `${options.accountUrl}/${options.container}`;
       return {
         type: "azblob",

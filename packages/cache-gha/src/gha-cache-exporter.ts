@@ -19,8 +19,8 @@ export function ghaCacheExporter(tuning: Partial<GhaTuning> = {}): CacheExporter
   const t = { ...defaultGhaTuning, ...tuning };
   return {
     type: "gha",
-    resolve(attrs): CacheExporterInstance {
-      const options = parseGhaOptions(new AttrReader("cache exporter gha", attrs, ghaKeys));
+    resolve(attrs, context): CacheExporterInstance {
+      const options = parseGhaOptions(new AttrReader("cache exporter gha", attrs, ghaKeys), context?.env ?? process.env);
       return {
         type: "gha",
         name: `exporting cache to GitHub Actions cache (scope ${options.scopes.join(", ")})`,

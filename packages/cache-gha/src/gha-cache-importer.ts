@@ -17,8 +17,8 @@ export function ghaCacheImporter(tuning: Partial<GhaTuning> = {}): CacheImporter
   const t = { ...defaultGhaTuning, ...tuning };
   return {
     type: "gha",
-    resolve(attrs): CacheImporterInstance {
-      const options = parseGhaOptions(new AttrReader("cache importer gha", attrs, ghaKeys));
+    resolve(attrs, context): CacheImporterInstance {
+      const options = parseGhaOptions(new AttrReader("cache importer gha", attrs, ghaKeys), context?.env ?? process.env);
       return {
         type: "gha",
         name: `importing cache from GitHub Actions cache (scope ${options.scopes.join(", ")})`,

@@ -45,7 +45,7 @@ export function parseDuration(text: string): number | undefined {
   return parts.reduce((total, p) => total + Number(p[1]) * unit[p[2]!]!, 0);
 }
 
-export function parseS3Options(reader: AttrReader, env: NodeJS.ProcessEnv = process.env): S3CacheOptions {
+export function parseS3Options(reader: AttrReader, env: Readonly<Record<string, string | undefined>> = process.env): S3CacheOptions {
   const component = reader.component;
   const bucket = reader.string("bucket") ?? env.AWS_BUCKET;
   if (!bucket) throw new MissingOptionError(component, "bucket", "give bucket=<name> or set AWS_BUCKET");
@@ -71,10 +71,28 @@ export function parseS3Options(reader: AttrReader, env: NodeJS.ProcessEnv = proc
     names: (reader.string("name") ?? "buildkit").split(";").map((n) => n.trim()).filter(Boolean),
     ...(endpoint ? { endpoint } : {}),
     pathStyle: reader.bool("use_path_style", false),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...credentialsOf({ accessKeyId, secretAccessKey, sessionToken }, env),
     touchRefreshMs,
     uploadParallelism,
     mode: reader.oneOf("mode", ["min", "max"] as const, "min") as CacheMode,
     ignoreError: reader.bool("ignore-error", false),
   };
+}
+
+/**
+ * The attributes' keys, else the environment's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN (the first source of the SDK's own chain, read here from the build's
+ * environment, which is not process.env for a build run in process), else none: the SDK's chain
+ * (shared files, SSO, web identity, instance metadata) then reads the process's environment.
+ */
+function credentialsOf(
+  attrs: { accessKeyId: string | undefined; secretAccessKey: string | undefined; sessionToken: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): { credentials?: NonNullable<S3CacheOptions["credentials"]> } {
+  if (attrs.accessKeyId && attrs.secretAccessKey) {
+    return { credentials: { accessKeyId: attrs.accessKeyId, secretAccessKey: attrs.secretAccessKey, ...(attrs.sessionToken ? { sessionToken: attrs.sessionToken } : {}) } };
+  }
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (accessKeyId && secretAccessKey) return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
+  return {};
 }

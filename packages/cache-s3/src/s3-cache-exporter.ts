@@ -13,8 +13,8 @@ import { uploadBlob } from "./upload/upload-blob.js";
  */
 export const cacheExporter: CacheExporter = {
   type: "s3",
-  resolve(attrs): CacheExporterInstance {
-    const options = parseS3Options(new AttrReader("cache exporter s3", attrs, s3Keys));
+  resolve(attrs, context): CacheExporterInstance {
+    const options = parseS3Options(new AttrReader("cache exporter s3", attrs, s3Keys), context?.env ?? process.env);
     return {
       type: "s3",
       name: `exporting cache to s3 bucket ${options.bucket}`,

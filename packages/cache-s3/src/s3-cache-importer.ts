@@ -14,8 +14,8 @@ import { resumeRetry, retryStreamed } from "./upload/retry.js";
  */
 export const cacheImporter: CacheImporter = {
   type: "s3",
-  resolve(attrs): CacheImporterInstance {
-    const options = parseS3Options(new AttrReader("cache importer s3", attrs, s3Keys));
+  resolve(attrs, context): CacheImporterInstance {
+    const options = parseS3Options(new AttrReader("cache importer s3", attrs, s3Keys), context?.env ?? process.env);
     const manifestKey = `${options.prefix}${options.manifestsPrefix}${options.names[0]}`;
     return {
       type: "s3",

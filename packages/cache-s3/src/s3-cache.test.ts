@@ -180,6 +180,22 @@ describe.skipIf(skipUnlessTools(...SWIFT_TOOLS, "docker-registry"))("s3 cache ag
     await store.leases.release(built.lease);
   });
 
+  it("takes bucket, region and keys from the environment it is resolved with, not process.env (a build run in process)", async () => {
+    const store = await openContentStore(join(dir, "store-env"));
+    const built = await buildImage({ context: join(dir, "context"), store });
+    const env = { AWS_BUCKET: s3.bucket!, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    for (const name of Object.keys(env)) expect(process.env[name]).toBeUndefined();
+    const bare = { endpoint_url: s3.endpoint, use_path_style: "true", prefix: "env/" };
+    expect(() => cacheExporter.resolve(bare)).toThrow(/set AWS_BUCKET/);
+    await runExport({ source: built.source, exporters: [], cacheExporters: [cacheExporter.resolve(bare, { env })], store });
+    const listed = await cacheImporter.resolve(bare, { env }).load({ store, progress: ProgressReporter.root(undefined), signal: new AbortController().signal });
+    expect(listed?.results.size).toBe(1);
+    // The keys come from that env: a wrong one there is refused by S3.
+    const wrong = cacheExporter.resolve({ ...bare, prefix: "env-wrong/" }, { env: { ...env, AWS_SECRET_ACCESS_KEY: "wrong-secret-123" } });
+    await expect(runExport({ source: built.source, exporters: [], cacheExporters: [wrong], store })).rejects.toMatchObject({ code: "ERR_S3" });
+    await store.leases.release(built.lease);
+  });
+
   // In this file to share its S3 server (starting one takes seconds).
   describe("conformance", () => {
     let proxy: FaultProxy;

@@ -13,6 +13,7 @@ export type {
   RemoteCacheExporterInstance,
 } from "./exporter/cache-exporter.js";
 export { isInlineCacheExporter } from "./exporter/cache-exporter.js";
+export type { ResolveContext } from "./exporter/resolve-context.js";
 export type { InlineCacheFn, InlineCacheRequest } from "./exporter/inline-cache.js";
 export type { CacheImporter, CacheImporterInstance, CacheImportContext, ImportedCache, ImportedLayer } from "./exporter/cache-importer.js";
 export { descriptorReference, leaseHandle, type DescriptorReference, type Releasable } from "./exporter/descriptor-reference.js";

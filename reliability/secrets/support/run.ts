@@ -11,8 +11,9 @@ export interface RunOptions {
   /** More variables for exp's environment (EXP_DEBUG, AWS_*). */
   env?: Record<string, string>;
   /**
-   * Set in process.env for the run's duration: the AWS SDK's credential chain reads process.env
-   * itself, not the environment runCli is given (bin.ts passes process.env, so both agree there).
+   * Set in process.env too for the run's duration, as `exp` run from a shell has them: what the
+   * SDKs' credential chains read beyond runCli's env (AWS profiles, Azure's managed identity) must
+   * not leak either.
    */
   processEnv?: Record<string, string>;
   /** An interactive stderr (for --progress tty/auto). */

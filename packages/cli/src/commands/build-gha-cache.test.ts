@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AZURITE_INSTALL_HINT, azuriteAvailable, skipUnless, startAzurite, startGhaCache, type TestAzurite, type TestGhaCache } from "@exp/testing";
 import { fixture, run, type Fixture } from "../test-helpers.js";
 
@@ -32,14 +32,11 @@ describe.skipIf(skipUnless(azuriteAvailable(), "azurite (npm)", AZURITE_INSTALL_
     await fx?.cleanup();
   });
 
-  it("takes the runner's environment, exports, and a build on an empty store is a full cache hit; the token is never printed nor stored", async ({ onTestFinished }) => {
-    const env = { HOME: fx.dir, SOURCE_DATE_EPOCH: "1700000000" };
-    // The backend reads the runner's variables from the process environment (the in-process CLI's
-    // `env` is its own): stubbed here, as a runner step would export them.
-    vi.stubEnv("ACTIONS_RUNTIME_TOKEN", token);
-    vi.stubEnv("ACTIONS_RESULTS_URL", gha.url);
-    vi.stubEnv("ACTIONS_CACHE_SERVICE_V2", "True");
-    onTestFinished(() => void vi.unstubAllEnvs());
+  it("takes the runner's environment, exports, and a build on an empty store is a full cache hit; the token is never printed nor stored", async () => {
+    // The runner's variables, in the command's environment (runCli's `env`), as a runner step
+    // exports them; process.env has none of them.
+    const env = { HOME: fx.dir, SOURCE_DATE_EPOCH: "1700000000", ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: gha.url, ACTIONS_CACHE_SERVICE_V2: "True" };
+    expect(process.env.ACTIONS_RUNTIME_TOKEN).toBeUndefined();
     const first = await run(["build", fx.context, "--root", fx.store, "--progress", "plain", "--cache-to", "type=gha,mode=max,scope=cli"], { env });
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.code).toBe(0);

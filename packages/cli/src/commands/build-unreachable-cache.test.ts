@@ -76,3 +76,22 @@ describe("exp build --cache-from with nothing listening", () => {
     expect(importMs).toBeLessThan(3_000);
   });
 });
+
+describe("the cache backends read the command's environment", () => {
+  // runCli's `env`, not process.env: a program that runs builds in process passes its own.
+  it("--cache-to type=s3 takes AWS_BUCKET and AWS_REGION from it, and --cache-from too", async () => {
+    const port = await findFreePort();
+    const spec = `type=s3,endpoint_url=http://127.0.0.1:${port},use_path_style=true`;
+    const flags = ["build", fx.context, "-o", `type=${pluginType},dest=${join(fx.dir, "r.json")}`, "--root", fx.store];
+    const without = await run([...flags, "--cache-to", spec]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toContain("set AWS_BUCKET");
+    const env = { HOME: fx.dir, BUILDX_NO_DEFAULT_ATTESTATIONS: "1", AWS_BUCKET: "from-env", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s3cr3t-env-key" };
+    const withEnv = await run([...flags, "--cache-to", spec, "--cache-from", spec], { env });
+    // Past the options: the import warns and the export fails on the endpoint, naming the bucket from env.
+    expect(withEnv.stderr).not.toContain("set AWS_BUCKET");
+    expect(withEnv.stderr).toContain(`nothing is listening on 127.0.0.1:${port}`);
+    expect(withEnv.stderr).toContain("from-env");
+    expect(withEnv.stderr).not.toContain("s3cr3t-env-key");
+  });
+});

@@ -126,11 +126,12 @@ export async function runBuild(contextArg: string | undefined, options: BuildCom
       absolutePaths(c, cwd, ["dest"]),
     );
     for (const spec of cacheTo) {
-      cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs));
+      // Defaults and credentials (AWS_*, AZURE_STORAGE_*, ACTIONS_*) come from the command's environment.
+      cacheExporters.push((await resolveCacheExporter(spec.type, { cwd })).resolve(spec.attrs, { env: io.env }));
     }
     const importers: Array<{ spec: Spec; instance: CacheImporterInstance }> = [];
     for (const spec of options.cacheFrom.map((c) => absolutePaths(c, cwd, ["src"]))) {
-      const instance = await resolveCacheImport(spec, cwd, printer);
+      const instance = await resolveCacheImport(spec, cwd, printer, io.env);
       if (instance) importers.push({ spec, instance });
     }
 
@@ -323,10 +324,10 @@ export function buildArgsFrom(values: readonly string[], env: Readonly<Record<st
  * are valid. A failure never fails the build (BuildKit treats a failed import as "no cache"); it
  * is a warning, and the build goes on without that cache.
  */
-async function resolveCacheImport(spec: Spec, cwd: string, printer: ProgressPrinter): Promise<CacheImporterInstance | undefined> {
+async function resolveCacheImport(spec: Spec, cwd: string, printer: ProgressPrinter, env: Readonly<Record<string, string | undefined>>): Promise<CacheImporterInstance | undefined> {
   try {
     const importer = (await resolveCacheImporter(spec.type, { cwd })) as CacheImporter;
-    return importer.resolve(spec.attrs);
+    return importer.resolve(spec.attrs, { env });
   } catch (error) {
     // A missing package already names the type and the package to install.
     const where = error instanceof CacheBackendNotFoundError ? "" : `--cache-from type=${spec.type}: `;

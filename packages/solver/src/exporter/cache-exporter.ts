@@ -6,13 +6,15 @@ import type { Releasable } from "./descriptor-reference.js";
 import type { FinalizeFn } from "./exporter.js";
 import type { InlineCacheFn } from "./inline-cache.js";
 import type { ExportSource } from "./source.js";
+import type { ResolveContext } from "./resolve-context.js";
 
 export type CacheMode = "min" | "max";
 
 /** A cache backend (`--cache-to type=<type>,...`). Packages export it as `cacheExporter`. */
 export interface CacheExporter {
   readonly type: string;
-  resolve(attrs: Readonly<Record<string, string>>): CacheExporterInstance;
+  /** `context.env`: where defaults such as credentials come from (see ResolveContext). */
+  resolve(attrs: Readonly<Record<string, string>>, context?: ResolveContext): CacheExporterInstance;
 }
 
 export type CacheExporterInstance = RemoteCacheExporterInstance | InlineCacheExporterInstance;

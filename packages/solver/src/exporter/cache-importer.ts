@@ -3,11 +3,13 @@ import type { ContentStore } from "@exp/content";
 import type { Descriptor, Digest } from "@exp/oci-spec";
 import type { RegistryApi } from "@exp/oci-spec";
 import type { Progress } from "../progress/progress.js";
+import type { ResolveContext } from "./resolve-context.js";
 
 /** A cache source (`--cache-from type=<type>,...`). Packages export it as `cacheImporter`. */
 export interface CacheImporter {
   readonly type: string;
-  resolve(attrs: Readonly<Record<string, string>>): CacheImporterInstance;
+  /** `context.env`: where defaults such as credentials come from (see ResolveContext). */
+  resolve(attrs: Readonly<Record<string, string>>, context?: ResolveContext): CacheImporterInstance;
 }
 
 export interface CacheImporterInstance {
