@@ -31,6 +31,8 @@ beforeEach(async () => {
   // In the context's directory but excluded from the build by .dockerignore: never in an SBOM.
   await pkg("ignored", "is-odd", "3.0.1");
   await writeFile(join(fx.context, ".dockerignore"), "ignored\n");
+  // In the context, but no COPY reads it: BuildKit does not send it, so its SBOM of the context lacks it.
+  await pkg("unused", "is-even", "1.0.0");
 });
 afterEach(() => fx.cleanup());
 
@@ -39,7 +41,7 @@ const purls = (document: { packages: Array<{ externalRefs?: Array<{ referenceLoc
   document.packages.flatMap((p) => (p.externalRefs ?? []).map((r) => r.referenceLocator)).filter((ref) => ref.startsWith("pkg:npm/"));
 
 describe("the SBOM of the stages and the context the Dockerfile asks to scan", () => {
-  it("writes sbom-<stage>.spdx.json and sbom-context.spdx.json beside the image's, each valid SPDX of its own filesystem", async () => {
+  it("writes sbom-<stage>.spdx.json and sbom-context.spdx.json beside the image's, each valid SPDX of its own filesystem (the context as sent: what the COPYs read)", async () => {
     const dest = join(fx.dir, "out");
     const result = await build(["-o", `type=local,dest=${dest}`, "--sbom=true"]);
     expect(result.code, result.stderr).toBe(0);
@@ -52,6 +54,7 @@ describe("the SBOM of the stages and the context the Dockerfile asks to scan", (
     expect(purls(deps.predicate)).toEqual(["pkg:npm/left-pad@1.3.0"]);
     expect(purls(context.predicate)).toEqual(["pkg:npm/left-pad@1.3.0"]);
     expect(JSON.stringify(context)).not.toContain("is-odd");
+    expect(JSON.stringify(context)).not.toContain("is-even");
     expect([deps.predicate.name, context.predicate.name]).toEqual(["deps", "context"]);
   });
 

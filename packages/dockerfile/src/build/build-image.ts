@@ -42,6 +42,7 @@ import { targetBaseDiffIDs } from "./base-diff-ids.js";
 import { applyBuildLabels, applyConfigStep, baseConfig, scratchConfig, type StageConfig } from "./image-config.js";
 import { copySourceKey, platformContexts, type PlatformContexts } from "./context-roots.js";
 import { NamedContexts, type NamedContext } from "./named-contexts.js";
+import { contextAsSent } from "./follow-paths.js";
 
 export interface BuildImageOptions {
   /** The build context directory. */
@@ -274,13 +275,14 @@ interface StageState extends StageConfig {
 
 /**
  * The filesystems BUILDKIT_SBOM_SCAN_* select: each stage's result (solved already, as the target
- * needs it), then the context as the build walked it (its .dockerignore applied).
+ * needs it), then the context as BuildKit sends it: its .dockerignore applied, and only the paths
+ * the COPY and ADD instructions read (contextAsSent).
  */
 async function extrasOf(plan: BuildPlan, states: ReadonlyMap<number, StageState>, context: FsNode, solver: Solver): Promise<SbomExtra[]> {
   const extras: SbomExtra[] = [];
   for (const stage of plan.sbomScan.stages) extras.push({ kind: "stage", name: stage.name, ref: (await solver.solve(states.get(stage.index)!.node)).ref });
   // A stage named "context" takes the context's place, as in BuildKit's Extras map (Dockerfile2LLB).
-  if (plan.sbomScan.context && !plan.sbomScan.stages.some((stage) => stage.name === "context")) extras.push({ kind: "context", name: "context", fs: await solver.fsOf(context) });
+  if (plan.sbomScan.context && !plan.sbomScan.stages.some((stage) => stage.name === "context")) extras.push({ kind: "context", name: "context", fs: contextAsSent(await solver.fsOf(context), plan) });
   return extras;
 }
 
