@@ -1,4 +1,5 @@
 import { isLintRuleName } from "./rules.js";
+import { parseGoBool } from "../plan/go-bool.js";
 
 /** What `# check=` or the BUILDKIT_DOCKERFILE_CHECK build arg asks of the linter. */
 export interface CheckOptions {
@@ -48,7 +49,7 @@ export function parseCheckOptions(value: string): CheckOptions {
         break;
       }
       case "error":
-        options = { ...options, error: parseGoBool(raw.trim(), part) };
+        options = { ...options, error: parseErrorOption(raw.trim(), part) };
         break;
       default:
         throw new CheckOptionsProblem(`invalid check option ${JSON.stringify(key)}: the options are skip, experimental and error`);
@@ -73,14 +74,11 @@ function ruleList(raw: string): ReadonlySet<string> | "all" {
   return rules;
 }
 
-// Go's strconv.ParseBool, which BuildKit uses for error=.
-const goTrue = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const goFalse = new Set(["0", "f", "F", "FALSE", "false", "False"]);
-
-function parseGoBool(value: string, part: string): boolean {
-  if (goTrue.has(value)) return true;
-  if (goFalse.has(value)) return false;
-  throw new CheckOptionsProblem(`invalid check option ${JSON.stringify(part)}: error= takes true or false`);
+/** error= as BuildKit reads it, with Go's strconv.ParseBool. */
+function parseErrorOption(value: string, part: string): boolean {
+  const bool = parseGoBool(value);
+  if (bool === undefined) throw new CheckOptionsProblem(`invalid check option ${JSON.stringify(part)}: error= takes true or false`);
+  return bool;
 }
 
 function splitN(text: string, separator: string, n: number): string[] {

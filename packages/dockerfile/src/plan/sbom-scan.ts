@@ -1,3 +1,4 @@
+import { parseGoBool } from "./go-bool.js";
 import type { PlanContext } from "./plan-context.js";
 import type { StageIndex } from "./stage-index.js";
 import type { PlannedStage, SbomScanOverride, SbomScanPlan } from "./types.js";
@@ -14,12 +15,6 @@ export function isEnabledForStage(stage: string, value: string): boolean {
   const bool = parseGoBool(value);
   if (bool !== undefined) return bool;
   return value.split(",").includes(stage);
-}
-
-function parseGoBool(value: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-  return undefined;
 }
 
 /**
