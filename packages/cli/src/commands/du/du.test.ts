@@ -9,7 +9,8 @@ let fx: Fixture;
 beforeEach(async () => {
   fx = await fixture();
   for (const name of ["a", "b"]) expect((await run(["build", fx.context, "-t", `r.example/${name}:1`, "--root", fx.store])).code).toBe(0);
-  expect((await run(["build", fx.context, "-o", `type=${pluginType},dest=${join(fx.dir, "r.json")}`, "--root", fx.store])).code).toBe(0);
+  // With an SBOM, whose kept scans (exp.sbom/ roots) are cache records too.
+  expect((await run(["build", fx.context, "-o", `type=${pluginType},dest=${join(fx.dir, "r.json")}`, "--root", fx.store, "--sbom=true"])).code).toBe(0);
 });
 afterEach(() => fx.cleanup());
 
@@ -35,19 +36,21 @@ describe("exp du", () => {
     expect(json.holders.map((h) => [h.type, h.name])).toEqual([
       ["image", "r.example/a:1"],
       ["image", "r.example/b:1"],
-      ["regular", "build cache (2 records)"],
+      // Two COPY layers and the kept SBOM scan of the image.
+      ["regular", "build cache (3 records)"],
       ["source.local", "build context file hashes"],
       ["history", "build history (3 records)"],
       ["unreferenced", "nothing (exp prune removes these)"],
     ]);
     // Every root the solver writes is one du knows (no "root" row of unknown holders).
     const usage = await (await openContentStore(fx.store)).du();
-    expect(json).toMatchObject({ blobs: usage.blobs, bytes: usage.bytes, reclaimableBlobs: usage.reclaimableBlobs, images: 2, cacheRecords: 2, historyRecords: 3 });
+    expect(json).toMatchObject({ blobs: usage.blobs, bytes: usage.bytes, reclaimableBlobs: usage.reclaimableBlobs, images: 2, cacheRecords: 3, historyRecords: 3 });
     const [a, b, cache, hashes, history, unreferenced] = json.holders as [Row, Row, Row, Row, Row, Row];
     // The two images share their layers, and their build records hold them too: nothing is unique to one image.
     expect(a).toMatchObject({ count: 1, uniqueBytes: 0 });
     expect(b.bytes).toBe(a.bytes);
-    expect(cache).toMatchObject({ count: 2, blobs: 4 });
+    // Each COPY record holds its record and its layer; the kept scan, its one blob.
+    expect(cache).toMatchObject({ count: 3, blobs: 5 });
     expect(hashes).toMatchObject({ count: 1, blobs: 1 });
     expect(history.count).toBe(3);
     expect(unreferenced).toMatchObject({ blobs: 0, bytes: 0 });
