@@ -79,6 +79,12 @@ describe("planBuild: the SBOM's extra scans", () => {
     expect(scan(threeStages, { sbomScan: { context: "true" } }).context).toBe(true);
   });
 
+  it("takes stage-<index> for an unnamed stage only, as the scan names it", () => {
+    const mixed = "FROM scratch AS deps\nCOPY a /a\nFROM scratch\nCOPY b /b\nFROM scratch\nCOPY --from=deps /a /a\nCOPY --from=1 /b /b\n";
+    expect(stages(mixed, { sbomScan: { stage: "stage-1" } })).toEqual(["stage-1"]);
+    expect(() => scan(mixed, { sbomScan: { stage: "stage-0" } })).toThrow('"stage-0" is no stage');
+  });
+
   it("refuses a scan-stage naming no stage, listing the stages there are", () => {
     const refused = () => scan(threeStages, { sbomScan: { stage: "deps,biuld" } });
     expect(refused).toThrow(DockerfileError);

@@ -76,11 +76,12 @@ export function planSbomScan(
 export function checkSbomScanOverride(ctx: PlanContext, index: StageIndex, override: SbomScanOverride | undefined): void {
   for (const [option, value] of Object.entries(override ?? {})) {
     if (value === undefined || parseGoBool(value) !== undefined) continue;
-    const stageNames = new Set([...index.names(), ...Array.from({ length: index.count }, (_, i) => `stage-${i}`)]);
+    // What scanStageName calls them: a named stage by its name only, an unnamed one stage-<index>.
+    const unnamed = Array.from({ length: index.count }, (_, i) => i).filter((i) => !index.names().some((name) => index.find(name) === i));
+    const stageNames = new Set([...index.names(), ...unnamed.map((i) => `stage-${i}`)]);
     for (const name of value.split(",")) {
       if (stageNames.has(name)) continue;
-      const there = index.names().length > 0 ? `the stages are: ${index.names().join(", ")}` : `this Dockerfile's stages are unnamed: stage-0 to stage-${index.count - 1}`;
-      ctx.fail(undefined, `sbom scan-${option}=${value}: ${JSON.stringify(name)} is no stage; expected true, false or stage names (${there})`, "ERR_UNKNOWN_STAGE");
+      ctx.fail(undefined, `sbom scan-${option}=${value}: ${JSON.stringify(name)} is no stage; expected true, false or stage names (the stages are: ${[...stageNames].join(", ")})`, "ERR_UNKNOWN_STAGE");
     }
   }
 }
