@@ -49,6 +49,8 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
   const url = `${target.baseUrl.replace(/\/+$/, "")}/${SERVICE}/${method}`;
   let failures = 0;
   let throttled = 0;
+  /** The service's last refusal (a 429, a 5xx): what a call that runs out of time reports. */
+  let lastAnswer: TwirpError | undefined;
   const deadline = Date.now() + policy.timeoutMs;
   for (;;) {
     signal.throwIfAborted();
@@ -63,11 +65,14 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       });
     } catch (error) {
       signal.throwIfAborted();
+      // The call's window closed while this try was in flight (its timeout is what is left of the
+      // window): the same failure as a wait that would pass the deadline, naming the last answer.
+      if (Date.now() >= deadline) throw deadlineError(method, lastAnswer ?? error, "the timeout passed while a try was in flight; raise timeout=");
       failures++;
       const failure = connectionFailureOf(error);
       const attempts = failure ? Math.min(policy.attempts, connectionFailureAttempts[failure.kind]) : policy.attempts;
       if (failures >= attempts) throw new GhaCacheError(`calling ${method}`, { cause: error, message: timeout.aborted ? `no answer within ${policy.tryTimeoutMs} ms` : "the request failed" });
-      await wait(jitteredBackoff(policy, failures), deadline, method, signal, error);
+      await wait(jitteredBackoff(policy, failures), deadline, method, signal, lastAnswer ?? error);
       continue;
     }
     const text = await answer.text().catch(() => "");
@@ -84,11 +89,13 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
       // the same). Never sooner than a growing backoff, though: "Retry-After: 0" on every answer
       // would otherwise be a loop of requests until the deadline.
       const retryAfter = parseRetryAfter(answer.headers.get("retry-after")) ?? 0;
-      await wait(Math.max(retryAfter, jitteredBackoff(policy, ++throttled)), deadline, method, signal, new TwirpError(method, 429, twirp.code, twirp.msg));
+      lastAnswer = new TwirpError(method, 429, twirp.code, twirp.msg);
+      await wait(Math.max(retryAfter, jitteredBackoff(policy, ++throttled)), deadline, method, signal, lastAnswer);
       continue;
     }
     if (answer.status >= 500 && answer.status !== 501 && answer.status !== 505 && ++failures < policy.attempts) {
-      await wait(jitteredBackoff(policy, failures), deadline, method, signal, new TwirpError(method, answer.status, twirp.code, twirp.msg));
+      lastAnswer = new TwirpError(method, answer.status, twirp.code, twirp.msg);
+      await wait(jitteredBackoff(policy, failures), deadline, method, signal, lastAnswer);
       continue;
     }
     throw new TwirpError(method, answer.status, twirp.code, twirp.msg);
@@ -98,11 +105,14 @@ export async function twirpCall(target: TwirpTarget, method: string, body: unkno
 /** Waits `ms` unless that would pass the deadline, which fails the call as go-actions-cache's sleepWithTimeout does. */
 async function wait(ms: number, deadline: number, method: string, signal: AbortSignal, last: unknown): Promise<void> {
   const left = deadline - Date.now();
-  if (ms > left) {
-    const detail = last instanceof TwirpError ? { status: last.status, ...(last.twirpCode ? { twirpCode: last.twirpCode } : {}) } : {};
-    throw new GhaCacheError(`calling ${method}`, { ...detail, cause: last, message: `the next try would come after the timeout (a wait of ${Math.ceil(ms / 1000)} s, ${Math.max(0, Math.floor(left / 1000))} s left; raise timeout=)` });
-  }
+  if (ms > left) throw deadlineError(method, last, `the next try would come after the timeout (a wait of ${Math.ceil(ms / 1000)} s, ${Math.max(0, Math.floor(left / 1000))} s left; raise timeout=)`);
   await sleep(ms, undefined, { signal });
+}
+
+/** A call that ran out of its window, with the status and Twirp code of the service's last answer, if any. */
+function deadlineError(method: string, last: unknown, message: string): GhaCacheError {
+  const detail = last instanceof TwirpError ? { status: last.status, ...(last.twirpCode ? { twirpCode: last.twirpCode } : {}) } : {};
+  return new GhaCacheError(`calling ${method}`, { ...detail, cause: last, message });
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds (go-actions-cache's parseRetryAfter). */
