@@ -1,4 +1,7 @@
 import { AZURITE_INSTALL_HINT, azuriteAvailable, requireTools, startAzurite, startRegistry, startS3, SWIFT_TOOLS, type TestAzurite, type TestRegistry, type TestS3 } from "@exp/testing";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startLinkHost, type LinkHost, type RemoteLink } from "./links.js";
 
 /** A modelled CI uplink: every byte a scenario uploads to one destination goes through it. */
@@ -80,4 +83,27 @@ export async function startRig(options: { registries: number; s3?: boolean; azbl
     await stop();
     throw error;
   }
+}
+
+/**
+ * A scenario's run with its rig and a scratch directory (`exp-bench-<scenario>-*`): both are
+ * removed when `body` ends, however it ends (the directory also when the rig fails to start).
+ */
+export async function withRig<T>(options: Parameters<typeof startRig>[0], body: (rig: Rig, dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `exp-bench-${options.scenario}-`));
+  try {
+    const rig = await startRig(options);
+    try {
+      return await body(rig, dir);
+    } finally {
+      await rig.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The link a scenario modelled, as every transfer scenario's results record it. */
+export function linkFigures(link: LinkSpec = defaultLink): { link_mib_s: number; link_latency_ms: number } {
+  return { link_mib_s: link.mibPerSecond, link_latency_ms: link.latencyMs };
 }

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { withAttestations } from "../../packages/cli/src/attest/make-attestations.js";
 import { timedExport, writeRandomContext, type ExportPlan } from "../rig/image-from-cache.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
 
@@ -28,9 +26,7 @@ export const scenario: Scenario = {
   baseline: "the same export without attestations, in the same round (exp's own; BuildKit makes the SBOM in a scanner container before its export, cached like any step: frontend/attestations/sbom/sbom.go)",
   targets: [{ metric: "attested_over_plain", max: 1.05 }],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-attest-"));
-    const rig = await startRig({ registries: 1, s3: true, signal, scenario: "attest" });
-    try {
+    return withRig({ registries: 1, s3: true, signal, scenario: "attest" }, async (rig, dir) => {
       const context = join(dir, "context");
       await writeRandomContext(context, layers, mibPerLayer);
       const store = await openContentStore(join(dir, "store"));
@@ -96,12 +92,8 @@ export const scenario: Scenario = {
         attested_exp_cpu_s: sampled(cpu.cached, 2),
         fresh_scan_exp_cpu_s: sampled(cpu.fresh, 2),
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { writeContext } from "../fixtures.js";
 import type { MemoryChildConfig, MemoryChildResult } from "../memory-child.js";
-import { startRig, type LinkSpec } from "../rig/rig.js";
+import { withRig, linkFigures, type LinkSpec } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { round, sampled } from "../stats.js";
 
@@ -40,9 +39,7 @@ export const scenario: Scenario = {
   baseline: "an absolute budget of 200 MiB (issue 7), with the process's own RSS before the build shown as baseline_rss_mib",
   targets: [{ metric: "peak_rss_mib", max: 200 }],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-memory-"));
-    const rig = await startRig({ registries: 1, s3: true, link, signal, scenario: "memory" });
-    try {
+    return withRig({ registries: 1, s3: true, link, signal, scenario: "memory" }, async (rig, dir) => {
       log("writing the context");
       const context = join(dir, "context");
       await writeContext(context, { layers, bytesPerLayer: mibPerLayer * 1024 * 1024, filesPerLayer: 4 });
@@ -88,13 +85,9 @@ export const scenario: Scenario = {
         layers: results[0]!.layers,
         context_gib: (layers * mibPerLayer) / 1024,
         runs,
-        link_mib_s: link.mibPerSecond,
-        link_latency_ms: link.latencyMs,
+        ...linkFigures(link),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { timedExport, writeRandomContext } from "../rig/image-from-cache.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
 
@@ -32,9 +30,7 @@ export const scenario: Scenario = {
   baseline: "BuildKit's image exporter pushing `name=a,b,c` one name after another (exporter/containerimage/export.go, the push loop of #3365), measured as three exports in a row",
   targets: [{ metric: "parallel_over_sequential", max: 0.45 }],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-names-"));
-    const rig = await startRig({ registries, signal, scenario: "names" });
-    try {
+    return withRig({ registries, signal, scenario: "names" }, async (rig, dir) => {
       const context = join(dir, "context");
       await writeRandomContext(context, layers, mibPerLayer);
       const store = await openContentStore(join(dir, "store"));
@@ -70,12 +66,8 @@ export const scenario: Scenario = {
         link_mib_max: round(Math.max(...[...seq, ...par].map((r) => r.maxLinkMiB)), 1),
         registries,
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

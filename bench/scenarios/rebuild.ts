@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openContentStore, type ContentStore } from "@exp/content";
 import type { Descriptor } from "@exp/oci-spec";
 import { runJob } from "../rig/ci-runner.js";
 import { writeRandomContext } from "../rig/image-from-cache.js";
 import { countRequests, type RequestCounts } from "../rig/request-counts.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { round, sampled } from "../stats.js";
 
@@ -33,9 +32,7 @@ export const scenario: Scenario = {
     { metric: "known_heads", max: 0 },
   ],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-rebuild-"));
-    const rig = await startRig({ registries: 1, signal, scenario: "rebuild" });
-    try {
+    return withRig({ registries: 1, signal, scenario: "rebuild" }, async (rig, dir) => {
       const context = join(dir, "context");
       await writeRandomContext(context, layers, mibPerLayer);
       const { link } = rig.registries[0]!;
@@ -97,13 +94,9 @@ export const scenario: Scenario = {
         runner1_ms: round(first.ms, 0),
         known_blobs: known.size,
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

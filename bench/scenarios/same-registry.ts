@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from "@exp/oci-spec";
 import type { FaultProxyStats } from "@exp/testing";
 import { timedExport, writeRandomContext, type ExportPlan } from "../rig/image-from-cache.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { median, pairRatios, round, sampled } from "../stats.js";
 
@@ -50,9 +48,7 @@ export const scenario: Scenario = {
     { metric: "parallel_over_image_only", max: 1.05 },
   ],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-same-registry-"));
-    const rig = await startRig({ registries: 1, signal, scenario: "same-registry" });
-    try {
+    return withRig({ registries: 1, signal, scenario: "same-registry" }, async (rig, dir) => {
       const context = join(dir, "context");
       await writeRandomContext(context, layers, mibPerLayer);
       const store = await openContentStore(join(dir, "store"));
@@ -113,13 +109,9 @@ export const scenario: Scenario = {
         parallel_requests: median(pick(par, "requests")),
         sequential_requests: median(pick(seq, "requests")),
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { OCI_IMAGE_MANIFEST } from "@exp/oci-spec";
 import { clearSkopeoBlobCache, requireTools } from "@exp/testing";
 import { stepSplit, timed, type Cost } from "../app-context/measure.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, linkFigures, startRig } from "../rig/rig.js";
 import type { Figure, Scenario } from "../scenario.js";
 import { LAYOUT_VERSION, ensureLayout, type Layout } from "../skopeo/layout.js";
 import { pairRatios, round, sampled } from "../stats.js";
@@ -186,8 +186,7 @@ export const scenario: Scenario = {
         cpu_measure: "user + sys from GNU time (/usr/bin/time), the process and the children it waited for",
         pushes_redone_after_proxy_502: redone,
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
     } finally {
       await rig.stop();

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { timedExport, writeRandomContext, type ExportPlan } from "../rig/image-from-cache.js";
 import { bytesSent } from "../rig/links.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { pairRatios, round, sampled } from "../stats.js";
 
@@ -25,11 +23,9 @@ export const scenario: Scenario = {
   baseline: "a physical limit: the bytes sent over the shared link divided by its rate (no client can finish sooner); the sequential order beside it",
   targets: [{ metric: "parallel_over_limit", max: 1.05 }],
   async run({ signal, log, runs }) {
-    const dir = await mkdtemp(join(tmpdir(), "exp-bench-uplink-"));
-    const rig = await startRig({ registries: 1, s3: true, signal, scenario: "uplink", sharedUplink: true });
-    const links = [rig.registries[0]!.link, rig.s3!.link];
-    const rate = defaultLink.mibPerSecond * 1024 * 1024;
-    try {
+    return withRig({ registries: 1, s3: true, signal, scenario: "uplink", sharedUplink: true }, async (rig, dir) => {
+      const links = [rig.registries[0]!.link, rig.s3!.link];
+      const rate = defaultLink.mibPerSecond * 1024 * 1024;
       const context = join(dir, "context");
       await writeRandomContext(context, layers, mibPerLayer);
       const store = await openContentStore(join(dir, "store"));
@@ -69,12 +65,8 @@ export const scenario: Scenario = {
         parallel_exp_cpu_s_per_gib: sampled(parallel.map((r) => r.cpuMs / 1000 / gib(r)), 2),
         sequential_exp_cpu_s_per_gib: sampled(sequential.map((r) => r.cpuMs / 1000 / gib(r)), 2),
         runs,
-        link_mib_s: defaultLink.mibPerSecond,
-        link_latency_ms: defaultLink.latencyMs,
+        ...linkFigures(),
       };
-    } finally {
-      await rig.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

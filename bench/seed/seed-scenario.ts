@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { openContentStore } from "@exp/content";
 import { writeTimelineSvg } from "../timeline/write-timeline.js";
 import { timedExport, writeRandomContext, type ExportPlan, type TimedExport } from "../rig/image-from-cache.js";
 import { bytesSent } from "../rig/links.js";
 import { cpuSince, rigCpu, type RigCpu } from "../rig/process-cpu.js";
-import { defaultLink, startRig } from "../rig/rig.js";
+import { defaultLink, withRig, linkFigures } from "../rig/rig.js";
 import type { Scenario } from "../scenario.js";
 import { median, pairRatios, round, sampled } from "../stats.js";
 
@@ -50,9 +49,7 @@ export function seedScenario(cache: SeedCache): Scenario {
       { metric: "cpu_parallel_over_sequential", max: 1.1 },
     ],
     async run({ signal, log, runs }) {
-      const dir = await mkdtemp(join(tmpdir(), "exp-bench-seed-"));
-      const rig = await startRig({ registries: 1, s3: cache === "s3", azblob: cache === "azblob", signal, scenario: cache === "s3" ? "seed" : `seed-${cache}` });
-      try {
+      return withRig({ registries: 1, s3: cache === "s3", azblob: cache === "azblob", signal, scenario: cache === "s3" ? "seed" : `seed-${cache}` }, async (rig, dir) => {
         const context = join(dir, "context");
         await writeRandomContext(context, layers, mibPerLayer);
         const store = await openContentStore(join(dir, "store"));
@@ -119,13 +116,9 @@ export function seedScenario(cache: SeedCache): Scenario {
           // the link's rate, the server, not the link, bounds the cache export on these 2 cores.
           cache_server_mib_per_cpu_s: sampled(walls.cache.map((w) => w.bytes / 2 ** 20 / w.servers[cacheServers[cache]]), 1),
           runs,
-          link_mib_s: defaultLink.mibPerSecond,
-          link_latency_ms: defaultLink.latencyMs,
+          ...linkFigures(),
         };
-      } finally {
-        await rig.stop();
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     },
   };
 }
